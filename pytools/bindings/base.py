@@ -1,0 +1,30 @@
+"""The interface every binding backend implements: exports in, package files out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..abi import Export
+
+
+@dataclass(frozen=True)
+class BindingInput:
+    """Everything a backend needs to write the Python side of one native library."""
+
+    import_name: str  # the Python package name
+    distribution: str  # the distribution name, for docstrings
+    version: str
+    assembly: str  # the .NET assembly name
+    library_filename: str  # the native library's file name inside the package folder
+    exports: tuple[Export, ...]
+
+
+class BindingBackend(Protocol):
+    """Renders a package's Python files; the wheel stage adds the native library beside them."""
+
+    name: str
+
+    def render(self, package: BindingInput) -> dict[str, bytes]:
+        """File contents keyed by path relative to the package folder (e.g. `__init__.py`)."""
+        ...

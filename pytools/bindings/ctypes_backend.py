@@ -1,0 +1,107 @@
+"""The default backend: a pure-Python package calling the library through ctypes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+
+from .. import __version__
+from ..abi import AbiType, Export, Parameter
+from ..resources import templates_dir
+from .base import BindingInput
+
+
+def _annotation(abi: AbiType) -> str:
+    if not abi.pointer:
+        return abi.primitive.python
+    return "BytesLike" if abi.primitive.size == 1 or abi.primitive.kind == "void" else "Buffer"
+
+
+def _parameter_model(parameter: Parameter) -> dict[str, Any]:
+    abi: AbiType = parameter.type
+    primitive = abi.primitive
+    name = parameter.python_name
+    model: dict[str, Any] = {
+        "name": name,
+        "pointer": abi.pointer,
+        "ctype": "c_void_p" if abi.pointer else primitive.ctype,
+        "annotation": _annotation(abi),
+        "kind": primitive.kind,
+        "size": primitive.size,
+        # byte* and sbyte* are C strings as often as buffers: they take bytes and str too.
+        "text": abi.pointer and primitive.size == 1,
+        "check": "pointer" if abi.pointer else ("float" if primitive.kind == "float" else "int"),
+        "minimum": 0,
+        "maximum": 0,
+        "range_check": None,
+    }
+    if not abi.pointer and primitive.kind in ("signed", "unsigned"):
+        model.update(
+            minimum=primitive.minimum,
+            maximum=primitive.maximum,
+            range_check=f"{primitive.minimum} <= {name} <= {primitive.maximum}",
+        )
+    return model
+
+
+def _docstring(export: Export) -> str:
+    parameters = ", ".join(f"{p.type.csharp} {p.name}" for p in export.parameters)
+    text = f"Calls the .NET method {export.qualified_method}({parameters}) -> {export.returns.csharp}."
+    pointers = [p.python_name for p in export.parameters if p.type.pointer]
+    if pointers:
+        text += (
+            "\n\nPointer parameters (" + ", ".join(pointers) + ") take a C-contiguous writable buffer of the "
+            "matching item type, passed without copying; byte pointers also take bytes or str (NUL-terminated UTF-8)."
+        )
+    return export.doc or text
+
+
+def _function_model(export: Export) -> dict[str, Any]:
+    name = export.python_name
+    parameters = [_parameter_model(p) for p in export.parameters]
+    returns = export.returns
+    return {
+        "name": name,
+        "symbol": export.entry_point,
+        "parameters": parameters,
+        "arguments": ", ".join(p["name"] for p in parameters),
+        "range_checks": [p["range_check"] for p in parameters if p["range_check"]],
+        "restype": "c_void_p" if returns.pointer else returns.primitive.ctype,
+        "returns": "int" if returns.pointer else returns.primitive.python,
+        # ctypes gives None for a NULL c_void_p; the annotation promises an int address.
+        "result_suffix": " or 0" if returns.pointer else "",
+        "doc": _docstring(export).replace('"""', '\\"\\"\\"'),
+    }
+
+
+class CtypesBackend:
+    """Renders `__init__.py`, `__init__.pyi`, `py.typed` and the `_aotwheel` run-time helper."""
+
+    name = "ctypes"
+
+    def __init__(self) -> None:
+        self._env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(templates_dir() / "ctypes")),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+        )
+
+    def render(self, package: BindingInput) -> dict[str, bytes]:
+        context = {
+            "docstring": f"Python bindings for the .NET library {package.assembly} ({package.distribution} {package.version}).",
+            "tool_version": __version__,
+            "assembly": package.assembly,
+            "library": package.library_filename,
+            "functions": [_function_model(e) for e in package.exports],
+        }
+        runtime = (templates_dir() / "ctypes" / "_aotwheel.py").read_bytes()
+        return {
+            "__init__.py": self._env.get_template("__init__.py.j2").render(context).encode(),
+            "__init__.pyi": self._env.get_template("__init__.pyi.j2").render(context).encode(),
+            "_aotwheel.py": runtime,
+            "py.typed": b"",
+        }

@@ -1,0 +1,180 @@
+"""Stage 1: find the C# project, read `[tool.aotwheel]`, and settle the names and version of the wheel."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import keyword
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import AotWheelError
+from .metadata import DistributionMetadata, metadata_from_pyproject
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.9/3.10 only
+    import tomli as tomllib
+
+DEFAULT_VERSION = "0.1.0"
+
+
+@dataclass(frozen=True)
+class ToolConfig:
+    """The `[tool.aotwheel]` table, validated. Every key is documented in docs/configuration.md."""
+
+    csproj: str | None = None
+    module_name: str | None = None
+    target_framework: str | None = None
+    rids: tuple[str, ...] = ()
+    bindings: str = "ctypes"
+    invariant_globalization: bool = True
+    strip_symbols: bool = True
+    msbuild_properties: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_table(cls, table: dict[str, Any], source: Path) -> ToolConfig:
+        kinds: dict[str, type | tuple[type, ...]] = {
+            "csproj": str,
+            "module-name": str,
+            "target-framework": str,
+            "rids": list,
+            "bindings": str,
+            "invariant-globalization": bool,
+            "strip-symbols": bool,
+            "msbuild-properties": dict,
+        }
+        values: dict[str, Any] = {}
+        for key, value in table.items():
+            if key not in kinds:
+                close = difflib.get_close_matches(key, kinds, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(kinds)}"
+                raise AotWheelError(f"{source}: unknown key [tool.aotwheel] {key!r}{hint}")
+            if not isinstance(value, kinds[key]):
+                raise AotWheelError(
+                    f"{source}: [tool.aotwheel] {key!r} must be a {kinds[key].__name__}, "  # type: ignore[union-attr]
+                    f"not {type(value).__name__}"
+                )
+            values[key.replace("-", "_")] = value
+        if "rids" in values:
+            values["rids"] = tuple(str(r) for r in values["rids"])
+        if "msbuild_properties" in values:
+            values["msbuild_properties"] = {str(k): str(v) for k, v in values["msbuild_properties"].items()}
+        if values.get("bindings", "ctypes") != "ctypes":
+            raise AotWheelError(f"{source}: [tool.aotwheel] bindings: only 'ctypes' is available")
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class MSBuildFacts:
+    """Properties read from the evaluated project (so Directory.Build.props and imports count)."""
+
+    assembly_name: str
+    target_frameworks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Project:
+    """A C# project ready to build: where it is, what it is called, and how to package it."""
+
+    root: Path
+    csproj: Path
+    assembly_name: str
+    target_frameworks: tuple[str, ...]
+    import_name: str
+    metadata: DistributionMetadata
+    config: ToolConfig
+
+    @classmethod
+    def load(cls, directory: Path) -> Project:
+        """Read *directory* (a folder with one .csproj, or a pyproject.toml naming one)."""
+        root = directory.resolve()
+        if not root.is_dir():
+            raise AotWheelError(f"{directory}: not a directory")
+        pyproject_path = root / "pyproject.toml"
+        pyproject: dict[str, Any] = {}
+        if pyproject_path.is_file():
+            try:
+                pyproject = tomllib.loads(pyproject_path.read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as exc:
+                raise AotWheelError(f"{pyproject_path}: invalid TOML: {exc}") from None
+        config = ToolConfig.from_table(pyproject.get("tool", {}).get("aotwheel", {}), pyproject_path)
+        csproj = find_csproj(root, config.csproj, pyproject_path)
+        facts = read_msbuild_facts(csproj)
+        fallback_name = python_identifier(facts.assembly_name.lower())
+        metadata = metadata_from_pyproject(
+            pyproject.get("project", {}),
+            root,
+            fallback_name=fallback_name,
+            fallback_version=csproj_version(csproj) or DEFAULT_VERSION,
+        )
+        import_name = config.module_name or python_identifier(metadata.name.lower())
+        if not import_name.isidentifier() or keyword.iskeyword(import_name):
+            raise AotWheelError(f"{pyproject_path}: module-name {import_name!r} is not a Python identifier")
+        return cls(root, csproj, facts.assembly_name, facts.target_frameworks, import_name, metadata, config)
+
+
+def python_identifier(name: str) -> str:
+    """`Contoso.Pricing` -> `contoso_pricing`: every non-identifier character becomes `_`."""
+    ident = re.sub(r"\W", "_", name)
+    if not ident or ident[0].isdigit() or keyword.iskeyword(ident):
+        ident = "_" + ident
+    return ident
+
+
+def find_csproj(root: Path, configured: str | None, pyproject_path: Path) -> Path:
+    if configured is not None:
+        csproj = (root / configured).resolve()
+        if not csproj.is_file():
+            raise AotWheelError(f"{pyproject_path}: [tool.aotwheel] csproj = {configured!r} does not exist")
+        return csproj
+    found = sorted(root.glob("*.csproj"))
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise AotWheelError(
+            f"{root}: no .csproj here; put one in this folder or name it in pyproject.toml "
+            f"([tool.aotwheel] csproj = \"path/to/Project.csproj\")"
+        )
+    names = ", ".join(p.name for p in found)
+    raise AotWheelError(f"{root}: several .csproj files ({names}); choose one with [tool.aotwheel] csproj")
+
+
+def read_msbuild_facts(csproj: Path) -> MSBuildFacts:
+    """Ask MSBuild itself, so names set by imports or Directory.Build.props are right."""
+    from .toolchain import dotnet_command
+
+    command = [
+        *dotnet_command(), "msbuild", str(csproj), "-nologo",
+        "-getProperty:AssemblyName", "-getProperty:TargetFramework", "-getProperty:TargetFrameworks",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        detail = (result.stdout + result.stderr).strip()
+        raise AotWheelError(f"{csproj}: MSBuild could not evaluate the project:\n{detail}")
+    try:
+        properties = json.loads(result.stdout)["Properties"]
+    except (ValueError, KeyError):
+        raise AotWheelError(f"{csproj}: unexpected output from MSBuild: {result.stdout[:500]}") from None
+    frameworks = properties.get("TargetFrameworks") or properties.get("TargetFramework") or ""
+    return MSBuildFacts(
+        assembly_name=properties["AssemblyName"],
+        target_frameworks=tuple(f.strip() for f in frameworks.split(";") if f.strip()),
+    )
+
+
+def csproj_version(csproj: Path) -> str | None:
+    """The literal `<Version>` the user wrote in the project file, if any (the SDK's implicit 1.0.0 is not one)."""
+    try:
+        tree = ET.parse(csproj)
+    except ET.ParseError as exc:
+        raise AotWheelError(f"{csproj}: not valid XML: {exc}") from None
+    for element in tree.iter():
+        if element.tag.rsplit("}", 1)[-1] == "Version" and element.text and "$(" not in element.text:
+            return element.text.strip()
+    return None
