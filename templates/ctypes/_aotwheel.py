@@ -89,8 +89,8 @@ def pointer_to(value: Any, function: str, parameter: str, kind: str, size: int, 
         raise TypeError(f"{where}: the buffer is read-only; the native function receives a writable pointer")
     if view.nbytes == 0:
         return None
-    # The ctypes object holds a buffer export of *value* for as long as the caller keeps it.
-    return ctypes.c_char.from_buffer(view if view.format == "B" and view.ndim == 1 else view.cast("B"))
+    # The byref object keeps a buffer export of *value* alive for as long as the caller holds it.
+    return ctypes.byref(ctypes.c_char.from_buffer(value))
 
 
 def coerce_arguments(function: str, spec: Sequence[Tuple[str, str, int, int]], values: Sequence[Any]) -> List[Any]:

@@ -1,0 +1,145 @@
+<#
+.SYNOPSIS
+    One command from a checkout to a tested wheel: set up aotwheel, build a C# project into a wheel,
+    install that wheel into a clean venv and try it.
+
+.DESCRIPTION
+    1. Creates the venv -Venv if it has no Python yet (py -3 on Windows, python3 elsewhere).
+    2. Installs this repository (aotwheel) into it in editable mode.
+    3. Runs `aotwheel build <Project> -o <Out>` for this machine's runtime identifier.
+    4. Creates a clean venv <Out>/.try-venv and installs the new wheel into it offline
+       (--no-index --find-links <Out>), so nothing but the wheel itself is tested.
+    5. For the default sample, calls one of its functions.
+    Stops at the first failing step. Runs under Windows PowerShell 5.1 and PowerShell 7
+    (Windows, Linux, macOS). Default paths are relative to this script's folder; paths you pass
+    are relative to the current folder.
+
+.EXAMPLE
+    .\build.ps1
+.EXAMPLE
+    .\build.ps1 -Project ..\MyLibrary -Out ..\MyLibrary\dist
+#>
+#Requires -Version 5.1
+[CmdletBinding()]
+param(
+    [string]$Project = 'csharp_src/samples/PocExports',
+    [string]$Out = 'dist',
+    [string]$Venv = '.venv'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+# $IsWindows only exists from PowerShell 6 on; Windows PowerShell 5.1 (the Desktop edition) runs
+# only on Windows.
+if ($PSVersionTable.PSEdition -eq 'Desktop') { $OnWindows = $true } else { $OnWindows = $IsWindows }
+
+$RepoRoot = $PSScriptRoot
+$DefaultProject = 'csharp_src/samples/PocExports'
+
+function Resolve-FullPath([string]$Path, [string]$Base) {
+    # Path.Combine keeps $Path when it is already absolute; GetFullPath normalises ..\ and / vs \.
+    return [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($Base, $Path))
+}
+
+function Get-VenvPython([string]$VenvDir) {
+    if ($OnWindows) {
+        return Join-Path (Join-Path $VenvDir 'Scripts') 'python.exe'
+    }
+    return Join-Path (Join-Path $VenvDir 'bin') 'python'
+}
+
+function Get-VenvScript([string]$VenvDir, [string]$Name) {
+    if ($OnWindows) {
+        return Join-Path (Join-Path $VenvDir 'Scripts') "$Name.exe"
+    }
+    return Join-Path (Join-Path $VenvDir 'bin') $Name
+}
+
+function Invoke-Native {
+    # Runs one native command and stops the script unless it exits with 0.
+    param(
+        [Parameter(Mandatory = $true)][string]$Exe,
+        [string[]]$Arguments = @()
+    )
+    $null = Get-Command $Exe -CommandType Application -ErrorAction Stop
+    Write-Host ">> $Exe $($Arguments -join ' ')" -ForegroundColor Cyan
+    # Windows PowerShell 5.1 can turn a native command's stderr output (pip and dotnet warnings)
+    # into error records, which 'Stop' would make fatal: only the exit code decides here.
+    $saved = $ErrorActionPreference
+    $ErrorActionPreference = 'Continue'
+    try {
+        & $Exe @Arguments
+    } finally {
+        $ErrorActionPreference = $saved
+    }
+    if ($LASTEXITCODE -ne 0) {
+        throw "'$Exe $($Arguments -join ' ')' failed with exit code $LASTEXITCODE"
+    }
+}
+
+function Get-Wheels([string]$Folder) {
+    if (-not (Test-Path -LiteralPath $Folder -PathType Container)) { return @() }
+    return @(Get-ChildItem -LiteralPath $Folder -Filter '*.whl' -File)
+}
+
+$Here = (Get-Location).ProviderPath
+if ($PSBoundParameters.ContainsKey('Project')) { $Project = Resolve-FullPath $Project $Here } else { $Project = Resolve-FullPath $Project $RepoRoot }
+if ($PSBoundParameters.ContainsKey('Out')) { $Out = Resolve-FullPath $Out $Here } else { $Out = Resolve-FullPath $Out $RepoRoot }
+if ($PSBoundParameters.ContainsKey('Venv')) { $Venv = Resolve-FullPath $Venv $Here } else { $Venv = Resolve-FullPath $Venv $RepoRoot }
+$IsDefaultSample = ($Project.TrimEnd('\', '/') -eq (Resolve-FullPath $DefaultProject $RepoRoot).TrimEnd('\', '/'))
+
+if (-not (Test-Path -LiteralPath $Project -PathType Container)) {
+    throw "no project folder at $Project"
+}
+
+Push-Location -LiteralPath $RepoRoot
+try {
+    # 1. The development venv.
+    $Python = Get-VenvPython $Venv
+    if (-not (Test-Path -LiteralPath $Python -PathType Leaf)) {
+        Write-Host "Creating the venv $Venv" -ForegroundColor Green
+        if ($OnWindows) {
+            if (Get-Command 'py' -CommandType Application -ErrorAction SilentlyContinue) {
+                Invoke-Native 'py' @('-3', '-m', 'venv', $Venv)
+            } else {
+                Invoke-Native 'python' @('-m', 'venv', $Venv)
+            }
+        } else {
+            Invoke-Native 'python3' @('-m', 'venv', $Venv)
+        }
+    }
+
+    # 2. aotwheel itself, editable, from this checkout.
+    Invoke-Native $Python @('-m', 'pip', 'install', '-e', $RepoRoot)
+
+    # 3. The wheel.
+    $Before = @{}
+    foreach ($wheel in (Get-Wheels $Out)) { $Before[$wheel.FullName] = $wheel.LastWriteTimeUtc }
+    Invoke-Native (Get-VenvScript $Venv 'aotwheel') @('build', $Project, '-o', $Out)
+    $Built = @(Get-Wheels $Out | Where-Object {
+        -not $Before.ContainsKey($_.FullName) -or $Before[$_.FullName] -ne $_.LastWriteTimeUtc
+    } | ForEach-Object { $_.FullName })
+    if ($Built.Count -eq 0) {
+        throw "aotwheel build reported success but wrote no wheel into $Out"
+    }
+
+    # 4. A clean venv with nothing but the new wheel, installed offline.
+    $TryVenv = Join-Path $Out '.try-venv'
+    if (Test-Path -LiteralPath $TryVenv) {
+        Remove-Item -LiteralPath $TryVenv -Recurse -Force
+    }
+    Invoke-Native $Python @('-m', 'venv', $TryVenv)
+    $TryPython = Get-VenvPython $TryVenv
+    Invoke-Native $TryPython (@('-m', 'pip', 'install', '--no-index', '--find-links', $Out) + $Built)
+
+    # 5. Try it.
+    if ($IsDefaultSample) {
+        Invoke-Native $TryPython @('-c', "import aotsample_poc as m; print('add(2, 3) =', m.add(2, 3))")
+    } else {
+        Write-Host "Installed into $TryVenv; try it with: $TryPython" -ForegroundColor Green
+    }
+    foreach ($wheel in $Built) { Write-Host "Built and installed: $wheel" -ForegroundColor Green }
+} finally {
+    Pop-Location
+}

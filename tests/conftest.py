@@ -1,0 +1,47 @@
+"""Session-wide fixtures: each sample C# library is compiled once per test session."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from support import REPO, build_wheel, make_venv, pip_install  # noqa: E402
+
+POC_PROJECT = REPO / "csharp_src" / "samples" / "PocExports"
+ZOO_PROJECT = REPO / "tests" / "projects" / "TypeZoo"
+REPRODUCIBLE_EPOCH = "1700000000"
+
+
+@pytest.fixture(scope="session")
+def build_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("aotwheel-build")
+
+
+@pytest.fixture(scope="session")
+def poc_wheel(build_root: Path) -> Path:
+    return build_wheel(POC_PROJECT, build_root / "dist-poc", build_root / "poc")
+
+
+@pytest.fixture(scope="session")
+def zoo_wheel(build_root: Path) -> Path:
+    return build_wheel(ZOO_PROJECT, build_root / "dist-zoo", build_root / "zoo")
+
+
+@pytest.fixture(scope="session")
+def clean_python(tmp_path_factory, poc_wheel: Path, zoo_wheel: Path) -> Path:
+    """A venv with no system site packages (so no numpy), holding only the built wheels."""
+    python = make_venv(tmp_path_factory.mktemp("clean") / "venv", system_site_packages=False)
+    pip_install(python, poc_wheel, zoo_wheel)
+    return python
+
+
+@pytest.fixture(scope="session")
+def numpy_python(tmp_path_factory, poc_wheel: Path, zoo_wheel: Path) -> Path:
+    """A venv that sees Debian's numpy, for the zero-copy array paths."""
+    python = make_venv(tmp_path_factory.mktemp("numpy") / "venv", system_site_packages=True)
+    pip_install(python, poc_wheel, zoo_wheel)
+    return python

@@ -1,0 +1,74 @@
+"""Helpers shared by the tests: building with the real CLI, clean virtual environments, running code in them."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SYSTEM_PYTHON = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
+
+
+def run_aotwheel(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, check: bool = True):
+    """Run the real `python -m aotwheel` CLI of this checkout."""
+    result = subprocess.run(
+        [sys.executable, "-m", "aotwheel", *args], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"aotwheel {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def build_wheel(project: Path, out: Path, build_dir: Path, *extra: str) -> Path:
+    result = run_aotwheel("build", str(project), "-o", str(out), "--build-dir", str(build_dir), *extra)
+    wheels = [line.split(": ", 1)[1] for line in result.stdout.splitlines() if line.startswith("Built wheel: ")]
+    assert len(wheels) == 1, result.stdout
+    return Path(wheels[0])
+
+
+def make_venv(path: Path, *, system_site_packages: bool) -> Path:
+    """A venv from the system Python; returns its interpreter."""
+    subprocess.run(
+        [SYSTEM_PYTHON, "-m", "venv", *(["--system-site-packages"] if system_site_packages else []), str(path)],
+        check=True, capture_output=True,
+    )
+    return path / "bin" / "python"
+
+
+def pip_install(python: Path, *wheels: Path) -> None:
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--no-index", "--no-deps", "--force-reinstall",
+         *map(str, wheels)],
+        check=True, capture_output=True, text=True,
+    )
+
+
+def environment_without_dotnet() -> dict[str, str]:
+    """The environment of a machine without .NET: no dotnet on PATH, no DOTNET_ROOT."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOTNET_", "PYTHON"))}
+    env["PATH"] = os.pathsep.join(
+        d for d in os.environ.get("PATH", "").split(os.pathsep)
+        if d and not (Path(d) / "dotnet").exists()
+    )
+    assert shutil.which("dotnet", path=env["PATH"]) is None
+    return env
+
+
+def run_python(python: Path, code: str, *, cwd: Path | None = None, timeout: float = 120):
+    """Run *code* in *python* with .NET out of reach; returns the CompletedProcess."""
+    return subprocess.run(
+        [str(python), "-c", code], cwd=cwd, env=environment_without_dotnet(), capture_output=True, text=True,
+        timeout=timeout,
+    )
+
+
+def call_json(python: Path, code: str, *, cwd: Path | None = None):
+    """Run *code*, which must print one JSON document last; return it decoded."""
+    result = run_python(python, code, cwd=cwd)
+    assert result.returncode == 0, f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    return json.loads(result.stdout.strip().splitlines()[-1])

@@ -1,0 +1,98 @@
+"""Discovery's decisions on the inspector's report: what is bindable, and the symbol-table check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aotwheel.binary import NativeLibrary
+from aotwheel.discover import _export, check_symbols
+from aotwheel.errors import AotWheelError
+
+
+def primitive(name):
+    return {"kind": "primitive", "name": name}
+
+
+def pointer(element):
+    return {"kind": "pointer", "name": element["name"] + "*", "element": element}
+
+
+def raw_export(entry="work", returns=None, static=True, generic=False, **parameters):
+    return {
+        "entryPoint": entry,
+        "declaringType": "Lib.Exports",
+        "method": "Work",
+        "isStatic": static,
+        "isGeneric": generic,
+        "returns": returns or primitive("void"),
+        "parameters": [{"name": name, "type": shape} for name, shape in parameters.items()],
+    }
+
+
+def library(*functions):
+    return NativeLibrary(Path("/x/Lib.so"), "elf", "x86_64", frozenset(functions), (), {}, None, 0)
+
+
+def test_primitives_and_pointers_are_bound():
+    export = _export(raw_export(returns=primitive("double"), values=pointer(primitive("double")), count=primitive("nint")))
+    assert export.entry_point == "work"
+    assert [p.type.csharp for p in export.parameters] == ["double*", "nint"]
+    assert export.returns.csharp == "double"
+    assert _export(raw_export(data=pointer(primitive("void")))).parameters[0].type.csharp == "void*"
+
+
+def test_python_keywords_get_a_trailing_underscore():
+    export = _export(raw_export(entry="lambda", **{"from": primitive("int"), "_hidden": primitive("int")}))
+    assert export.python_name == "lambda_"
+    assert [p.python_name for p in export.parameters] == ["from_", "_hidden_"]
+
+
+@pytest.mark.parametrize(
+    "shape, fragment",
+    [
+        (primitive("bool"), "type bool is not supported (bool is not blittable"),
+        (primitive("char"), "type char is not supported (char is not blittable"),
+        (primitive("string"), "type string is not supported"),
+        ({"kind": "valuetype", "name": "Lib.Point"}, "type Lib.Point is not supported"),
+        (pointer(pointer(primitive("int"))), "type int** is not supported"),
+        (pointer(primitive("bool")), "type bool* is not supported"),
+        (primitive("void"), "void is only a return type"),
+    ],
+)
+def test_unsupported_parameter_types_name_method_parameter_and_type(shape, fragment):
+    with pytest.raises(AotWheelError) as raised:
+        _export(raw_export(flag=shape))
+    message = str(raised.value)
+    assert "Lib.Exports.Work, parameter 'flag'" in message
+    assert fragment in message
+    assert "Supported:" in message
+
+
+def test_unsupported_return_type_is_named():
+    with pytest.raises(AotWheelError, match=r"Lib.Exports.Work, return type: type bool is not supported"):
+        _export(raw_export(returns=primitive("bool")))
+
+
+def test_generic_or_instance_methods_are_refused():
+    with pytest.raises(AotWheelError, match="must be static and not generic"):
+        _export(raw_export(static=False))
+    with pytest.raises(AotWheelError, match="must be static and not generic"):
+        _export(raw_export(generic=True))
+
+
+@pytest.mark.parametrize("entry", ["my-func", "_private", "9lives"])
+def test_entry_points_that_cannot_be_python_names_are_refused(entry):
+    with pytest.raises(AotWheelError, match=repr(entry)):
+        _export(raw_export(entry=entry))
+
+
+def test_symbol_table_must_match_exactly():
+    exports = [_export(raw_export(entry="a")), _export(raw_export(entry="b"))]
+    check_symbols(exports, library("a", "b", "DotNetRuntimeDebugHeader"))
+    with pytest.raises(AotWheelError) as raised:
+        check_symbols(exports, library("a", "c"))
+    message = str(raised.value)
+    assert "b: declared in the assembly but not exported by Lib.so" in message
+    assert "c: exported by Lib.so but not declared" in message
