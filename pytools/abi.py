@@ -90,3 +90,9 @@ class Export:
     @property
     def qualified_method(self) -> str:
         return f"{self.declaring_type}.{self.method}"
+
+    @property
+    def origin(self) -> str:
+        """`Calls the .NET method Ns.Type.Add(int a, int b) -> int.`: the last line of every docstring."""
+        parameters = ", ".join(f"{p.type.csharp} {p.name}" for p in self.parameters)
+        return f"Calls the .NET method {self.qualified_method}({parameters}) -> {self.returns.csharp}."

@@ -19,7 +19,7 @@ from .abi import Export
 from .binary import NativeLibrary, read_native_library
 from .bindings.base import BindingInput
 from .bindings.ctypes_backend import CtypesBackend
-from .compile import NativeBuild, compile_native
+from .compile import NativeBuild, NativeCompiler
 from .discover import discover_exports
 from .platform_tags import PlatformTag, check_machine, platform_tag_for
 from .project import Project
@@ -70,9 +70,10 @@ class ProjectBuilder:
         self, target: Target, out_dir: Path, *, debug: bool = False, framework: str | None = None
     ) -> BuiltWheel:
         with self._stage("compile"):
-            native = compile_native(
+            compiler = NativeCompiler(
                 self.project, target, self.build_dir, debug=debug, framework=framework, log=self.log
             )
+            native = compiler.publish()
         with self._stage("discover"):
             library = read_native_library(native.library)
             check_machine(library, target)

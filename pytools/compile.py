@@ -61,29 +61,128 @@ class MissingAotPackages(AotWheelError):
         )
 
 
-def compile_native(
-    project: Project,
-    target: Target,
-    build_dir: Path,
-    *,
-    debug: bool = False,
-    framework: str | None = None,
-    log: Log = print,
-) -> NativeBuild:
-    """Publish *project* for *target* into *build_dir*, falling back to an older framework when
-    the newest one's NativeAOT packages are not on the feed (and the user pinned none)."""
-    check_buildable_here(target)
-    pinned = framework or project.config.target_framework
-    candidates = [pinned] if pinned else fallback_frameworks(project.target_frameworks)
-    failures: list[MissingAotPackages] = []
-    for candidate in candidates:
-        try:
-            return _publish(project, target, build_dir, candidate, debug, log)
-        except MissingAotPackages as missing:
-            failures.append(missing)
-            if candidate != candidates[-1]:
-                log(f"warning: {missing}\nwarning: trying {candidates[len(failures)]} instead")
-    raise failures[-1] if len(failures) == 1 else AotWheelError("\n".join(str(f) for f in failures))
+class NativeCompiler:
+    """Compiles one project for one target. The framework is settled by the first build: the
+    configured one, else the project's own, falling back to an older .NET when the newer one's
+    NativeAOT packages are not on the feed (with a warning)."""
+
+    def __init__(
+        self, project: Project, target: Target, build_dir: Path, *, debug: bool = False,
+        framework: str | None = None, log: Log = print,
+    ) -> None:
+        check_buildable_here(target)
+        self.project, self.target, self.debug, self.log = project, target, debug, log
+        self.build_dir = build_dir
+        pinned = framework or project.config.target_framework
+        self._candidates = [pinned] if pinned else fallback_frameworks(project.target_frameworks)
+
+    @property
+    def framework(self) -> str:
+        return self._candidates[0]
+
+    @property
+    def out(self) -> Path:
+        return (self.build_dir / f"{self.target.rid}-{self.framework}{'-debug' if self.debug else ''}").resolve()
+
+    @property
+    def configuration(self) -> str:
+        return "Debug" if self.debug else "Release"
+
+    @property
+    def library(self) -> Path:
+        return self.out / "publish" / self.target.library_name(self.project.assembly_name)
+
+    @property
+    def assembly(self) -> Path:
+        return (
+            self.out / "bin" / self.project.csproj.stem / self.configuration / self.framework / self.target.rid
+            / f"{self.project.assembly_name}.dll"
+        )
+
+    def build_managed(self, extra_sources: Path | None = None) -> Path:
+        """`dotnet build`: the managed assembly only (for reading metadata before shims exist)."""
+        self._with_fallback(lambda: self._run("build", extra_sources))
+        return self.assembly
+
+    def publish(self, extra_sources: Path | None = None) -> NativeBuild:
+        """`dotnet publish` with NativeAOT, skipped when a content hash says nothing changed.
+
+        *extra_sources* is a folder of C# files compiled into the project as well (generated code)."""
+        started = time.monotonic()
+        stamp = self.out / "inputs.sha256"
+        digest = inputs_digest(self.project, self.command("publish", extra_sources), extra_sources)
+        if self.library.is_file() and self.assembly.is_file() and stamp.is_file() and stamp.read_text() == digest:
+            self.log(f"dotnet publish skipped: inputs unchanged since {self.library.name} was built")
+            skipped = True
+        else:
+            stamp.unlink(missing_ok=True)
+            self._with_fallback(lambda: self._run("publish", extra_sources))
+            if not self.library.is_file():
+                raise AotWheelError(f"dotnet publish reported success but wrote no {self.library}")
+            stamp.write_text(inputs_digest(self.project, self.command("publish", extra_sources), extra_sources))
+            skipped = False
+        if not self.assembly.is_file():
+            raise AotWheelError(f"dotnet publish did not leave the managed assembly at {self.assembly}")
+        return NativeBuild(
+            self.target, self.framework, self.library, self.assembly, skipped, time.monotonic() - started
+        )
+
+    def _with_fallback(self, step: Callable[[], None]) -> None:
+        failures: list[MissingAotPackages] = []
+        while True:
+            try:
+                return step()
+            except MissingAotPackages as missing:
+                failures.append(missing)
+                if len(self._candidates) == 1:
+                    raise missing if len(failures) == 1 else AotWheelError("\n".join(map(str, failures))) from None
+                self._candidates.pop(0)
+                self.log(f"warning: {missing}\nwarning: building for {self.framework} instead")
+
+    def command(self, verb: str, extra_sources: Path | None) -> list[str]:
+        config = self.project.config
+        support = support_dir() / "build"
+        properties = {
+            "TargetFramework": self.framework,
+            "PublishAot": "true",
+            "NativeLib": "Shared",
+            "SelfContained": "true",
+            "InvariantGlobalization": str(config.invariant_globalization).lower(),
+            "StripSymbols": str(config.strip_symbols and not self.debug).lower(),
+            "CustomAfterDirectoryBuildProps": str(support / "AotWheel.props"),
+            "CustomAfterMicrosoftCommonTargets": str(support / "AotWheel.targets"),
+            "AotWheelBuildDir": str(self.out) + os.sep,
+            "AotWheelProject": str(self.project.csproj),
+            "AotWheelExtraCompileDir": str(extra_sources) + os.sep if extra_sources else "",
+            "GenerateDocumentationFile": "true",
+            # Deterministic, path-independent IL, so a rebuild elsewhere gives the same library.
+            "Deterministic": "true",
+            "PathMap": f"{self.project.root}=/src",
+            **config.msbuild_properties,
+        }
+        return [
+            *dotnet_command(), verb, str(self.project.csproj),
+            "-c", self.configuration,
+            "-r", self.target.rid,
+            *(["-o", str(self.out / "publish")] if verb == "publish" else []),
+            "-nologo",
+            *(f"-p:{name}={_escape(value)}" for name, value in properties.items()),
+        ]
+
+    def _run(self, verb: str, extra_sources: Path | None) -> None:
+        if self.target.os != "windows" and native_linker() is None:
+            raise AotWheelError("NativeAOT needs a native linker: install clang (apt-get install clang) or gcc")
+        self.out.mkdir(parents=True, exist_ok=True)
+        what = "NativeAOT" if verb == "publish" else "managed"
+        self.log(f"dotnet {verb} {self.project.csproj.name} ({self.framework}, {self.target.rid}, {what})")
+        lines, status = _run_streaming(self.command(verb, extra_sources), self.log)
+        errors = _unique(line.strip() for line in lines if ERROR_LINE.search(line))
+        missing = _unique(m.group(1) for line in errors if (m := MISSING_PACKAGE.search(line)))
+        if any(marker in name for name in missing for marker in AOT_PACKAGES):
+            raise MissingAotPackages(self.framework, missing)
+        if errors or status != 0:
+            detail = "\n".join(errors) if errors else "\n".join(lines[-20:])
+            raise AotWheelError(f"dotnet {verb} of {self.project.csproj} failed:\n{detail}")
 
 
 def fallback_frameworks(declared: tuple[str, ...]) -> list[str]:
@@ -100,74 +199,13 @@ def fallback_frameworks(declared: tuple[str, ...]) -> list[str]:
     return [f"net{major}.0" for major in range(newest, OLDEST_AOT_FRAMEWORK - 1, -1)]
 
 
-def publish_command(project: Project, target: Target, out: Path, framework: str, debug: bool) -> list[str]:
-    config = project.config
-    properties = {
-        "TargetFramework": framework,
-        "PublishAot": "true",
-        "NativeLib": "Shared",
-        "SelfContained": "true",
-        "InvariantGlobalization": str(config.invariant_globalization).lower(),
-        "StripSymbols": str(config.strip_symbols and not debug).lower(),
-        "CustomAfterDirectoryBuildProps": str(support_dir() / "build" / "AotWheel.props"),
-        "AotWheelBuildDir": str(out) + os.sep,
-        # Deterministic and path-independent IL, so the managed side of a rebuild matches too.
-        "Deterministic": "true",
-        "PathMap": f"{project.root}=/src",
-        **config.msbuild_properties,
-    }
-    return [
-        *dotnet_command(), "publish", str(project.csproj),
-        "-c", "Debug" if debug else "Release",
-        "-r", target.rid,
-        "-o", str(out / "publish"),
-        "-nologo",
-        *(f"-p:{name}={_escape(value)}" for name, value in properties.items()),
-    ]
-
-
 def _escape(value: str) -> str:
     # MSBuild splits -p values on ';' and ','; escaped they reach the property intact.
     return value.replace("%", "%25").replace(";", "%3B").replace(",", "%2C")
 
 
-def _publish(project: Project, target: Target, build_dir: Path, framework: str, debug: bool, log: Log) -> NativeBuild:
-    started = time.monotonic()
-    out = (build_dir / f"{target.rid}-{framework}{'-debug' if debug else ''}").resolve()
-    command = publish_command(project, target, out, framework, debug)
-    library = out / "publish" / target.library_name(project.assembly_name)
-    assembly = (
-        out / "bin" / project.csproj.stem / ("Debug" if debug else "Release") / framework / target.rid
-        / f"{project.assembly_name}.dll"
-    )
-    stamp = out / "inputs.sha256"
-    digest = inputs_digest(project, command)
-    if library.is_file() and assembly.is_file() and stamp.is_file() and stamp.read_text() == digest:
-        log(f"dotnet publish skipped: inputs unchanged since {library.name} was built")
-        return NativeBuild(target, framework, library, assembly, True, time.monotonic() - started)
-
-    if target.os != "windows" and native_linker() is None:
-        raise AotWheelError("NativeAOT needs a native linker: install clang (apt-get install clang) or gcc")
-    stamp.unlink(missing_ok=True)
-    out.mkdir(parents=True, exist_ok=True)
-    log(f"dotnet publish {project.csproj.name} ({framework}, {target.rid}, NativeAOT)")
-    lines = _run_streaming(command, log)
-    errors = _unique(line.strip() for line in lines if ERROR_LINE.search(line))
-    if any(MISSING_PACKAGE.search(line) for line in errors):
-        missing = _unique(m.group(1) for line in errors if (m := MISSING_PACKAGE.search(line)))
-        if any(marker in name for name in missing for marker in AOT_PACKAGES):
-            raise MissingAotPackages(framework, missing)
-    if errors or not library.is_file():
-        detail = "\n".join(errors) if errors else "\n".join(lines[-20:])
-        raise AotWheelError(f"dotnet publish of {project.csproj} failed:\n{detail}")
-    if not assembly.is_file():
-        raise AotWheelError(f"dotnet publish did not leave the managed assembly at {assembly}")
-    stamp.write_text(digest)
-    return NativeBuild(target, framework, library, assembly, False, time.monotonic() - started)
-
-
-def _run_streaming(command: list[str], log: Log) -> list[str]:
-    """Run *command*, echoing each line with a short prefix; return all lines."""
+def _run_streaming(command: list[str], log: Log) -> tuple[list[str], int]:
+    """Run *command*, echoing each line with a short prefix; return all lines and the exit status."""
     lines: list[str] = []
     try:
         process = subprocess.Popen(
@@ -183,21 +221,19 @@ def _run_streaming(command: list[str], log: Log) -> list[str]:
             lines.append(line)
             if line.strip():
                 log(f"  dotnet | {line}")
-    if process.returncode != 0 and not any(ERROR_LINE.search(line) for line in lines):
-        lines.append(f"dotnet exited with status {process.returncode}")
-    return lines
+    return lines, process.returncode
 
 
 def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def inputs_digest(project: Project, command: list[str]) -> str:
+def inputs_digest(project: Project, command: list[str], extra_sources: Path | None = None) -> str:
     """A hash of everything that can change the native library: sources, build files, options."""
     digest = hashlib.sha256()
     digest.update(f"aotwheel {__version__}\n".encode())
     digest.update("\0".join(command).encode())
-    roots = {project.root, project.csproj.parent}
+    roots = {project.root, project.csproj.parent, support_dir()} | ({extra_sources} if extra_sources else set())
     for path in sorted({p for root in roots for p in _input_files(root)}):
         digest.update(str(path).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())

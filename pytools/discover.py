@@ -7,6 +7,7 @@ The metadata is read by a small C# tool (csharp_src/support/Inspector) built onc
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import keyword
@@ -22,6 +23,7 @@ from .binary import NativeLibrary
 from .errors import AotWheelError
 from .resources import support_dir
 from .toolchain import dotnet_command, dotnet_environment, sdk_info
+from .xmldoc import MemberDoc, method_doc_id, read_xml_docs
 
 # Exported by the NativeAOT runtime itself in every library, not by user code.
 RUNTIME_EXPORTS = frozenset({"DotNetRuntimeDebugHeader", "DotNetRuntimeContractDescriptor"})
@@ -84,7 +86,8 @@ def read_assembly(assembly: Path) -> dict[str, Any]:
 def discover_exports(assembly: Path, library: NativeLibrary) -> list[Export]:
     """The bindable exports of *assembly*, checked against the symbols *library* really exports."""
     report = read_assembly(assembly)
-    exports = [_export(raw) for raw in report["exports"] if raw.get("entryPoint")]
+    docs = read_xml_docs(assembly.with_suffix(".xml"))
+    exports = [_export(raw, docs) for raw in report["exports"] if raw.get("entryPoint")]
     seen: dict[str, Export] = {}
     for export in exports:
         if export.entry_point in seen:
@@ -108,7 +111,7 @@ def check_symbols(exports: list[Export], library: NativeLibrary) -> None:
         raise AotWheelError("the assembly's exports and the native symbol table differ:\n  " + "\n  ".join(problems))
 
 
-def _export(raw: dict[str, Any]) -> Export:
+def _export(raw: dict[str, Any], docs: dict[str, MemberDoc] | None = None) -> Export:
     where = f"{raw['declaringType']}.{raw['method']}"
     entry_point: str = raw["entryPoint"]
     if not raw["isStatic"] or raw["isGeneric"]:
@@ -124,7 +127,13 @@ def _export(raw: dict[str, Any]) -> Export:
         for p in raw["parameters"]
     )
     returns = _abi_type(raw["returns"], f"{where}, return type", allow_void=True)
-    return Export(entry_point, python_name, raw["declaringType"], raw["method"], parameters, returns)
+    export = Export(entry_point, python_name, raw["declaringType"], raw["method"], parameters, returns)
+    doc_id = method_doc_id(raw["declaringType"], raw["method"], [p["type"] for p in raw["parameters"]])
+    member_doc = (docs or {}).get(doc_id)
+    if member_doc is None:
+        return export
+    names = {p.name: p.python_name for p in parameters}
+    return dataclasses.replace(export, doc=member_doc.docstring(names, export.origin))
 
 
 def _python_parameter_name(name: str) -> str:

@@ -46,15 +46,19 @@ def _parameter_model(parameter: Parameter) -> dict[str, Any]:
 
 
 def _docstring(export: Export) -> str:
-    parameters = ", ".join(f"{p.type.csharp} {p.name}" for p in export.parameters)
-    text = f"Calls the .NET method {export.qualified_method}({parameters}) -> {export.returns.csharp}."
-    pointers = [p.python_name for p in export.parameters if p.type.pointer]
-    if pointers:
+    text = export.doc or export.origin
+    if any(p.type.pointer for p in export.parameters):
         text += (
-            "\n\nPointer parameters (" + ", ".join(pointers) + ") take a C-contiguous writable buffer of the "
-            "matching item type, passed without copying; byte pointers also take bytes or str (NUL-terminated UTF-8)."
+            "\n\nPointer parameters take a C-contiguous writable buffer of the matching item type, passed "
+            "without copying; byte pointers also take bytes or str (NUL-terminated UTF-8)."
         )
-    return export.doc or text
+    return text
+
+
+def _docstring_literal(text: str) -> str:
+    """The body of a triple-quoted docstring: escaped, continuation lines indented for the def."""
+    escaped = text.replace("\\", "\\\\").replace('"""', '\\"""')
+    return "\n".join(line and "    " + line if i else line for i, line in enumerate(escaped.splitlines()))
 
 
 def _function_model(export: Export) -> dict[str, Any]:
@@ -71,7 +75,7 @@ def _function_model(export: Export) -> dict[str, Any]:
         "returns": "int" if returns.pointer else returns.primitive.python,
         # ctypes gives None for a NULL c_void_p; the annotation promises an int address.
         "result_suffix": " or 0" if returns.pointer else "",
-        "doc": _docstring(export).replace('"""', '\\"\\"\\"'),
+        "doc": _docstring_literal(_docstring(export)),
     }
 
 
