@@ -83,8 +83,10 @@ def pointer_to(value: Any, function: str, parameter: str, kind: str, size: int, 
         ) from None
     if not view.c_contiguous:
         raise ValueError(f"{where}: the buffer must be C-contiguous (for numpy: numpy.ascontiguousarray)")
-    if kind != "void" and _item_kind(view) != (kind, size):
-        raise TypeError(f"{where}: expected items of {_describe(kind, size)}, got {_describe(*_item_kind(view))}")
+    item = _item_kind(view)
+    # Byte pointers are C strings as often as numbers: any 8-bit integer buffer will do for them.
+    if kind != "void" and item != (kind, size) and not (text and item in (("signed", 1), ("unsigned", 1))):
+        raise TypeError(f"{where}: expected items of {_describe(kind, size)}, got {_describe(*item)}")
     if view.readonly:
         raise TypeError(f"{where}: the buffer is read-only; the native function receives a writable pointer")
     if view.nbytes == 0:
