@@ -4,10 +4,8 @@ publishes them all when a `v*` tag is pushed."""
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Mapping, Sequence
@@ -15,6 +13,7 @@ from typing import Any, Mapping, Sequence
 import jinja2
 
 from .errors import AotWheelError
+from .atomic import atomic_output
 from .resources import templates_dir
 
 __all__ = ["PROVIDERS", "render_ci", "write_ci"]
@@ -206,16 +205,6 @@ def write_ci(provider: str, project_dir: Path, *, force: bool = False, **options
     target = root / spec.output
     if target.exists() and not force:
         raise AotWheelError(f"{target} already exists; not overwriting it unless forced (--force)")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(text.encode("utf-8"))  # bytes: "\n" line ends on every OS
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    with atomic_output(target) as stream:
+        stream.write(text.encode("utf-8"))  # bytes: "\n" line ends on every OS
     return target

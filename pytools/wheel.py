@@ -8,7 +8,6 @@ import hashlib
 import io
 import os
 import re
-import secrets
 import stat
 import time
 import zipfile
@@ -18,6 +17,7 @@ from typing import BinaryIO, Iterator
 
 from packaging.tags import parse_tag
 
+from .atomic import atomic_output
 from .errors import AotWheelError
 from .metadata import DistributionMetadata
 
@@ -230,32 +230,7 @@ class WheelWriter:
         The wheel is written to a temporary file in *out_dir* and renamed into place, so a failure leaves
         neither a partial wheel nor the temporary file behind.
         """
-        out_dir = Path(out_dir)
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise AotWheelError(f"cannot create output directory {out_dir}: {exc.strerror or exc}") from None
-        final = out_dir / self.filename
-        while True:
-            temp = out_dir / f".{self.filename}.{secrets.token_hex(6)}.tmp"
-            try:
-                # Mode 0o666 lets the umask decide the wheel's permissions, as for any new file.
-                fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-                break
-            except FileExistsError:
-                continue
-            except OSError as exc:
-                raise AotWheelError(f"cannot write into {out_dir}: {exc.strerror or exc}") from None
-        try:
-            with open(fd, "wb") as fileobj:
-                self._write_zip(fileobj)
-                fileobj.flush()
-                os.fsync(fileobj.fileno())
-            os.replace(temp, final)
-        except BaseException:
-            try:
-                os.unlink(temp)
-            except FileNotFoundError:
-                pass
-            raise
+        final = Path(out_dir) / self.filename
+        with atomic_output(final) as fileobj:
+            self._write_zip(fileobj)
         return final

@@ -1,0 +1,38 @@
+"""Atomic output files: written beside their final name, then renamed into place."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+from .errors import AotWheelError
+
+
+@contextmanager
+def atomic_output(final: Path) -> Iterator[BinaryIO]:
+    """Yield a binary file that becomes *final* only when the block completes.
+
+    On any exception (KeyboardInterrupt included) the temporary file is removed and an existing
+    *final* is left untouched. The folder is created if missing.
+    """
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+    except OSError as exc:
+        raise AotWheelError(f"cannot write into {final.parent}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        # mkstemp makes the file 0o600; an output gets the permissions any new file would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
+        os.replace(temp, final)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
