@@ -431,7 +431,7 @@ def test_write_ci_is_atomic(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None
         assert Path(src).read_text() == render_ci("github")
         raise OSError("disk gone")
 
-    monkeypatch.setattr(ci.os, "replace", failing_replace)
+    monkeypatch.setattr("aotwheel.atomic.os.replace", failing_replace)
     with pytest.raises(OSError, match="disk gone"):
         write_ci("github", repo, force=True)
     assert len(replaced) == 1 and replaced[0][1] == str(target.resolve())

@@ -306,7 +306,7 @@ def test_failed_rewrite_keeps_previous_wheel(tmp_path: Path, epoch: int, monkeyp
     def failing_replace(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(wheel_module.os, "replace", failing_replace)
+    monkeypatch.setattr("aotwheel.atomic.os.replace", failing_replace)
     with pytest.raises(OSError):
         make_writer(tmp_path, library=b"new contents").write(out)
     assert sorted(p.name for p in out.iterdir()) == [path.name]
