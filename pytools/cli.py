@@ -33,7 +33,64 @@ def _build(args: argparse.Namespace, log: Callable[[str], None]) -> int:
     return 0
 
 
+def _new(args: argparse.Namespace, log: Callable[[str], None]) -> int:
+    from .new import create_project
+    from .toolchain import sdk_info
+
+    framework = args.framework or sdk_info().framework
+    for path in create_project(Path(args.path), name=args.name, framework=framework):
+        log(f"created {path}")
+    log(f"next: aotwheel build {args.path} -o dist")
+    return 0
+
+
+def _develop(args: argparse.Namespace, log: Callable[[str], None]) -> int:
+    import subprocess
+    import tempfile
+
+    from .editable import write_editable_wheel
+
+    if sys.prefix == sys.base_prefix:
+        raise AotWheelError("`aotwheel develop` installs into the active virtualenv; activate one first")
+    with tempfile.TemporaryDirectory() as scratch:
+        wheel = write_editable_wheel(Path(args.directory), Path(scratch), log)
+        result = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--no-deps", "--force-reinstall", "--quiet", str(wheel)]
+        )
+    if result.returncode != 0:
+        raise AotWheelError(f"pip could not install {wheel.name} into {sys.prefix}")
+    print(f"Installed {wheel.name} (editable) into {sys.prefix}")
+    return 0
+
+
+def _inspect(args: argparse.Namespace, log: Callable[[str], None]) -> int:
+    from .inspect_cmd import inspect_path
+
+    for line in inspect_path(Path(args.path)):
+        print(line)
+    return 0
+
+
+def _doctor(args: argparse.Namespace, log: Callable[[str], None]) -> int:
+    from .doctor import report, run_checks
+
+    lines, healthy = report(run_checks())
+    for line in lines:
+        print(line)
+    return 0 if healthy else 1
+
+
+def _generate_ci(args: argparse.Namespace, log: Callable[[str], None]) -> int:
+    from .ci import write_ci
+
+    path = write_ci(args.provider, Path(args.directory), force=args.force)
+    print(f"Wrote {path}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
+    from .ci import PROVIDERS
+
     main = argparse.ArgumentParser(
         prog="aotwheel", description="Turn a C# library into a Python wheel that needs no .NET at run time."
     )
@@ -53,6 +110,34 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--framework", metavar="TFM", help="target framework to compile for, e.g. net9.0")
     build.add_argument("--build-dir", type=Path, help="folder for intermediate files (default: DIR/build/aotwheel)")
     build.set_defaults(run=_build)
+
+    new = commands.add_parser("new", parents=[verbosity], help="create a ready-to-build C# + Python project")
+    new.add_argument("path", help="folder to create; its name is the project name unless --name")
+    new.add_argument("--name", help="distribution name (default: the folder name)")
+    new.add_argument("--framework", metavar="TFM", help="target framework (default: the SDK's own)")
+    new.set_defaults(run=_new)
+
+    develop = commands.add_parser(
+        "develop", parents=[verbosity], help="build and install into the active virtualenv (editable)",
+        description="Build, then install an editable wheel: importing the package rebuilds it when the C# sources changed.",
+    )
+    develop.add_argument("directory", nargs="?", default=".", help="the project folder (default: .)")
+    develop.set_defaults(run=_develop)
+
+    inspect = commands.add_parser("inspect", parents=[verbosity], help="show a wheel's or library's exports and platform tag")
+    inspect.add_argument("path", help="a .whl, or a native library (.so, .dll, .dylib)")
+    inspect.set_defaults(run=_inspect)
+
+    doctor = commands.add_parser("doctor", parents=[verbosity], help="check the SDK, NativeAOT packages and linker")
+    doctor.set_defaults(run=_doctor)
+
+    generate_ci = commands.add_parser(
+        "generate-ci", parents=[verbosity], help="write a CI workflow that builds per-platform wheels",
+    )
+    generate_ci.add_argument("provider", help=f"the CI service: {' or '.join(PROVIDERS)}")
+    generate_ci.add_argument("directory", nargs="?", default=".", help="the project folder (default: .)")
+    generate_ci.add_argument("--force", action="store_true", help="overwrite an existing workflow file")
+    generate_ci.set_defaults(run=_generate_ci)
     return main
 
 
