@@ -1,0 +1,92 @@
+"""The PEP 517/660 backend through the real front ends: pip wheel, pip install, python -m build, pip install -e."""
+
+from __future__ import annotations
+
+import email.parser
+import shutil
+import subprocess
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from support import REPO, make_venv, run_python
+
+pytestmark = pytest.mark.sdk
+
+PRICING = REPO / "tests" / "projects" / "pricing"
+
+
+@pytest.fixture(scope="module")
+def frontend_python(tmp_path_factory) -> Path:
+    """A venv seeing Debian's pip/build/setuptools, with this checkout's aotwheel installed (the build
+    requirement; there is no package index here, so the front ends run without build isolation)."""
+    python = make_venv(tmp_path_factory.mktemp("frontend") / "venv", system_site_packages=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "-e", str(REPO)],
+        check=True, capture_output=True, text=True,
+    )
+    return python
+
+
+@pytest.fixture()
+def pricing(tmp_path) -> Path:
+    copy = tmp_path / "pricing"
+    shutil.copytree(PRICING, copy, ignore=shutil.ignore_patterns("build", "dist"))
+    return copy
+
+
+def run(python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    result = subprocess.run([str(python), *args], cwd=cwd, capture_output=True, text=True)
+    assert result.returncode == 0, f"{args}\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def test_python_m_build_makes_sdist_and_wheel_from_it(frontend_python, pricing):
+    run(frontend_python, "-m", "build", "--no-isolation", "-o", "dist", ".", cwd=pricing)
+    sdist = next((pricing / "dist").glob("*.tar.gz"))
+    wheel = next((pricing / "dist").glob("*.whl"))
+    assert sdist.name == "contoso_pricing-2.1.0.tar.gz"
+    assert wheel.name == "contoso_pricing-2.1.0-py3-none-manylinux_2_34_x86_64.whl"
+    names = tarfile.open(sdist).getnames()
+    assert "contoso_pricing-2.1.0/src/Contoso.Pricing/Pricing.cs" in names
+    assert "contoso_pricing-2.1.0/PKG-INFO" in names
+    assert not [n for n in names if "/build/" in n or "/bin/" in n or "/obj/" in n]
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = email.parser.Parser().parsestr(archive.read("contoso_pricing-2.1.0.dist-info/METADATA").decode())
+    assert metadata["Name"] == "contoso-pricing"
+    assert metadata["Summary"] == "Price calculations from a C# library"
+    assert metadata["Requires-Python"] == ">=3.8"
+    assert metadata["Author-email"] == "Contoso Data Team <data@contoso.example>"
+    assert metadata.get_all("Provides-Extra") == ["arrays"]
+    assert 'numpy>=1.20; extra == "arrays"' in metadata.get_all("Requires-Dist")
+    assert "Project-URL" in metadata and "Net prices computed" in metadata.get_payload()
+
+
+def test_pip_install_dot_then_call(frontend_python, pricing, tmp_path):
+    run(frontend_python, "-m", "pip", "install", "--no-build-isolation", "--no-deps", ".", cwd=pricing)
+    result = run_python(
+        frontend_python, "import contoso_pricing as p, array; a = array.array('q', [1000, 2000]); "
+        "p.discount_all(a, 2, 2500); print(p.net_price(10000, 1500), list(a))", cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "8500 [750, 1500]"
+    assert "Net price in cents" in run_python(frontend_python, "import contoso_pricing as p; print(p.net_price.__doc__)").stdout
+
+
+def test_editable_install_rebuilds_when_csharp_changes(frontend_python, pricing, tmp_path):
+    run(frontend_python, "-m", "pip", "install", "--no-build-isolation", "--no-deps", "-e", ".", cwd=pricing)
+    # A developer's environment: the SDK is in reach, so the import can rebuild.
+    code = "import contoso_pricing as p; print(p.net_price(10000, 1500))"
+    first = run(frontend_python, "-c", code, cwd=tmp_path)
+    assert first.stdout.strip() == "8500"
+
+    source = pricing / "src" / "Contoso.Pricing" / "Pricing.cs"
+    source.write_text(source.read_text().replace("grossCents - grossCents", "1 + grossCents - grossCents"))
+    second = run(frontend_python, "-c", code, cwd=tmp_path)
+    assert "C# sources changed; rebuilding" in second.stderr
+    assert second.stdout.strip() == "8501"
+
+    third = run(frontend_python, "-c", code, cwd=tmp_path)  # unchanged now: no rebuild
+    assert third.stdout.strip() == "8501" and "rebuilding" not in third.stderr
