@@ -1,4 +1,4 @@
-"""Read what aotwheel needs to know from a native shared library: format, machine, exports, dependencies.
+"""Read what aotwheel needs from a native shared library: format, machine, exports, dependencies.
 
 ELF is read with pyelftools, PE with pefile, and Mach-O (64-bit little-endian thin files) with the
 small load-command parser below. Every problem with the file surfaces as an AotWheelError naming it.
@@ -26,19 +26,23 @@ class NativeLibrary:
 
     path: Path
     binary_format: str  # "elf" | "pe" | "macho"
-    machine: str  # platform-tag spelling: x86_64/aarch64 (ELF), amd64/arm64/x86 (PE), x86_64/arm64 (Mach-O)
-    exported_functions: frozenset[str]  # exported function symbols; no ELF @version, no Mach-O leading "_"
-    needed: tuple[str, ...]  # DT_NEEDED / imported DLLs / LC_LOAD_DYLIB install names, in file order
-    symbol_versions: dict[str, frozenset[str]]  # ELF: needed file name -> version names required from it
+    # Platform-tag spelling: x86_64/aarch64 (ELF), amd64/arm64/x86 (PE), x86_64/arm64 (Mach-O).
+    machine: str
+    # Exported function symbols, without ELF @version suffixes or the Mach-O leading "_".
+    exported_functions: frozenset[str]
+    # DT_NEEDED / imported DLLs / LC_LOAD_DYLIB install names, in file order.
+    needed: tuple[str, ...]
+    # ELF: needed file name -> version names required from it (left out of the hash: a dict)
+    symbol_versions: dict[str, frozenset[str]] = field(hash=False)
     minimum_os: str | None  # Mach-O: the macOS deployment target ("11.0"); None for ELF and PE
     size: int  # bytes on disk
 
 
 class _Malformed(Exception):
-    """Internal: the file's structure is inconsistent; turned into an AotWheelError naming the file."""
+    """Internal: the file's structure is inconsistent; becomes an AotWheelError naming the file."""
 
 
-_FORMAT_LABELS = {"elf": "ELF", "pe": "PE (Windows DLL)", "macho": "Mach-O"}
+_FORMAT_LABELS = {"elf": "an ELF", "pe": "a PE (Windows DLL)", "macho": "a Mach-O"}
 
 # Exceptions the third-party parsers raise on damaged input; read_native_library converts them.
 _PARSE_ERRORS: tuple[type[BaseException], ...] = (
@@ -54,8 +58,9 @@ _PARSE_ERRORS: tuple[type[BaseException], ...] = (
     OverflowError,
     UnicodeDecodeError,
 )
-# pyelftools dereferences headers it failed to read, so damaged ELF files also raise these.
-_ELF_INTERNAL_ERRORS: tuple[type[BaseException], ...] = (TypeError, AttributeError)
+# pyelftools dereferences headers it failed to read and follows sh_link cycles, so damaged ELF
+# files also raise these.
+_ELF_INTERNAL_ERRORS: tuple[type[BaseException], ...] = (TypeError, AttributeError, RecursionError)
 
 
 def read_native_library(path: Path) -> NativeLibrary:
@@ -80,7 +85,7 @@ def read_native_library(path: Path) -> NativeLibrary:
         label = _FORMAT_LABELS[binary_format]
         detail = str(exc) or type(exc).__name__
         raise AotWheelError(
-            f"{path} looks like an {label} file but is truncated or malformed ({detail})"
+            f"{path} looks like {label} file but is truncated or malformed ({detail})"
         ) from None
 
 
@@ -107,7 +112,8 @@ def _detect_format(path: Path, data: bytes) -> str:
         if struct.unpack_from(">I", data, 4)[0] < 64:  # Java class files share the magic
             raise AotWheelError(
                 f"{path} is a universal (fat) Mach-O file; aotwheel reads thin dylibs only. "
-                f"Extract one architecture first, e.g. `lipo {path.name} -thin arm64 -output <file>`"
+                f"Extract one architecture first, e.g. "
+                f"`lipo {path.name} -thin arm64 -output <file>`"
             )
     raise AotWheelError(
         f"{path} is not a native library: its first bytes {data[:4].hex(' ')} are not an ELF, "
@@ -166,7 +172,9 @@ def _check_elf_bounds(path: Path, elf: ELFFile, size: int) -> None:
             raise AotWheelError(f"{path} is truncated: an ELF segment ends past the file")
     for section in elf.iter_sections():
         if section["sh_type"] != "SHT_NOBITS" and section["sh_offset"] + section["sh_size"] > size:
-            raise AotWheelError(f"{path} is truncated: ELF section {section.name!r} ends past the file")
+            raise AotWheelError(
+                f"{path} is truncated: ELF section {section.name!r} ends past the file"
+            )
 
 
 def _elf_machine(elf: ELFFile) -> str:
@@ -210,8 +218,13 @@ def _elf_symbol_versions(elf: ELFFile) -> dict[str, frozenset[str]]:
     for section in elf.iter_sections():
         if section["sh_type"] != "SHT_GNU_verneed":
             continue
+        # Every entry takes 16 bytes; a damaged count must not make the loop run for minutes.
+        budget = section["sh_size"] // 16
         for verneed, auxiliaries in section.iter_versions():
             names = versions.setdefault(verneed.name, set())
+            budget -= 1 + verneed["vn_cnt"]
+            if budget < 0:
+                raise _Malformed(".gnu.version_r counts more entries than it holds")
             names.update(aux.name for aux in auxiliaries)
     return {library: frozenset(names) for library, names in versions.items()}
 
@@ -227,10 +240,7 @@ def _read_pe(path: Path, data: bytes) -> NativeLibrary:
     """Read a PE DLL."""
     pe = pefile.PE(data=data, fast_load=True)
     try:
-        for section in pe.sections:
-            if section.PointerToRawData + section.SizeOfRawData > len(data):
-                name = section.Name.rstrip(b"\0").decode("ascii", "replace")
-                raise AotWheelError(f"{path} is truncated: PE section {name!r} ends past the file")
+        _check_pe_bounds(path, pe, data)
         if not pe.FILE_HEADER.Characteristics & _IMAGE_FILE_DLL:
             raise AotWheelError(f"{path} is a Windows executable (.exe), not a DLL")
         pe.parse_data_directories(
@@ -255,8 +265,32 @@ def _read_pe(path: Path, data: bytes) -> NativeLibrary:
         pe.close()
 
 
+def _check_pe_bounds(path: Path, pe: pefile.PE, data: bytes) -> None:
+    """Raise if sections, the COFF symbol table or the certificate table reach past the file."""
+    for section in pe.sections:
+        if section.PointerToRawData + section.SizeOfRawData > len(data):
+            name = section.Name.rstrip(b"\0").decode("ascii", "replace")
+            raise AotWheelError(f"{path} is truncated: PE section {name!r} ends past the file")
+    symbols_at = pe.FILE_HEADER.PointerToSymbolTable
+    if symbols_at:  # MinGW keeps a COFF symbol table and its string table after the sections
+        strings_at = symbols_at + 18 * pe.FILE_HEADER.NumberOfSymbols
+        if strings_at + 4 > len(data) or strings_at + _u32(data, strings_at) > len(data):
+            raise AotWheelError(f"{path} is truncated: its COFF symbol table ends past the file")
+    directories = pe.OPTIONAL_HEADER.DATA_DIRECTORY
+    security = pefile.DIRECTORY_ENTRY["IMAGE_DIRECTORY_ENTRY_SECURITY"]
+    if len(directories) > security:  # the certificate table is addressed by file offset
+        certificates = directories[security]
+        if certificates.Size and certificates.VirtualAddress + certificates.Size > len(data):
+            raise AotWheelError(f"{path} is truncated: its signature ends past the file")
+
+
+def _u32(data: bytes, offset: int) -> int:
+    """The little-endian uint32 at *offset*."""
+    return int(struct.unpack_from("<I", data, offset)[0])
+
+
 def _pe_exported_functions(pe: pefile.PE) -> Iterator[str]:
-    """Named, non-forwarded exports, leaving out those that point into non-executable sections (data)."""
+    """Named, non-forwarded exports, minus those pointing into non-executable sections (data)."""
     directory = getattr(pe, "DIRECTORY_ENTRY_EXPORT", None)
     if directory is None:
         return

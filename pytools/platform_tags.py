@@ -1,4 +1,4 @@
-"""The wheel platform tag a native library earns, decided from the binary the way auditwheel would."""
+"""The wheel platform tag a native library earns, decided from the binary as auditwheel would."""
 
 from __future__ import annotations
 
@@ -77,7 +77,9 @@ def platform_tag_for(library: NativeLibrary) -> PlatformTag:
         return _windows_tag(library)
     if library.binary_format == "macho":
         return _macos_tag(library)
-    raise AotWheelError(f"{library.path}: no platform tag for binary format {library.binary_format!r}")
+    raise AotWheelError(
+        f"{library.path}: no platform tag for binary format {library.binary_format!r}"
+    )
 
 
 def check_machine(library: NativeLibrary, target: Target) -> None:
@@ -118,7 +120,9 @@ def _linux_tag(library: NativeLibrary) -> PlatformTag:
             ),
         )
     foreign = [lib for lib in library.needed if lib not in MANYLINUX_ALLOWED_LIBRARIES]
-    private = sorted(lib for lib, names in library.symbol_versions.items() if "GLIBC_PRIVATE" in names)
+    private = sorted(
+        lib for lib, names in library.symbol_versions.items() if "GLIBC_PRIVATE" in names
+    )
     if foreign or private:
         warnings = tuple(
             f"{name} needs {lib}, which is not on the manylinux allow-list; the wheel is tagged "
