@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import time
+from xml.sax.saxutils import escape
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -28,6 +29,7 @@ Log = Callable[[str], None]
 # Folders that hold build products, never inputs.
 IGNORED_DIRS = frozenset({"bin", "obj", "build", "dist", ".git", ".vs", ".vscode", ".idea", "__pycache__", ".venv"})
 ERROR_LINE = re.compile(r": (?:fatal )?error [A-Z]+\d*:")
+QUOTE = {'"': "&quot;"}
 MISSING_PACKAGE = re.compile(r"error NU110[123]: Unable to find package (\S+?)\.? ")
 AOT_PACKAGES = ("ILCompiler", "Runtime.NativeAOT", "NETCore.App.Runtime", "ILLink")
 OLDEST_AOT_FRAMEWORK = 8
@@ -149,6 +151,7 @@ class NativeCompiler:
             "SelfContained": "true",
             "InvariantGlobalization": str(config.invariant_globalization).lower(),
             "StripSymbols": str(config.strip_symbols and not self.debug).lower(),
+            "ConcurrentGarbageCollection": str(config.concurrent_gc).lower(),
             "CustomAfterDirectoryBuildProps": str(support / "AotWheel.props"),
             "CustomAfterMicrosoftCommonTargets": str(support / "AotWheel.targets"),
             "AotWheelBuildDir": str(self.out) + os.sep,
@@ -169,10 +172,18 @@ class NativeCompiler:
             *(f"-p:{name}={_escape(value)}" for name, value in properties.items()),
         ]
 
+    def _write_runtime_options(self) -> None:
+        items = "".join(
+            f'    <RuntimeHostConfigurationOption Include="{escape(name, QUOTE)}" Value="{escape(value, QUOTE)}" />\n'
+            for name, value in sorted(self.project.config.all_runtime_options().items())
+        )
+        (self.out / "runtime-options.targets").write_text(f"<Project>\n  <ItemGroup>\n{items}  </ItemGroup>\n</Project>\n")
+
     def _run(self, verb: str, extra_sources: Path | None) -> None:
         if self.target.os != "windows" and native_linker() is None:
             raise AotWheelError("NativeAOT needs a native linker: install clang (apt-get install clang) or gcc")
         self.out.mkdir(parents=True, exist_ok=True)
+        self._write_runtime_options()
         what = "NativeAOT" if verb == "publish" else "managed"
         self.log(f"dotnet {verb} {self.project.csproj.name} ({self.framework}, {self.target.rid}, {what})")
         lines, status = _run_streaming(self.command(verb, extra_sources), self.log)
@@ -233,6 +244,7 @@ def inputs_digest(project: Project, command: list[str], extra_sources: Path | No
     digest = hashlib.sha256()
     digest.update(f"aotwheel {__version__}\n".encode())
     digest.update("\0".join(command).encode())
+    digest.update(repr(sorted(project.config.all_runtime_options().items())).encode())
     roots = {project.root, project.csproj.parent, support_dir()} | ({extra_sources} if extra_sources else set())
     for path in sorted({p for root in roots for p in _input_files(root)}):
         digest.update(str(path).encode() + b"\0")

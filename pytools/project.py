@@ -35,7 +35,19 @@ class ToolConfig:
     bindings: str = "ctypes"
     invariant_globalization: bool = True
     strip_symbols: bool = True
+    # Background GC needs a GC thread that a fork()ed child does not have: a child that collected
+    # would hang. Off by default, so wheels survive PySpark's forking worker daemon.
+    concurrent_gc: bool = False
+    gc_heap_hard_limit: int | None = None  # bytes
+    runtime_options: dict[str, str] = field(default_factory=dict)
     msbuild_properties: dict[str, str] = field(default_factory=dict)
+
+    def all_runtime_options(self) -> dict[str, str]:
+        """The runtime configuration knobs compiled into the library."""
+        options = dict(self.runtime_options)
+        if self.gc_heap_hard_limit is not None:
+            options["System.GC.HeapHardLimit"] = str(self.gc_heap_hard_limit)
+        return options
 
     @classmethod
     def from_table(cls, table: dict[str, Any], source: Path) -> ToolConfig:
@@ -47,6 +59,9 @@ class ToolConfig:
             "bindings": str,
             "invariant-globalization": bool,
             "strip-symbols": bool,
+            "concurrent-gc": bool,
+            "gc-heap-hard-limit": (int, str),
+            "runtime-options": dict,
             "msbuild-properties": dict,
         }
         values: dict[str, Any] = {}
@@ -56,13 +71,19 @@ class ToolConfig:
                 hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(kinds)}"
                 raise AotWheelError(f"{source}: unknown key [tool.aotwheel] {key!r}{hint}")
             if not isinstance(value, kinds[key]):
+                expected = kinds[key]
+                names = " or ".join(t.__name__ for t in expected) if isinstance(expected, tuple) else expected.__name__
                 raise AotWheelError(
-                    f"{source}: [tool.aotwheel] {key!r} must be a {kinds[key].__name__}, "  # type: ignore[union-attr]
-                    f"not {type(value).__name__}"
+                    f"{source}: [tool.aotwheel] {key!r} must be a {names}, not {type(value).__name__}"
                 )
             values[key.replace("-", "_")] = value
+        if "gc_heap_hard_limit" in values:
+            values["gc_heap_hard_limit"] = parse_size(values["gc_heap_hard_limit"], f"{source}: [tool.aotwheel] gc-heap-hard-limit")
         if "rids" in values:
             values["rids"] = tuple(str(r) for r in values["rids"])
+        if "runtime_options" in values:
+            values["runtime_options"] = {str(k): str(v).lower() if isinstance(v, bool) else str(v)
+                                         for k, v in values["runtime_options"].items()}
         if "msbuild_properties" in values:
             values["msbuild_properties"] = {str(k): str(v) for k, v in values["msbuild_properties"].items()}
         if values.get("bindings", "ctypes") != "ctypes":
@@ -117,6 +138,25 @@ class Project:
         if not import_name.isidentifier() or keyword.iskeyword(import_name):
             raise AotWheelError(f"{pyproject_path}: module-name {import_name!r} is not a Python identifier")
         return cls(root, csproj, facts.assembly_name, facts.target_frameworks, import_name, metadata, config)
+
+
+SIZE_UNITS = {"": 1, "B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}
+
+
+def parse_size(value: int | str, where: str) -> int:
+    """`536870912`, `"512MB"`, `"2GB"` -> bytes."""
+    if isinstance(value, bool):
+        raise AotWheelError(f"{where}: expected a size like 512MB, not a boolean")
+    if isinstance(value, int):
+        number, unit = value, ""
+    else:
+        match = re.fullmatch(r"\s*(\d+)\s*([KMG]?B?)\s*", value.upper())
+        if not match:
+            raise AotWheelError(f"{where}: {value!r} is not a size like 512MB or 2GB")
+        number, unit = int(match.group(1)), match.group(2)
+    if number <= 0:
+        raise AotWheelError(f"{where}: the size must be positive")
+    return number * SIZE_UNITS[unit]
 
 
 def python_identifier(name: str) -> str:

@@ -22,11 +22,27 @@ _INTEGER_FORMATS = {"signed": "bhilqn", "unsigned": "BHILQN"}
 _FLOAT_FORMATS = "efd"
 
 
+def _bound_gc_reservation() -> None:
+    """Under an address-space cap (RLIMIT_AS: `ulimit -v`, YARN's vmem check), a NativeAOT GC with
+    no heap limit reserves half of what is left, so a second aotwheel library in the process could
+    not start. Give each runtime a heap limit of 1/16 of the cap (it then reserves about five times
+    that), unless the user chose one. Read by each runtime when it starts, on its first call."""
+    try:
+        import resource
+    except ImportError:  # Windows has no RLIMIT_AS
+        return
+    cap = resource.getrlimit(resource.RLIMIT_AS)[0]
+    chosen = any(name in os.environ for name in ("DOTNET_GCHeapHardLimit", "DOTNET_GCHeapHardLimitPercent"))
+    if cap != resource.RLIM_INFINITY and not chosen:
+        os.environ["DOTNET_GCHeapHardLimit"] = format(cap // 16, "x")
+
+
 def load_library(package_file: str, filename: str) -> ctypes.CDLL:
     """Load the native library shipped next to *package_file*, by absolute path only."""
     path = os.path.join(os.path.dirname(os.path.abspath(package_file)), filename)
     if not os.path.isfile(path):
         raise ImportError(f"the native library {path} is missing; reinstall the package")
+    _bound_gc_reservation()
     return ctypes.CDLL(path)
 
 
