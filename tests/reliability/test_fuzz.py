@@ -1,0 +1,113 @@
+"""Property-based fuzzing of the generated API with bad input, in a child process: any crash shows
+as a signal exit instead of taking pytest down. Hand-written exports trust a length that comes
+with a pointer (the binding cannot know it), so lengths here stay consistent with the buffers;
+everything else is arbitrary."""
+
+from __future__ import annotations
+
+import pytest
+
+from support import run_python
+
+pytestmark = pytest.mark.sdk
+
+FUZZ = r'''
+import array, math, sys
+import numpy as np
+from hypothesis import given, settings, strategies as st, HealthCheck
+import aotsample_poc as poc, typezoo
+
+REJECTIONS = (TypeError, ValueError, OverflowError)
+LIMITS = {"sbyte": (-2**7, 2**7 - 1), "byte": (0, 2**8 - 1), "short": (-2**15, 2**15 - 1), "ushort": (0, 2**16 - 1),
+          "int": (-2**31, 2**31 - 1), "uint": (0, 2**32 - 1), "long": (-2**63, 2**63 - 1), "ulong": (0, 2**64 - 1),
+          "nint": (-2**63, 2**63 - 1), "nuint": (0, 2**64 - 1)}
+
+dtypes = st.sampled_from([np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64,
+                          np.float16, np.float32, np.float64, np.bool_, np.complex128])
+
+@st.composite
+def arrays(draw):
+    data = np.zeros(draw(st.integers(0, 12)), dtype=draw(dtypes))
+    shape = draw(st.sampled_from(["flat", "strided", "readonly", "2d", "transposed"]))
+    if shape == "strided": data = data[::2]
+    if shape == "readonly": data.flags.writeable = False
+    if shape == "2d": data = data.reshape(1, -1)
+    if shape == "transposed": data = np.zeros((3, 4), dtype=data.dtype).T
+    return data
+
+anything = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True),
+    st.text(), st.binary(), st.complex_numbers(), st.lists(st.integers(), max_size=3),
+    st.builds(bytearray, st.binary()), arrays(),
+    st.builds(lambda b: memoryview(b).toreadonly(), st.binary()),
+    st.sampled_from([object(), array.array("d", [1.0]), array.array("b"), "\ud800", "a\0b", math.nan]),
+)
+
+settings.register_profile("fuzz", max_examples=int(sys.argv[1]), deadline=None,
+                          suppress_health_check=list(HealthCheck))
+settings.load_profile("fuzz")
+
+@given(st.sampled_from(sorted(LIMITS)), anything)
+def scalar_echo(kind, value):
+    low, high = LIMITS[kind]
+    try:
+        result = getattr(typezoo, "echo_" + kind)(value)
+    except REJECTIONS:
+        return
+    assert isinstance(value, (int, np.integer)) and not isinstance(value, float)
+    assert low <= int(value) <= high and result == int(value)
+
+@given(st.sampled_from(["float", "double"]), anything)
+def float_echo(kind, value):
+    try:
+        result = getattr(typezoo, "echo_" + kind)(value)
+    except REJECTIONS:
+        return
+    assert isinstance(result, float)
+
+@given(st.sampled_from(["sbytes", "bytes", "shorts", "ushorts", "ints", "uints", "longs", "ulongs", "nints",
+                        "nuints", "floats"]), anything)
+def pointer_with_zero_length(name, value):
+    try:
+        getattr(typezoo, "sum_" + name)(value, 0)
+    except REJECTIONS:
+        pass
+
+@given(anything, anything)
+def in_place_with_zero_length(buffer, delta):
+    try:
+        typezoo.add_in_place(buffer, 0, delta)
+    except REJECTIONS:
+        pass
+
+@given(st.one_of(st.text(), st.binary(), st.none(), st.integers(), arrays()))
+def markdown_input(text):
+    out = bytearray(4096)
+    try:
+        size = poc.markdown_to_html(text, out, len(out))
+    except REJECTIONS:
+        return
+    assert -1 <= size
+
+@given(anything, anything, anything)
+def add_anything(a, b, extra):
+    try:
+        result = poc.add(a, b)
+    except REJECTIONS:
+        return
+    assert result == (int(a) + int(b) + 2**31) % 2**32 - 2**31
+
+for test in (scalar_echo, float_echo, pointer_with_zero_length, in_place_with_zero_length, markdown_input, add_anything):
+    test()
+print("fuzzed without a crash")
+'''
+
+
+@pytest.mark.parametrize("examples", [pytest.param(300, id="quick"), pytest.param(5000, id="long", marks=pytest.mark.slow)])
+def test_bad_input_never_crashes(numpy_python, tmp_path, examples):
+    script = tmp_path / "fuzz.py"
+    script.write_text(FUZZ)
+    result = run_python(numpy_python, f"import sys, runpy; sys.argv = ['fuzz', '{examples}']; "
+                        f"runpy.run_path({str(script)!r}, run_name='__main__')", cwd=tmp_path, timeout=900)
+    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+    assert "fuzzed without a crash" in result.stdout
