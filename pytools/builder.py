@@ -23,6 +23,8 @@ from .compile import NativeBuild, NativeCompiler
 from .discover import discover_exports
 from .platform_tags import PlatformTag, check_machine, platform_tag_for
 from .project import Project
+from .pyexport.model import Api
+from .pyexport.stage import prepare as prepare_pyexport
 from .targets import Target, check_buildable_here, host_rid, target_for
 from .wheel import WheelWriter
 
@@ -73,7 +75,8 @@ class ProjectBuilder:
             compiler = NativeCompiler(
                 self.project, target, self.build_dir, debug=debug, framework=framework, log=self.log
             )
-            native = compiler.publish()
+            pyexport = prepare_pyexport(compiler, self.log)
+            native = compiler.publish(extra_sources=pyexport.sources)
         with self._stage("discover"):
             library = read_native_library(native.library)
             check_machine(library, target)
@@ -83,11 +86,13 @@ class ProjectBuilder:
             tag = platform_tag_for(library)
             for warning in tag.warnings:
                 self.log(f"warning: {warning}")
-            path = self.write_wheel(library, exports, tag, out_dir)
+            path = self.write_wheel(library, exports, tag, out_dir, api=pyexport.api)
         self.log(f"platform tag {tag.tag}: {tag.reason}")
         return BuiltWheel(path, target, tag, exports, native)
 
-    def render_package(self, library: NativeLibrary, exports: Sequence[Export]) -> dict[str, bytes]:
+    def render_package(
+        self, library: NativeLibrary, exports: Sequence[Export], api: Api | None = None
+    ) -> dict[str, bytes]:
         """The package folder's files (bindings plus the native library), keyed by relative path."""
         binding = BindingInput(
             import_name=self.project.import_name,
@@ -96,13 +101,16 @@ class ProjectBuilder:
             assembly=self.project.assembly_name,
             library_filename=library.path.name,
             exports=tuple(exports),
+            api=api,
         )
         files = CtypesBackend().render(binding)
         files[library.path.name] = library.path.read_bytes()
         return files
 
-    def write_wheel(self, library: NativeLibrary, exports: Sequence[Export], tag: PlatformTag, out_dir: Path) -> Path:
+    def write_wheel(
+        self, library: NativeLibrary, exports: Sequence[Export], tag: PlatformTag, out_dir: Path, api: Api | None = None
+    ) -> Path:
         writer = WheelWriter(self.project.metadata, f"py3-none-{tag.tag}", generator=f"aotwheel {__version__}")
-        for relative, data in sorted(self.render_package(library, exports).items()):
+        for relative, data in sorted(self.render_package(library, exports, api).items()):
             writer.add_bytes(f"{self.project.import_name}/{relative}", data, executable=relative == library.path.name)
         return writer.write(Path(out_dir))

@@ -154,6 +154,7 @@ class NativeCompiler:
             "ConcurrentGarbageCollection": str(config.concurrent_gc).lower(),
             "CustomAfterDirectoryBuildProps": str(support / "AotWheel.props"),
             "CustomAfterMicrosoftCommonTargets": str(support / "AotWheel.targets"),
+            "AotWheelBuildRoot": str(self.build_dir.resolve()) + os.sep,
             "AotWheelBuildDir": str(self.out) + os.sep,
             "AotWheelProject": str(self.project.csproj),
             "AotWheelExtraCompileDir": str(extra_sources) + os.sep if extra_sources else "",

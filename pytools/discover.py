@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from .abi import PRIMITIVES, SUPPORTED_SUMMARY, AbiType, Export, Parameter
 from .binary import NativeLibrary
@@ -87,7 +87,8 @@ def discover_exports(assembly: Path, library: NativeLibrary) -> list[Export]:
     """The bindable exports of *assembly*, checked against the symbols *library* really exports."""
     report = read_assembly(assembly)
     docs = read_xml_docs(assembly.with_suffix(".xml"))
-    exports = [_export(raw, docs) for raw in report["exports"] if raw.get("entryPoint")]
+    declared = [raw for raw in report["exports"] if raw.get("entryPoint")]
+    exports = [_export(raw, docs) for raw in declared if not is_generated_export(raw)]
     seen: dict[str, Export] = {}
     for export in exports:
         if export.entry_point in seen:
@@ -96,12 +97,18 @@ def discover_exports(assembly: Path, library: NativeLibrary) -> list[Export]:
                 f"and on {export.qualified_method}"
             )
         seen[export.entry_point] = export
-    check_symbols(exports, library)
+    check_symbols(exports, library, [raw["entryPoint"] for raw in declared if is_generated_export(raw)])
     return sorted(exports, key=lambda e: e.entry_point)
 
 
-def check_symbols(exports: list[Export], library: NativeLibrary) -> None:
-    declared = {e.entry_point for e in exports}
+def is_generated_export(raw: dict[str, Any]) -> bool:
+    """aotwheel's own [PyExport] shims and run-time support: bound by the [PyExport] API, not as raw functions."""
+    return str(raw["entryPoint"]).startswith("aotwheel_") and str(raw["declaringType"]).startswith("AotWheel.")
+
+
+def check_symbols(exports: list[Export], library: NativeLibrary, generated: Iterable[str] = ()) -> None:
+    """The declared exports (*generated* ones included) must be exactly the library's symbols."""
+    declared = {e.entry_point for e in exports} | set(generated)
     native = set(library.exported_functions) - RUNTIME_EXPORTS
     missing = sorted(declared - native)
     unexpected = sorted(native - declared)

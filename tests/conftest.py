@@ -45,3 +45,33 @@ def numpy_python(tmp_path_factory, poc_wheel: Path, zoo_wheel: Path) -> Path:
     python = make_venv(tmp_path_factory.mktemp("numpy") / "venv", system_site_packages=True)
     pip_install(python, poc_wheel, zoo_wheel)
     return python
+
+
+PYEXPORT_PROJECT = REPO / "csharp_src" / "samples" / "PyExportSample"
+
+
+@pytest.fixture(scope="session")
+def pyexport_build_dir(build_root: Path) -> Path:
+    return build_root / "pyexport"
+
+
+@pytest.fixture(scope="session")
+def pyexport_wheel(build_root: Path, pyexport_build_dir: Path) -> Path:
+    """The [PyExport] sample, built once (one NativeAOT publish) for the session."""
+    return build_wheel(PYEXPORT_PROJECT, build_root / "dist-pyexport", pyexport_build_dir)
+
+
+@pytest.fixture(scope="session")
+def pyexport_clean(tmp_path_factory, pyexport_wheel: Path) -> Path:
+    """A venv with no site packages (no numpy) holding only the [PyExport] sample."""
+    python = make_venv(tmp_path_factory.mktemp("pyexport-clean") / "venv", system_site_packages=False)
+    pip_install(python, pyexport_wheel)
+    return python
+
+
+@pytest.fixture(scope="session")
+def pyexport_numpy(tmp_path_factory, pyexport_wheel: Path) -> Path:
+    """A venv seeing Debian's numpy and hypothesis, holding the [PyExport] sample."""
+    python = make_venv(tmp_path_factory.mktemp("pyexport-numpy") / "venv", system_site_packages=True)
+    pip_install(python, pyexport_wheel)
+    return python

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Optional, Protocol
 
 from ..abi import Export
+from ..pyexport.model import Api
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class BindingInput:
     assembly: str  # the .NET assembly name
     library_filename: str  # the native library's file name inside the package folder
     exports: tuple[Export, ...]
+    api: Optional[Api] = None  # the [PyExport] API, when the assembly has one
 
 
 class BindingBackend(Protocol):

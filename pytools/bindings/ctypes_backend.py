@@ -8,6 +8,7 @@ import jinja2
 
 from .. import __version__
 from ..abi import AbiType, Export, Parameter
+from ..pyexport.python import render_python
 from ..resources import templates_dir
 from .base import BindingInput
 
@@ -95,15 +96,24 @@ class CtypesBackend:
         )
 
     def render(self, package: BindingInput) -> dict[str, bytes]:
+        """The package's files; with a [PyExport] API also `_api.py`/`_api.pyi` and their `_dotnet` runtime,
+        re-exported from `__init__`."""
+        docstring = f"Python bindings for the .NET library {package.assembly} ({package.distribution} {package.version})."
+        api = package.api if package.api is not None and not package.api.empty else None
         context = {
-            "docstring": f"Python bindings for the .NET library {package.assembly} ({package.distribution} {package.version}).",
+            "docstring": docstring,
             "tool_version": __version__,
             "assembly": package.assembly,
             "library": package.library_filename,
             "functions": [_function_model(e) for e in package.exports],
+            "api_names": ["DotNetError", *api.public_names] if api else [],
         }
         runtime = (templates_dir() / "ctypes" / "_aotwheel.py").read_bytes()
+        files = render_python(api, package.library_filename, docstring, __version__) if api else {}
+        if api:
+            files["_dotnet.py"] = (templates_dir() / "ctypes" / "_dotnet.py").read_bytes()
         return {
+            **files,
             "__init__.py": self._env.get_template("__init__.py.j2").render(context).encode(),
             "__init__.pyi": self._env.get_template("__init__.pyi.j2").render(context).encode(),
             "_aotwheel.py": runtime,

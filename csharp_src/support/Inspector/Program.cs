@@ -1,5 +1,8 @@
-// Prints, as JSON on stdout, the exports of a compiled .NET assembly: every method carrying
-// [UnmanagedCallersOnly(EntryPoint = "...")], with parameter names and type shapes.
+// Prints, as JSON on stdout, what a compiled .NET assembly offers for binding:
+//  - "exports": every method carrying [UnmanagedCallersOnly(EntryPoint = "...")], with parameter
+//    names and type shapes (hand-written exports);
+//  - "types": every type written by the user (not compiler-generated, not aotwheel's own) with its [PyExport] marks, members, enum values and
+//    record/struct fields (the input of aotwheel's [PyExport] shim generator).
 // aotwheel decides what is bindable; this tool only reports what the metadata says.
 using System.Collections.Immutable;
 using System.Reflection;
@@ -100,7 +103,9 @@ sealed class ShapeProvider : ISignatureTypeProvider<TypeShape, object?>, ICustom
     public TypeShape GetArrayType(TypeShape elementType, ArrayShape shape) =>
         new("mdarray", $"{elementType.Name}[{new string(',', shape.Rank - 1)}]", elementType);
     public TypeShape GetPinnedType(TypeShape elementType) => elementType;
-    public TypeShape GetModifiedType(TypeShape modifier, TypeShape unmodifiedType, bool isRequired) => unmodifiedType;
+    // Only init-only setters matter (their return type carries modreq(IsExternalInit)); other modifiers are dropped.
+    public TypeShape GetModifiedType(TypeShape modifier, TypeShape unmodifiedType, bool isRequired) =>
+        isRequired && modifier.Name == "System.Runtime.CompilerServices.IsExternalInit" ? new("initonly", unmodifiedType.Name) : unmodifiedType;
     public TypeShape GetFunctionPointerType(MethodSignature<TypeShape> signature) => new("functionpointer", "delegate* unmanaged");
     public TypeShape GetGenericMethodParameter(object? context, int index) => new("generic-parameter", $"!!{index}");
     public TypeShape GetGenericTypeParameter(object? context, int index) => new("generic-parameter", $"!{index}");
@@ -168,6 +173,11 @@ sealed class AssemblyReport(MetadataReader reader)
             foreach (var methodHandle in type.GetMethods())
                 WriteExport(json, typeHandle, type, reader.GetMethodDefinition(methodHandle));
         }
+        json.WriteEndArray();
+        json.WriteStartArray("types");
+        var types = new TypeReport(reader, provider);
+        foreach (var typeHandle in reader.TypeDefinitions)
+            if (TypeReport.IsReported(reader, typeHandle)) types.Write(json, typeHandle);
         json.WriteEndArray();
         json.WriteEndObject();
     }

@@ -1,0 +1,521 @@
+"""The measurements, run by benchmarks/run.py in a child process of the benchmark venv.
+
+Each subcommand prints one JSON document on stdout. The child imports the generated package
+(installed from the built wheel), loads the same NativeAOT library directly with ctypes, and loads
+the gcc-compiled floor (benchmarks/floor.c); every variant of an operation is timed in the same
+process, round after round, in rotating order, so that a noisy neighbour hits all of them alike.
+
+    python probes.py calls   --floor floor.so [--rounds 15]
+    python probes.py bulk    --floor floor.so [--rounds 7] [--size-library LIB] [--floor-default-align LIB]
+    python probes.py threads --floor floor.so [--rounds 15]
+
+Start-up is measured by startup_probe.py, which must import nothing before it starts its clock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import importlib
+import json
+import math
+import os
+import statistics
+import sys
+import threading
+import time
+import timeit
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Sequence, Tuple
+
+PACKAGE = "aotsample_poc"
+
+# The C signatures of the exports (the same as the generated binding declares; checked below).
+SIGNATURES: Dict[str, Tuple[tuple, Any]] = {
+    "add": ((ctypes.c_int32, ctypes.c_int32), ctypes.c_int32),
+    "copy_utf8": ((ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int32), ctypes.c_int32),
+    "sum_doubles": ((ctypes.c_void_p, ctypes.c_ssize_t), ctypes.c_double),
+    "scale_doubles": ((ctypes.c_void_p, ctypes.c_ssize_t, ctypes.c_double), None),
+    "increment_floats": ((ctypes.c_void_p, ctypes.c_ssize_t), None),
+    "spin": ((ctypes.c_int64,), ctypes.c_int64),
+}
+
+TEXT = "Grüße aus Zürich — ça va? ✓ 12345"  # 33 characters, 41 bytes of UTF-8
+
+
+class ProbeError(Exception):
+    pass
+
+
+# -- loading ---------------------------------------------------------------------------------------
+
+
+def load_package():
+    try:
+        package = importlib.import_module(PACKAGE)
+    except ImportError as exc:
+        raise ProbeError(f"cannot import {PACKAGE} (the wheel built from the PoC sample): {exc}") from None
+    missing = [name for name in SIGNATURES if not hasattr(package, name)]
+    if missing:
+        raise ProbeError(
+            f"{package.__file__} lacks the exports {', '.join(missing)}: the wheel was built from an older "
+            "csharp_src/samples/PocExports/Exports.cs"
+        )
+    return package
+
+
+def native_library_path(package) -> Path:
+    libraries = sorted(Path(package.__file__).parent.glob("*.so"))
+    if len(libraries) != 1:
+        raise ProbeError(f"expected one native library in {Path(package.__file__).parent}, found {libraries}")
+    return libraries[0]
+
+
+def load_c_library(path: Path, package=None) -> ctypes.CDLL:
+    """*path* loaded with ctypes, each export given the argtypes/restype the generated binding uses."""
+    try:
+        library = ctypes.CDLL(str(path.resolve()))  # by absolute path: never a search of the library path
+    except OSError as exc:
+        raise ProbeError(f"cannot load {path}: {exc}") from None
+    for name, (argtypes, restype) in SIGNATURES.items():
+        function = getattr(library, name)  # cached on the CDLL (library[name] would be a fresh object)
+        function.argtypes, function.restype = argtypes, restype
+        bound = getattr(package, f"_fn_{name}", None) if package is not None else None
+        if bound is not None and (tuple(bound.argtypes), bound.restype) != (argtypes, restype):
+            raise ProbeError(
+                f"the generated binding declares {name} as {bound.argtypes} -> {bound.restype}; "
+                f"the benchmark assumes {argtypes} -> {restype}: update SIGNATURES in {__file__}"
+            )
+    return library
+
+
+def numpy_module():
+    try:
+        import numpy
+    except ImportError:
+        raise ProbeError("numpy is not importable in the benchmark venv (it must see Debian's python3-numpy)") from None
+    return numpy
+
+
+# -- timing ----------------------------------------------------------------------------------------
+
+
+def calibrated_timer(statement: str, namespace: Dict[str, Any], target_seconds: float) -> Tuple[timeit.Timer, int]:
+    """A timeit.Timer for *statement* and the number of loops that takes about *target_seconds*."""
+    timer = timeit.Timer(statement, globals=namespace)
+    number = 1
+    while True:
+        elapsed = timer.timeit(number)
+        if elapsed >= target_seconds / 4 or number >= 10**8:
+            return timer, max(1, int(number * target_seconds / max(elapsed, 1e-9)))
+        number *= 10
+
+
+def summary(samples: Sequence[float]) -> Dict[str, Any]:
+    return {"median": statistics.median(samples), "min": min(samples), "max": max(samples), "samples": list(samples)}
+
+
+def rotated(items: Sequence[Any], round_index: int) -> List[Any]:
+    shift = round_index % len(items)
+    return list(items[shift:]) + list(items[:shift])
+
+
+def per_round_ratios(samples: Dict[str, List[float]], pairs: Dict[str, Tuple[str, str]]) -> Dict[str, Dict[str, Any]]:
+    """Ratios taken within each round (numerator and denominator measured seconds apart), summarised,
+    plus the ratio of the two best times ("of_min")."""
+    ratios = {}
+    for name, (top, bottom) in pairs.items():
+        if top in samples and bottom in samples:
+            ratios[name] = summary([a / b for a, b in zip(samples[top], samples[bottom])])
+            ratios[name]["of_min"] = min(samples[top]) / min(samples[bottom])
+    return ratios
+
+
+# -- calls -----------------------------------------------------------------------------------------
+
+
+def probe_calls(args: argparse.Namespace) -> Dict[str, Any]:
+    np = numpy_module()
+    package = load_package()
+    aot = load_c_library(native_library_path(package), package)
+    floor = load_c_library(Path(args.floor))
+    values = np.random.default_rng(1).random(1000)
+    address = values.ctypes.data
+    output = bytearray(256)
+    output_c = (ctypes.c_char * len(output)).from_buffer(output)  # the same memory, as a ctypes array
+    namespace: Dict[str, Any] = {
+        "binding": package, "aot": aot, "floor": floor, "gcd": math.gcd,
+        "a": values, "address": address, "s": TEXT, "out": output, "out_c": output_c,
+        "rt": getattr(package, "_rt", None), "c_char": ctypes.c_char, "byref": ctypes.byref,
+    }
+
+    # Same answers from all three before timing anything.
+    for name, library in (("binding", package), ("ctypes->NativeAOT", aot), ("ctypes->gcc", floor)):
+        if library.add(2, 3) != 5:
+            raise ProbeError(f"{name}: add(2, 3) != 5")
+    n = package.copy_utf8(TEXT, output, len(output))
+    if output[:n].decode() != TEXT or floor.copy_utf8(TEXT.encode(), output_c, len(output)) != n:
+        raise ProbeError("copy_utf8 does not round-trip the text")
+    sums = {package.sum_doubles(values, values.size), aot.sum_doubles(address, values.size),
+            floor.sum_doubles(address, values.size)}
+    if len(sums) != 1 or not math.isclose(sums.pop(), float(values.sum()), rel_tol=1e-12):
+        raise ProbeError("sum_doubles disagrees between the binding, the NativeAOT symbol and the gcc floor")
+
+    operations = {
+        "add": {
+            "title": "add(1, 2) -> int",
+            "binding": "binding.add(1, 2)",
+            "aot": "aot.add(1, 2)",
+            "floor": "floor.add(1, 2)",
+            "cext": "gcd(12, 18)",
+            "cext_label": "math.gcd(12, 18)",
+        },
+        "string": {
+            "title": f"UTF-8 round trip, {len(TEXT)} chars",
+            "binding": "n = binding.copy_utf8(s, out, 256); out[:n].decode()",
+            "aot": "n = aot.copy_utf8(s.encode(), out_c, 256); out[:n].decode()",
+            "floor": "n = floor.copy_utf8(s.encode(), out_c, 256); out[:n].decode()",
+            "cext": "s.encode().decode()",
+            "cext_label": "s.encode().decode() (no call)",
+        },
+        "sum1000": {
+            "title": "sum of 1,000 float64",
+            "binding": "binding.sum_doubles(a, 1000)",
+            "aot": "aot.sum_doubles(address, 1000)",
+            "floor": "floor.sum_doubles(address, 1000)",
+            "cext": "a.sum()",
+            "cext_label": "numpy a.sum()",
+        },
+    }
+    # Where the binding's own time goes (its private run-time helper; skipped if its API changes).
+    internals = {
+        "pointer_to(ndarray float64)": "rt.pointer_to(a, 'sum_doubles', 'values', 'float', 8, False)",
+        "pointer_to(bytearray)": "rt.pointer_to(out, 'copy_utf8', 'output', 'unsigned', 1, True)",
+        "pointer_to(str)": "rt.pointer_to(s, 'copy_utf8', 'text', 'unsigned', 1, True)",
+        "_item_kind(memoryview(ndarray))": "rt._item_kind(memoryview(a))",
+        "byref(c_char.from_buffer(ndarray))": "byref(c_char.from_buffer(a))",
+    }
+    statements: Dict[str, str] = {}
+    for op, spec in operations.items():
+        for variant in ("binding", "aot", "floor", "cext"):
+            statements[f"{op}/{variant}"] = spec[variant]
+    usable_internals = {}
+    for label, statement in internals.items():
+        try:
+            eval(compile(statement, "<internal>", "eval"), namespace)
+        except Exception as exc:  # the helper's private API changed: report, do not fail the run
+            print(f"note: skipping internal measurement {label}: {exc!r}", file=sys.stderr)
+            continue
+        usable_internals[label] = statement
+        statements[f"internal/{label}"] = statement
+
+    timers = {key: calibrated_timer(statement, namespace, args.batch_seconds) for key, statement in statements.items()}
+    samples: Dict[str, List[float]] = {key: [] for key in statements}
+    keys = list(statements)
+    for round_index in range(args.rounds):
+        for key in rotated(keys, round_index):
+            timer, number = timers[key]
+            samples[key].append(timer.timeit(number) / number * 1e9)
+
+    result: Dict[str, Any] = {"unit": "ns per call", "rounds": args.rounds, "operations": {}, "internals": {}}
+    for op, spec in operations.items():
+        op_samples = {variant: samples[f"{op}/{variant}"] for variant in ("binding", "aot", "floor", "cext")}
+        result["operations"][op] = {
+            "title": spec["title"],
+            "statements": {variant: spec[variant] for variant in ("binding", "aot", "floor", "cext")},
+            "cext_label": spec["cext_label"],
+            "variants": {variant: summary(s) for variant, s in op_samples.items()},
+            "ratios": per_round_ratios(op_samples, {
+                "binding/floor": ("binding", "floor"),
+                "aot/floor": ("aot", "floor"),
+                "binding/aot": ("binding", "aot"),
+                "binding/cext": ("binding", "cext"),
+            }),
+            "binding_minus_aot_ns": summary([b - a for b, a in zip(op_samples["binding"], op_samples["aot"])]),
+        }
+    for label, statement in usable_internals.items():
+        result["internals"][label] = {"statement": statement, **summary(samples[f"internal/{label}"])}
+    return result
+
+
+# -- bulk ------------------------------------------------------------------------------------------
+
+
+def probe_bulk(args: argparse.Namespace) -> Dict[str, Any]:
+    np = numpy_module()
+    package = load_package()
+    floor = load_c_library(Path(args.floor))
+    size_lib = load_c_library(Path(args.size_library)) if args.size_library else None
+    floor_default_align = load_c_library(Path(args.floor_default_align)) if args.floor_default_align else None
+
+    # Correctness first, on small arrays, including the empty case (the binding passes NULL then).
+    for count in (0, 1, 7, 1001):
+        x = np.arange(count, dtype=np.float64)
+        package.scale_doubles(x, x.size, 2.0)
+        y = np.arange(count, dtype=np.float32)
+        package.increment_floats(y, y.size)
+        if not (np.array_equal(x, np.arange(count) * 2.0) and np.array_equal(y, np.arange(count, dtype=np.float32) + 1)):
+            raise ProbeError(f"scale_doubles/increment_floats give wrong results for n = {count}")
+        if package.sum_doubles(x, x.size) != floor.sum_doubles(x.ctypes.data, x.size):
+            raise ProbeError(f"sum_doubles differs from the gcc loop for n = {count}")
+
+    n = args.elements
+    a = np.random.default_rng(2).random(n)  # written, so every page is mapped before timing
+    a_address = a.ctypes.data
+    copy = np.empty_like(a)
+    copy[...] = 0.0
+    copy_address = copy.ctypes.data
+    side = args.matrix_side
+    m = np.ones((side, side), dtype=np.float32)
+    m_address = m.ctypes.data
+    one = np.float32(1)
+    factors = [2.0, 0.5]  # exact in binary: the data never drifts, however many rounds run
+    counter = [0]
+
+    def factor() -> float:
+        counter[0] += 1
+        return factors[counter[0] % 2]
+
+    def numpy_scale() -> None:
+        np.multiply(a, factor(), out=a)  # a *= k
+
+    def numpy_increment() -> None:
+        np.add(m, one, out=m)  # m += 1
+
+    variants: Dict[str, Dict[str, Callable[[], Any]]] = {
+        "sum": {
+            "binding": lambda: package.sum_doubles(a, n),
+            "floor": lambda: floor.sum_doubles(a_address, n),
+            "numpy": lambda: a.sum(),
+        },
+        "scale": {
+            "binding": lambda: package.scale_doubles(a, n, factor()),
+            "floor": lambda: floor.scale_doubles(a_address, n, factor()),
+            "numpy": numpy_scale,
+        },
+        "increment": {
+            "binding": lambda: package.increment_floats(m, m.size),
+            "floor": lambda: floor.increment_floats(m_address, m.size),
+            "numpy": numpy_increment,
+        },
+        "memcpy": {
+            "ctypes.memmove": lambda: ctypes.memmove(copy_address, a_address, a.nbytes),
+            "numpy.copyto": lambda: np.copyto(copy, a),
+        },
+    }
+    if size_lib is not None:
+        variants["sum"]["size_optimised"] = lambda: size_lib.sum_doubles(a_address, n)
+        variants["scale"]["size_optimised"] = lambda: size_lib.scale_doubles(a_address, n, factor())
+        variants["increment"]["size_optimised"] = lambda: size_lib.increment_floats(m_address, m.size)
+    if floor_default_align is not None:
+        variants["sum"]["floor_default_align"] = lambda: floor_default_align.sum_doubles(a_address, n)
+        variants["scale"]["floor_default_align"] = lambda: floor_default_align.scale_doubles(a_address, n, factor())
+        variants["increment"]["floor_default_align"] = lambda: floor_default_align.increment_floats(m_address, m.size)
+    traffic = {  # bytes read + bytes written by one call
+        "sum": a.nbytes, "scale": 2 * a.nbytes, "increment": 2 * m.nbytes, "memcpy": 2 * a.nbytes,
+    }
+    repeats = {"sum": 1, "scale": 1, "memcpy": 1, "increment": args.small_repeats}
+
+    for op in variants.values():  # warm-up: page tables, caches, the .NET runtime's first call
+        for call in op.values():
+            call()
+    samples: Dict[str, Dict[str, List[float]]] = {op: {v: [] for v in vs} for op, vs in variants.items()}
+    for round_index in range(args.rounds):
+        for op in rotated(list(variants), round_index):
+            for repeat in range(repeats[op]):
+                for variant in rotated(list(variants[op]), round_index + repeat):
+                    started = time.perf_counter()
+                    variants[op][variant]()
+                    samples[op][variant].append(time.perf_counter() - started)
+
+    result: Dict[str, Any] = {
+        "elements": n, "matrix": [side, side], "rounds": args.rounds, "small_repeats": args.small_repeats,
+        "traffic_bytes": traffic, "operations": {},
+    }
+    for op, op_samples in samples.items():
+        entry: Dict[str, Any] = {"variants": {}}
+        for variant, seconds in op_samples.items():
+            best = min(seconds)
+            entry["variants"][variant] = {
+                "ms": summary([s * 1e3 for s in seconds]),
+                "gb_per_s_at_median": traffic[op] / statistics.median(seconds) / 1e9,
+                "gb_per_s_at_min": traffic[op] / best / 1e9,
+            }
+        entry["ratios"] = per_round_ratios(op_samples, {
+            "binding/floor": ("binding", "floor"),
+            "binding/numpy": ("binding", "numpy"),
+            "size_optimised/binding": ("size_optimised", "binding"),
+            "floor_default_align/floor": ("floor_default_align", "floor"),
+        })
+        result["operations"][op] = entry
+    return result
+
+
+# -- threads ---------------------------------------------------------------------------------------
+
+
+def python_spin(iterations: int) -> int:
+    state = 88172645463325252
+    for _ in range(iterations):
+        state = (state * 6364136223846793005 + 1442695040888963407) & 0xFFFFFFFFFFFFFFFF
+    return state
+
+
+def run_in_threads(work: Callable[[], Any], threads: int) -> Tuple[float, float]:
+    """(wall seconds, process CPU seconds) for *threads* threads to each run *work* once, started together."""
+    barrier = threading.Barrier(threads + 1)
+
+    def worker() -> None:
+        barrier.wait()
+        work()
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    barrier.wait()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    for thread in pool:
+        thread.join()
+    return time.perf_counter() - started, time.process_time() - cpu_started
+
+
+def main_thread_stall(work: Callable[[], Any]) -> Tuple[float, float]:
+    """(seconds the main thread could not run Python, seconds *work* took) while another thread runs *work*.
+
+    The main thread waits for the worker to start, sleeps 20 ms and wakes up: it needs the GIL to
+    go on. If *work* releases the GIL, the main thread is back after ~20 ms whatever the load; if
+    not, it is stuck until *work* returns. Unlike a speedup, this does not need idle CPUs.
+    """
+    started = threading.Event()
+    took = [0.0]
+
+    def worker() -> None:
+        started.set()
+        began = time.perf_counter()
+        work()
+        took[0] = time.perf_counter() - began
+
+    thread = threading.Thread(target=worker)
+    began = time.perf_counter()
+    thread.start()
+    started.wait()
+    time.sleep(0.02)
+    stall = time.perf_counter() - began - 0.02
+    thread.join()
+    return max(stall, 0.0), took[0]
+
+
+def calibrate(work: Callable[[int], Any], seconds: float, start: int) -> int:
+    iterations = start
+    while True:
+        began = time.perf_counter()
+        work(iterations)
+        elapsed = time.perf_counter() - began
+        if elapsed >= seconds / 5:
+            return max(1, int(iterations * seconds / elapsed))
+        iterations *= 4
+
+
+def probe_threads(args: argparse.Namespace) -> Dict[str, Any]:
+    package = load_package()
+    floor = load_c_library(Path(args.floor))
+    if package.spin(1000) != floor.spin(1000):
+        raise ProbeError("spin() of the C# library and of the gcc floor disagree")
+    native_iterations = calibrate(package.spin, args.seconds, 10**6)
+    python_iterations = calibrate(python_spin, args.seconds / 2, 10**4)
+    works: Dict[str, Callable[[], Any]] = {
+        "binding": lambda: package.spin(native_iterations),
+        "floor": lambda: floor.spin(native_iterations),
+        "python": lambda: python_spin(python_iterations),
+    }
+    samples: Dict[str, Dict[str, List[float]]] = {name: {"1": [], "2": []} for name in works}
+    cpu_per_wall: Dict[str, List[float]] = {name: [] for name in works}  # CPUs the 2-thread run kept busy
+    for round_index in range(args.rounds):
+        for name in rotated(list(works), round_index):
+            for threads in (("1", "2") if round_index % 2 == 0 else ("2", "1")):
+                wall, cpu = run_in_threads(works[name], int(threads))
+                samples[name][threads].append(wall)
+                if threads == "2":
+                    cpu_per_wall[name].append(cpu / wall)
+    # GIL check: the gcc spin() through ctypes.PyDLL, which holds the GIL during the call, is the control.
+    holding = ctypes.PyDLL(str(Path(args.floor).resolve())).spin
+    holding.argtypes, holding.restype = (ctypes.c_int64,), ctypes.c_int64
+    gil_works: Dict[str, Callable[[], Any]] = {
+        "binding": works["binding"], "floor": works["floor"],
+        "floor_pydll": lambda: holding(native_iterations),
+    }
+    stalls: Dict[str, List[Tuple[float, float]]] = {name: [] for name in gil_works}
+    for round_index in range(3):
+        for name in rotated(list(gil_works), round_index):
+            stalls[name].append(main_thread_stall(gil_works[name]))
+    result: Dict[str, Any] = {
+        "rounds": args.rounds, "native_iterations": native_iterations, "python_iterations": python_iterations,
+        "cpu_count": os.cpu_count(), "variants": {},
+        "gil": {name: {"main_thread_stall_ms": summary([s * 1e3 for s, _ in rows]),
+                       "call_ms": summary([c * 1e3 for _, c in rows])} for name, rows in stalls.items()},
+    }
+    for name, by_threads in samples.items():
+        speedups = [2 * one / two for one, two in zip(by_threads["1"], by_threads["2"])]
+        result["variants"][name] = {
+            "one_thread_s": summary(by_threads["1"]),
+            "two_threads_s": summary(by_threads["2"]),
+            "speedup": summary(speedups),
+            # Interference from other processes only adds time: the best times are the cleanest pair.
+            "speedup_of_min": 2 * min(by_threads["1"]) / min(by_threads["2"]),
+            # CPU seconds per wall second of the 2-thread runs: ~2 when both threads really ran at
+            # once, ~1 when the GIL (or other processes taking a CPU) serialised them.
+            "two_threads_cpu_per_wall": summary(cpu_per_wall[name]),
+        }
+    return result
+
+
+# -- entry point -----------------------------------------------------------------------------------
+
+
+def environment() -> Dict[str, Any]:
+    info: Dict[str, Any] = {"python": sys.version.split()[0], "executable": sys.executable}
+    try:
+        import numpy
+
+        info["numpy"] = numpy.__version__
+    except ImportError:
+        info["numpy"] = None
+    package = importlib.import_module(PACKAGE)
+    info["package_file"] = package.__file__
+    info["openblas_env"] = {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS")}
+    return info
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    calls = commands.add_parser("calls")
+    calls.add_argument("--floor", required=True)
+    calls.add_argument("--rounds", type=int, default=15)
+    calls.add_argument("--batch-seconds", type=float, default=0.01)
+    bulk = commands.add_parser("bulk")
+    bulk.add_argument("--floor", required=True)
+    bulk.add_argument("--rounds", type=int, default=7)
+    bulk.add_argument("--elements", type=int, default=10**8)
+    bulk.add_argument("--matrix-side", type=int, default=4096)
+    bulk.add_argument("--small-repeats", type=int, default=3)
+    bulk.add_argument("--size-library", help="the size-optimised build's library, timed through ctypes too")
+    bulk.add_argument("--floor-default-align", help="floor.c built without -falign-loops, timed too")
+    threads = commands.add_parser("threads")
+    threads.add_argument("--floor", required=True)
+    threads.add_argument("--rounds", type=int, default=15)
+    threads.add_argument("--seconds", type=float, default=0.1)
+    args = parser.parse_args(argv)
+    probe = {"calls": probe_calls, "bulk": probe_bulk, "threads": probe_threads}[args.command]
+    try:
+        result = probe(args)
+    except ProbeError as exc:
+        print(f"probe {args.command} failed: {exc}", file=sys.stderr)
+        return 1
+    result["environment"] = environment()
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,671 @@
+"""aotwheel benchmarks: one command, a table, benchmarks/results.json and PNG plots beside it.
+
+    .venv/bin/python benchmarks/run.py          # or: make bench    (about 5 minutes)
+    .venv/bin/python benchmarks/run.py --quick  # fewer rounds, one build round (a smoke test)
+    .venv/bin/python benchmarks/run.py --reuse  # reuse the last run's wheels; build times not measured
+
+Every figure is a ratio of things measured side by side in the same run, on the PoC sample the
+tests build (csharp_src/samples/PocExports): the generated binding against floors that no binding
+can beat. The machine is shared and noisy, so the variants of a measurement run in one process,
+interleaved round by round in rotating order; the tables show the best round of each (other
+processes can only add time) and results.json also keeps every sample, medians and per-round ratios.
+Start-up figures are medians of fresh processes.
+
+  calls    ns per call of add, a UTF-8 round trip and a 1,000-element sum: generated binding vs
+           ctypes calling the same NativeAOT symbol (isolates the binding's Python side) vs ctypes
+           calling the same C function compiled by gcc (benchmarks/floor.c, the floor) vs a
+           CPython C-extension call (the floor of any binding).
+  bulk     a 1e8-element float64 array summed and scaled, a 4096x4096 float32 array incremented:
+           C# through the binding (zero-copy) vs the gcc loops vs numpy; GB/s vs memcpy.
+  threads  2 Python threads calling a CPU-bound export vs 1 (ctypes releases the GIL), and how long
+           the main thread is blocked while another thread is inside the call (needs no idle CPU).
+  startup  import time, first call (the .NET runtime starts), steady call; fresh processes.
+  size     wheel and library, default and size-optimised MSBuild settings.
+  build    clean `aotwheel build` vs a bare `dotnet publish` of the same project; no-op rebuild.
+
+Scratch files go to benchmarks/.work/ (git-ignored): build folders, project copies, the venv the
+built wheel is installed into, the compiled floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+WORK = BENCH / ".work"
+SAMPLE = REPO / "csharp_src" / "samples" / "PocExports"
+FLOOR_SOURCE = BENCH / "floor.c"
+# -falign-loops=64: with gcc's default 16-byte alignment the one-instruction-per-element scale loop
+# straddled a 64-byte boundary and ran 2x slower on this CPU than the same loop aligned, which
+# would have made the "floor" beatable by luck of code placement.
+FLOOR_FLAGS = ["-O2", "-falign-loops=64", "-shared", "-fPIC"]
+SYSTEM_PYTHON = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
+RID = "linux-x64"
+# Set on some of our machines; they slow numpy's OpenBLAS down. Removed only in the children that
+# run numpy baselines (see the machine notes), and recorded in results.json.
+NUMPY_HOSTILE = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+SIZE_PROPERTIES = {"OptimizationPreference": "Size", "IlcGenerateStackTraceData": "false", "UseSystemResourceKeys": "true"}
+PUBLISHED_BRIDGE_MS = 25  # a published shared-memory .NET<->Python bridge, 4096x4096 float32 increment
+
+
+class BenchError(Exception):
+    """A benchmark step failed; the message says which and why."""
+
+
+# -- small helpers ---------------------------------------------------------------------------------
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def run(command: Sequence[str], *, what: str, env: Optional[Dict[str, str]] = None, cwd: Optional[Path] = None,
+        timeout: float = 900) -> subprocess.CompletedProcess:
+    """Run *command*; on failure raise BenchError quoting the end of its output."""
+    try:
+        result = subprocess.run(list(map(str, command)), capture_output=True, text=True, env=env, cwd=cwd,
+                                timeout=timeout, stdin=subprocess.DEVNULL)
+    except FileNotFoundError:
+        raise BenchError(f"{what}: {command[0]} not found") from None
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"{what}: no result after {timeout:.0f} s") from None
+    if result.returncode != 0:
+        tail = "\n".join((result.stdout + "\n" + result.stderr).strip().splitlines()[-25:])
+        raise BenchError(f"{what} failed (exit {result.returncode}):\n  $ {' '.join(map(str, command))}\n{tail}")
+    return result
+
+
+def summary(samples: Sequence[float]) -> Dict[str, Any]:
+    return {"median": statistics.median(samples), "min": min(samples), "max": max(samples), "samples": list(samples)}
+
+
+def fresh_dir(path: Path) -> Path:
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the PoC sample without build outputs, so builds of it never touch the source tree."""
+    if destination.exists():
+        shutil.rmtree(destination)
+    shutil.copytree(SAMPLE, destination, ignore=shutil.ignore_patterns("bin", "obj", "build", "dist"))
+    return destination
+
+
+def child_environment(*, numpy_baselines: bool) -> Dict[str, str]:
+    """The environment of a measuring child: no PYTHON* variables (the venv sees only its own site),
+    and for children that run numpy baselines, none of NUMPY_HOSTILE."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    if numpy_baselines:
+        for name in NUMPY_HOSTILE:
+            env.pop(name, None)
+    return env
+
+
+def dotnet_environment() -> Dict[str, str]:
+    env = dict(os.environ)
+    for name, value in (("DOTNET_CLI_TELEMETRY_OPTOUT", "1"), ("DOTNET_NOLOGO", "1"),
+                        ("DOTNET_SKIP_FIRST_TIME_EXPERIENCE", "1")):
+        env.setdefault(name, value)
+    return env
+
+
+def load_average() -> Optional[float]:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
+# -- preflight and machine -------------------------------------------------------------------------
+
+
+def preflight() -> None:
+    problems = []
+    if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
+        problems.append(f"this benchmark is written for linux-x64; this is {platform.system()} {platform.machine()}")
+    for tool, hint in (("dotnet", "install the .NET SDK"), ("gcc", "apt-get install gcc")):
+        if shutil.which(tool) is None:
+            problems.append(f"{tool} is not on PATH ({hint})")
+    for module, hint in (("aotwheel", "run `make setup`: the dev venv has aotwheel installed"),
+                         ("matplotlib", "the dev venv must see Debian's python3-matplotlib (`make setup`)")):
+        try:
+            __import__(module)
+        except ImportError:
+            problems.append(f"{sys.executable} cannot import {module}: {hint}")
+    if not Path(SYSTEM_PYTHON).exists():
+        problems.append(f"no system Python at {SYSTEM_PYTHON}")
+    if problems:
+        raise BenchError("cannot run the benchmarks:\n  - " + "\n  - ".join(problems))
+
+
+def first_line(command: Sequence[str]) -> str:
+    try:
+        output = subprocess.run(list(command), capture_output=True, text=True, timeout=60).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return output.splitlines()[0] if output else "unknown"
+
+
+def machine_info() -> Dict[str, Any]:
+    cpu_model = "unknown"
+    caches = {}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    for line in output_lines(["lscpu"]):
+        match = re.match(r"(L1d|L2|L3) cache:\s+(.+)", line)
+        if match:
+            caches[match.group(1)] = match.group(2).strip()
+    memory = None
+    physical = None
+    try:
+        import psutil
+
+        memory = psutil.virtual_memory().total
+        physical = psutil.cpu_count(logical=False)
+    except ImportError:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = int(line.split()[1]) * 1024
+    git = first_line(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"])
+    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain"], capture_output=True, text=True).stdout
+    import aotwheel
+
+    return {
+        "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "cpu_model": cpu_model,
+        "logical_cpus": os.cpu_count(),
+        "physical_cores": physical,
+        "caches": caches,
+        "memory_bytes": memory,
+        "kernel": platform.release(),
+        "os": platform.platform(),
+        "python_parent": platform.python_version(),
+        "dotnet_sdk": first_line(["dotnet", "--version"]),
+        "gcc": first_line(["gcc", "--version"]),
+        "aotwheel": aotwheel.__version__,
+        "git": f"{git}{' (uncommitted changes)' if dirty.strip() else ''}",
+        "load_average_at_start": load_average(),
+        "numpy_hostile_env_in_parent": {k: os.environ[k] for k in NUMPY_HOSTILE if k in os.environ},
+    }
+
+
+def output_lines(command: Sequence[str]) -> List[str]:
+    try:
+        return subprocess.run(list(command), capture_output=True, text=True, timeout=60).stdout.splitlines()
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+
+
+# -- building --------------------------------------------------------------------------------------
+
+
+def compile_floor(flags: Sequence[str], name: str) -> Path:
+    output = WORK / name
+    run(["gcc", *flags, "-o", output, FLOOR_SOURCE], what="compiling benchmarks/floor.c with gcc")
+    return output
+
+
+# `aotwheel build`'s progress lines (pytools/builder.py, compile.py, pyexport/stage.py), each with the
+# name of the phase it ends; the phases are timed by when these lines appear.
+BUILD_EVENTS = (
+    (re.compile(r"^\[project\] done"), "start-up + project evaluation"),
+    (re.compile(r"^dotnet build "), "[PyExport] set-up"),
+    (re.compile(r"^dotnet publish "), "[PyExport] phase A: managed build (or hash check)"),
+    (re.compile(r"^\[compile\] done"), "NativeAOT publish (or hash check)"),
+    (re.compile(r"^\[discover\] done"), "discover exports"),
+    (re.compile(r"^\[package\] done"), "generate + write wheel"),
+)
+
+
+def aotwheel_build(project: Path, out: Path, build_dir: Path) -> Dict[str, Any]:
+    """Run `aotwheel build` (the dev venv's); return the wheel, the seconds taken and its phases."""
+    command = [sys.executable, "-m", "aotwheel", "build", str(project), "-o", str(out), "--build-dir", str(build_dir)]
+    started = time.perf_counter()
+    lines: List[str] = []
+    seen: Dict[str, float] = {}  # phase -> seconds since start when the line ending it appeared
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          stdin=subprocess.DEVNULL, errors="replace") as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line.rstrip("\n"))
+            for pattern, phase in BUILD_EVENTS:
+                if phase not in seen and pattern.search(line):
+                    seen[phase] = time.perf_counter() - started
+    total = time.perf_counter() - started
+    if process.returncode != 0:
+        raise BenchError(f"aotwheel build {project} failed (exit {process.returncode}):\n" + "\n".join(lines[-25:]))
+    wheels = [line.split(": ", 1)[1] for line in lines if line.startswith("Built wheel: ")]
+    if len(wheels) != 1:
+        raise BenchError(f"aotwheel build {project} printed no single 'Built wheel:' line:\n" + "\n".join(lines))
+    phases: Dict[str, float] = {}
+    previous = 0.0
+    for phase, moment in sorted(seen.items(), key=lambda item: item[1]):
+        phases[phase] = moment - previous
+        previous = moment
+    phases["report + exit"] = total - previous
+    return {"wheel": Path(wheels[0]), "seconds": total, "phases": phases}
+
+
+def bare_publish(project: Path, out: Path) -> Path:
+    csproj = next(project.glob("*.csproj"))
+    run(["dotnet", "publish", csproj, "-c", "Release", "-r", RID, "-p:PublishAot=true", "-p:NativeLib=Shared",
+         "-o", out, "-nologo"], what="bare dotnet publish", env=dotnet_environment())
+    libraries = list(out.glob("*.so"))
+    if len(libraries) != 1:
+        raise BenchError(f"bare dotnet publish left {len(libraries)} .so files in {out}")
+    return libraries[0]
+
+
+def build_everything(rounds: int) -> Dict[str, Any]:
+    """Clean aotwheel builds and bare publishes, alternating (AB BA ...) so that a drift in the
+    machine's load hits both alike; then a no-op rebuild and the size-optimised build."""
+    clean_builds: List[Dict[str, Any]] = []
+    bare_times: List[float] = []
+    build_dir = WORK / "build" / "default"
+    bare_library: Optional[Path] = None
+    for index in range(rounds):
+        order = ("aotwheel", "bare") if index % 2 == 0 else ("bare", "aotwheel")
+        for kind in order:
+            if kind == "aotwheel":
+                log(f"clean aotwheel build {index + 1}/{rounds}")
+                fresh_dir(build_dir)
+                clean_builds.append(aotwheel_build(SAMPLE, fresh_dir(WORK / "dist" / "default"), build_dir))
+            else:
+                log(f"bare dotnet publish {index + 1}/{rounds}")
+                project = copy_project(WORK / "bare" / "src")
+                out = fresh_dir(WORK / "bare" / "publish")
+                started = time.perf_counter()
+                bare_library = bare_publish(project, out)
+                bare_times.append(time.perf_counter() - started)
+    assert bare_library is not None
+    log("no-op aotwheel rebuild")
+    noop = aotwheel_build(SAMPLE, WORK / "dist" / "default", build_dir)
+
+    log("size-optimised aotwheel build")
+    size_project = copy_project(WORK / "size" / "src")
+    table = ", ".join(f'{k} = "{v}"' for k, v in SIZE_PROPERTIES.items())
+    (size_project / "pyproject.toml").write_text(f"[tool.aotwheel]\nmsbuild-properties = {{{table}}}\n")
+    size_build = aotwheel_build(size_project, fresh_dir(WORK / "dist" / "size"), fresh_dir(WORK / "build" / "size"))
+    best = min(clean_builds, key=lambda b: b["seconds"])
+    return {
+        "wheel": noop["wheel"], "size_wheel": size_build["wheel"], "bare_library": bare_library,
+        "timings": {
+            "measured": True,
+            "rounds": rounds,
+            "aotwheel_clean_s": summary([b["seconds"] for b in clean_builds]),
+            "aotwheel_clean_phases_s": best["phases"],
+            "bare_publish_s": summary(bare_times),
+            "noop_rebuild_s": noop["seconds"],
+            "noop_rebuild_phases_s": noop["phases"],
+            "size_optimised_clean_s": size_build["seconds"],
+            "bare_command": f"dotnet publish -c Release -r {RID} -p:PublishAot=true -p:NativeLib=Shared (copy of the sample)",
+        },
+    }
+
+
+def reuse_builds() -> Dict[str, Any]:
+    def one(folder: Path) -> Path:
+        wheels = sorted(folder.glob("*.whl"))
+        if len(wheels) != 1:
+            raise BenchError(f"--reuse: expected one wheel in {folder} from an earlier run; run without --reuse")
+        return wheels[0]
+
+    bare = sorted((WORK / "bare" / "publish").glob("*.so"))
+    return {
+        "wheel": one(WORK / "dist" / "default"), "size_wheel": one(WORK / "dist" / "size"),
+        "bare_library": bare[0] if bare else None,
+        "timings": {"measured": False, "reason": "--reuse: wheels of an earlier run were reused"},
+    }
+
+
+def wheel_sizes(wheel: Path) -> Dict[str, Any]:
+    with zipfile.ZipFile(wheel) as archive:
+        libraries = [info for info in archive.infolist() if info.filename.endswith(".so")]
+        if len(libraries) != 1:
+            raise BenchError(f"{wheel} holds {len(libraries)} native libraries, expected 1")
+        info = libraries[0]
+        return {"wheel": wheel.name, "wheel_bytes": wheel.stat().st_size, "library": info.filename,
+                "library_bytes": info.file_size, "library_compressed_bytes": info.compress_size}
+
+
+def extract_library(wheel: Path, folder: Path) -> Path:
+    with zipfile.ZipFile(wheel) as archive:
+        info = next(i for i in archive.infolist() if i.filename.endswith(".so"))
+        target = fresh_dir(folder) / Path(info.filename).name
+        target.write_bytes(archive.read(info))
+    return target
+
+
+def make_venv(wheel: Path) -> Path:
+    venv = WORK / "venv"
+    if venv.exists():
+        shutil.rmtree(venv)
+    run([SYSTEM_PYTHON, "-m", "venv", "--system-site-packages", venv], what="creating the benchmark venv")
+    python = venv / "bin" / "python"
+    run([python, "-m", "pip", "install", "--quiet", "--no-index", "--no-deps", "--force-reinstall", wheel],
+        what=f"pip install {wheel.name}")
+    run([python, "-c", "import numpy"], what="importing numpy in the benchmark venv (needs Debian's python3-numpy)",
+        env=child_environment(numpy_baselines=True))
+    return python
+
+
+# -- measuring children ----------------------------------------------------------------------------
+
+
+def probe(python: Path, command: str, *args: str, numpy_baselines: bool, timeout: float = 600) -> Dict[str, Any]:
+    result = run([python, BENCH / "probes.py", command, *args], what=f"the {command} probe",
+                 env=child_environment(numpy_baselines=numpy_baselines), timeout=timeout)
+    for line in result.stderr.splitlines():
+        log(f"  {command}: {line}")
+    try:
+        return json.loads(result.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        raise BenchError(f"the {command} probe printed no JSON:\n{result.stdout}\n{result.stderr}") from None
+
+
+def measure_startup(python: Path, floor: Path, processes: int) -> Dict[str, Any]:
+    variants = ["binding", "aot", "floor", "ctypes+typing", "empty"]
+    samples: Dict[str, List[Dict[str, float]]] = {v: [] for v in variants}
+    env = child_environment(numpy_baselines=False)
+    for index in range(processes):
+        shift = index % len(variants)
+        for variant in variants[shift:] + variants[:shift]:
+            started = time.perf_counter()
+            result = run([python, BENCH / "startup_probe.py", variant, floor], what=f"start-up probe ({variant})",
+                         env=env, timeout=120)
+            wall = time.perf_counter() - started
+            sample = json.loads(result.stdout.strip().splitlines()[-1])
+            sample["process_ms"] = wall * 1e3
+            samples[variant].append(sample)
+    out: Dict[str, Any] = {"processes": processes, "variants": {}}
+    for variant, rows in samples.items():
+        entry = {}
+        for key in ("import_ms", "first_call_us", "steady_call_ns", "process_ms"):
+            if key in rows[0]:
+                entry[key] = summary([row[key] for row in rows])
+        out["variants"][variant] = entry
+    return out
+
+
+# -- report ----------------------------------------------------------------------------------------
+
+
+def table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]], notes: Sequence[str] = ()) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
+    line = lambda cells: "  ".join(  # noqa: E731
+        str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    parts = [title, line(header), "  ".join("-" * w for w in widths), *map(line, rows), *notes]
+    return "\n".join(parts)
+
+
+def ns(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def x(value: Optional[float]) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def ms(value: float) -> str:
+    return f"{value:.1f} ms" if value >= 1 else f"{value * 1000:.0f} us"
+
+
+def load(value: Optional[float]) -> str:
+    return "unknown" if value is None else f"{value:.1f}"
+
+
+def mib(value: int) -> str:
+    return f"{value / 1048576:.2f} MiB"
+
+
+def report(results: Dict[str, Any]) -> str:
+    m = results["machine"]
+    sections = [
+        f"aotwheel benchmarks, {m['date_utc']}: {m['cpu_model']}, {m['logical_cpus']} CPUs, "
+        f"{(m['memory_bytes'] or 0) / 2**30:.1f} GiB, Linux {m['kernel']}, Python {results['calls']['environment']['python']}, "
+        f"numpy {results['calls']['environment']['numpy']}, .NET SDK {m['dotnet_sdk']}, {m['gcc']}\n"
+        f"load average {load(m['load_average_at_start'])} at start, {load(m.get('load_average_at_end'))} at end "
+        "(shared machine: variants interleaved round by round; tables show the best round, which interference "
+        "can only slow down, except start-up: medians of fresh processes)"
+    ]
+
+    calls = results["calls"]
+    rows = []
+    for op in calls["operations"].values():
+        v, r = op["variants"], op["ratios"]
+        rows.append([op["title"], ns(v["binding"]["min"]), ns(v["aot"]["min"]), ns(v["floor"]["min"]),
+                     x(r["binding/floor"]["of_min"]), x(r["aot/floor"]["of_min"]),
+                     ns(v["binding"]["min"] - v["aot"]["min"]),
+                     f"{op['cext_label']}: {ns(v['cext']['min'])}", x(r["binding/cext"]["of_min"])])
+    internals = calls.get("internals", {})
+    sections.append(table(
+        f"CALL OVERHEAD  ns per call, best of {calls['rounds']} interleaved rounds (medians in results.json)",
+        ["call", "binding", "ctypes->AOT", "ctypes->gcc", "binding/gcc", "AOT/gcc", "binding-AOT ns",
+         "C-extension reference", "binding/ref"],
+        rows,
+        ["floor = ctypes with argtypes calling the same C function built by gcc -O2; AOT = ctypes calling the "
+         "NativeAOT symbol directly (same argtypes), so AOT/gcc is the .NET transition and binding-AOT the "
+         "generated Python wrapper.",
+         "binding internals (ns, best): " + ", ".join(f"{k} {ns(v['min'])}" for k, v in internals.items())
+         if internals else "binding internals: not measured"],
+    ))
+
+    bulk = results["bulk"]
+    memcpy = bulk["memcpy_gb_per_s"]
+    rows = []
+    titles = {"sum": f"sum {bulk['elements']:.0e} float64", "scale": f"a *= k, {bulk['elements']:.0e} float64",
+              "increment": f"+= 1, {bulk['matrix'][0]}x{bulk['matrix'][1]} float32"}
+    for op, title in titles.items():
+        entry = bulk["operations"][op]
+        v, r = entry["variants"], entry["ratios"]
+        cell = lambda name: f"{ms(v[name]['ms']['min'])} {v[name]['gb_per_s_at_min']:.1f} GB/s"  # noqa: E731
+        rows.append([title, cell("binding"), cell("floor"), cell("numpy"),
+                     x(r["binding/floor"]["of_min"]), x(r["binding/numpy"]["of_min"]),
+                     f"{v['binding']['gb_per_s_at_min'] / memcpy:.0%}",
+                     x(r.get("size_optimised/binding", {}).get("of_min"))])
+    copy = bulk["operations"]["memcpy"]["variants"]
+    sections.append(table(
+        f"BULK  zero-copy numpy arrays, best of {bulk['rounds']} interleaved rounds "
+        "(GB/s = bytes read + written / time)",
+        ["operation", "binding (C#)", "ctypes->gcc", "numpy", "binding/gcc", "binding/numpy", "of memcpy",
+         "size-opt/default"],
+        rows,
+        [f"memcpy bandwidth: ctypes.memmove {ms(copy['ctypes.memmove']['ms']['min'])} = {memcpy:.1f} GB/s, "
+         f"numpy.copyto {copy['numpy.copyto']['gb_per_s_at_min']:.1f} GB/s ({bulk['elements'] * 8 / 1e6:.0f} MB copied, "
+         "counted as read + write); medians are in results.json",
+         f"reference, not measured here: a published shared-memory .NET<->Python bridge takes ~{PUBLISHED_BRIDGE_MS} ms "
+         f"for the 4096x4096 float32 increment (binding here: {ms(bulk['operations']['increment']['variants']['binding']['ms']['min'])})",
+         "code placement: the same C loops built without -falign-loops=64 took "
+         + ", ".join(f"{op} {x(bulk['operations'][op]['ratios']['floor_default_align/floor']['of_min'])}"
+                     for op in titles if 'floor_default_align/floor' in bulk['operations'][op]['ratios'])
+         + " the aligned floor's time; size-opt/default compares two NativeAOT builds of the same C# source",
+         f"numpy children ran without {', '.join(NUMPY_HOSTILE)} "
+         f"(parent had: {m['numpy_hostile_env_in_parent'] or 'neither set'})"],
+    ))
+
+    threads = results["threads"]
+    rows = []
+    labels = {"binding": "C# spin() via binding", "floor": "gcc spin() via ctypes", "python": "pure-Python loop"}
+    for name, label in labels.items():
+        v = threads["variants"][name]
+        rows.append([label, f"{v['one_thread_s']['min']:.3f} s", f"{v['two_threads_s']['min']:.3f} s",
+                     x(v["speedup_of_min"]), x(v["speedup"]["median"]),
+                     f"{v['two_threads_cpu_per_wall']['max']:.2f}"])
+    binding_speedup = threads["variants"]["binding"]["speedup_of_min"]
+    floor_speedup = threads["variants"]["floor"]["speedup_of_min"]
+    sections.append(table(
+        f"PARALLELISM  2 threads vs 1, same work per thread, best of {threads['rounds']} interleaved rounds "
+        f"({threads['cpu_count']} CPUs: ideal 2.00x)",
+        ["work", "1 thread", "2 threads", "speedup", "median of rounds", "CPUs busy (2 threads, best)"], rows,
+        [f"binding speedup / gcc floor speedup: {binding_speedup / floor_speedup:.2f}; "
+         f"load average during the run {load(m['load_average_at_start'])} -> {load(m.get('load_average_at_end'))} "
+         "(other processes compete for the 2 CPUs)",
+         "GIL released during the call? main thread stalled (median) while another thread ran a "
+         f"{threads['gil']['binding']['call_ms']['median']:.0f} ms call: "
+         + ", ".join(f"{label} {threads['gil'][name]['main_thread_stall_ms']['median']:.1f} ms"
+                     for name, label in (("binding", "binding"), ("floor", "ctypes.CDLL gcc"),
+                                         ("floor_pydll", "ctypes.PyDLL gcc (holds the GIL: control)")))],
+    ))
+
+    startup = results["startup"]["variants"]
+    rows = []
+    labels = {"binding": "import the generated package", "aot": "ctypes.CDLL(NativeAOT .so)",
+              "floor": "ctypes.CDLL(gcc .so) (floor)", "ctypes+typing": "import ctypes, typing only",
+              "empty": "nothing (interpreter only)"}
+    for name, label in labels.items():
+        v = startup[name]
+        first = v.get("first_call_us")
+        steady = v.get("steady_call_ns")
+        rows.append([label, ms(v["import_ms"]["median"]), ms(first["median"] / 1000) if first else "-",
+                     f"{steady['median']:.0f} ns" if steady else "-",
+                     f"{first['median'] * 1000 / steady['median']:,.0f}x" if first and steady else "-",
+                     ms(v["process_ms"]["median"])])
+    sections.append(table(
+        f"START-UP  fresh processes, median of {results['startup']['processes']}",
+        ["what", "import/load", "first call", "steady call", "first/steady", "process wall"], rows,
+        [f"import: binding/floor {startup['binding']['import_ms']['median'] / startup['floor']['import_ms']['median']:.1f}x; "
+         f"first call: binding/floor {startup['binding']['first_call_us']['median'] / startup['floor']['first_call_us']['median']:.0f}x "
+         "(the NativeAOT runtime initialises on the first call into the library)"],
+    ))
+
+    size = results["size"]
+    rows = []
+    for name, label in (("default", "default"), ("size_optimised", "size-optimised")):
+        v = size[name]
+        rows.append([label, mib(v["library_bytes"]), mib(v["library_compressed_bytes"]), mib(v["wheel_bytes"])])
+    ratio_library = size["size_optimised"]["library_bytes"] / size["default"]["library_bytes"]
+    ratio_wheel = size["size_optimised"]["wheel_bytes"] / size["default"]["wheel_bytes"]
+    notes = [f"size-optimised/default: library {ratio_library:.2f}x, wheel {ratio_wheel:.2f}x "
+             f"(msbuild-properties {SIZE_PROPERTIES})"]
+    if size.get("bare_publish_library_bytes"):
+        notes.append(f"bare dotnet publish library (SDK defaults): {mib(size['bare_publish_library_bytes'])}")
+    sections.append(table("SIZE", ["build", "library", "library in wheel", "wheel"], rows, notes))
+
+    build = results["build"]
+    if build.get("measured"):
+        clean = build["aotwheel_clean_s"]["min"]
+        bare = build["bare_publish_s"]["min"]
+        rows = [
+            ["aotwheel build, empty build dir", f"{clean:.1f} s", "1.00x"],
+            ["dotnet publish (bare, same project)", f"{bare:.1f} s", x(bare / clean)],
+            ["aotwheel build, nothing changed", f"{build['noop_rebuild_s']:.1f} s", x(build["noop_rebuild_s"] / clean)],
+            ["aotwheel build, size-optimised, clean", f"{build['size_optimised_clean_s']:.1f} s",
+             x(build["size_optimised_clean_s"] / clean)],
+        ]
+        phases = ", ".join(f"{k} {v:.1f} s" for k, v in build["aotwheel_clean_phases_s"].items())
+        noop_phases = ", ".join(f"{k} {v:.1f} s" for k, v in build["noop_rebuild_phases_s"].items())
+        sections.append(table(
+            f"BUILD  warm NuGet cache, best of {build['rounds']} interleaved clean builds each",
+            ["build", "seconds", "vs clean"], rows,
+            [f"aotwheel overhead over a bare publish: {clean / bare:.2f}x ({clean - bare:+.1f} s); the NativeAOT publish "
+             f"inside the best clean aotwheel build took {build['aotwheel_clean_phases_s'].get('NativeAOT publish (or hash check)', 0):.1f} s",
+             f"clean aotwheel build: {phases}",
+             f"no-op rebuild: {noop_phases}"],
+        ))
+    else:
+        sections.append(f"BUILD  not measured ({build.get('reason')})")
+    return "\n\n".join(sections)
+
+
+# -- main ------------------------------------------------------------------------------------------
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and one build round (a smoke test)")
+    parser.add_argument("--reuse", action="store_true", help="reuse the wheels of the last run; build times not measured")
+    parser.add_argument("--out", type=Path, default=BENCH, help="folder for results.json and the plots (default: benchmarks/)")
+    args = parser.parse_args(argv)
+    rounds = {"calls": 7, "bulk": 3, "threads": 3, "startup": 5, "build": 1} if args.quick else \
+        {"calls": 30, "bulk": 9, "threads": 15, "startup": 15, "build": 3}
+    started = time.perf_counter()
+    try:
+        preflight()
+        WORK.mkdir(parents=True, exist_ok=True)
+        machine = machine_info()
+        log(f"machine: {machine['cpu_model']}, {machine['logical_cpus']} CPUs, load {machine['load_average_at_start']}")
+        floor = compile_floor(FLOOR_FLAGS, "floor.so")
+        # The same without loop alignment: shows how much the bulk loops depend on code placement.
+        floor_default_align = compile_floor([f for f in FLOOR_FLAGS if not f.startswith("-falign")],
+                                            "floor-default-align.so")
+        built = reuse_builds() if args.reuse else build_everything(rounds["build"])
+        python = make_venv(built["wheel"])
+        size_library = extract_library(built["size_wheel"], WORK / "size" / "lib")
+        log("measuring call overhead")
+        calls = probe(python, "calls", "--floor", str(floor), "--rounds", str(rounds["calls"]), numpy_baselines=True)
+        log("measuring bulk work")
+        bulk = probe(python, "bulk", "--floor", str(floor), "--rounds", str(rounds["bulk"]),
+                     "--size-library", str(size_library), "--floor-default-align", str(floor_default_align),
+                     numpy_baselines=True)
+        bulk["memcpy_gb_per_s"] = bulk["operations"]["memcpy"]["variants"]["ctypes.memmove"]["gb_per_s_at_min"]
+        log("measuring threads")
+        threads = probe(python, "threads", "--floor", str(floor), "--rounds", str(rounds["threads"]),
+                        numpy_baselines=False)
+        log("measuring start-up")
+        startup = measure_startup(python, floor, rounds["startup"])
+        size = {"default": wheel_sizes(built["wheel"]), "size_optimised": wheel_sizes(built["size_wheel"]),
+                "size_optimised_properties": SIZE_PROPERTIES}
+        if built["bare_library"] is not None:
+            size["bare_publish_library_bytes"] = built["bare_library"].stat().st_size
+        machine["load_average_at_end"] = load_average()
+        machine["python_children"] = calls["environment"]["python"]
+        machine["numpy"] = calls["environment"]["numpy"]
+        results = {
+            "schema": 1,
+            "command": " ".join([Path(sys.executable).name, "benchmarks/run.py", *(argv or sys.argv[1:])]),
+            "quick": args.quick,
+            "machine": machine,
+            "settings": {
+                "rounds": rounds,
+                "floor_compiler": " ".join(["gcc", *FLOOR_FLAGS]),
+                "floor_default_align_compiler": " ".join(["gcc", *(f for f in FLOOR_FLAGS if not f.startswith("-falign"))]),
+                "sample": str(SAMPLE.relative_to(REPO)),
+                "child_environment": "parent environment minus PYTHON*; calls and bulk children also minus "
+                                     + ", ".join(NUMPY_HOSTILE),
+            },
+            "calls": calls, "bulk": bulk, "threads": threads, "startup": startup, "size": size,
+            "build": built["timings"],
+            "reference": {"published_shared_memory_bridge_4096x4096_float32_increment_ms": PUBLISHED_BRIDGE_MS,
+                          "note": "quoted from its publication, not measured here"},
+            "total_seconds": None,
+        }
+        results["total_seconds"] = time.perf_counter() - started
+        text = report(results)
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+        from plots import write_plots
+
+        plots = write_plots(results, args.out)
+    except BenchError as exc:
+        print(f"benchmark failed: {exc}", file=sys.stderr)
+        return 1
+    print(text)
+    print(f"\nwrote {args.out / 'results.json'} and {', '.join(p.name for p in plots)} "
+          f"in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,289 @@
+"""Builds and validates the [PyExport] API model from the inspector's report.
+
+Every problem is collected and reported together, each naming the member, parameter and type at fault.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable, Mapping, Optional, Sequence
+
+from ..errors import AotWheelError
+from ..xmldoc import MemberDoc, method_doc_id
+from .model import Api, ClassModel, Default, EnumModel, Member, Param, RecordField, RecordModel, TypeNode
+from .naming import check_collisions, check_identifier, parameter_name, safe_identifier, snake_case
+from .resolve import SUPPORTED, Resolver, Unsupported, display
+
+# Names the generated package defines itself.
+RESERVED_MODULE_NAMES = ("DotNetError",)
+RESERVED_CLASS_NAMES = ("close", "closed")
+# Object plumbing every .NET class has; not exported from [PyExport] classes.
+SKIPPED_METHODS = frozenset({"Equals", "GetHashCode", "Deconstruct", "GetType", "Finalize"})
+VOID = TypeNode("void", "void")
+
+Raw = Mapping[str, Any]
+
+
+class ApiBuilder:
+    def __init__(self, report: Raw, docs: Mapping[str, MemberDoc]) -> None:
+        self.types: dict[str, Raw] = {t["name"]: t for t in report.get("types", [])}
+        self.docs = docs
+        self.assembly = report.get("assembly", "")
+        self.problems: list[str] = []
+        exported = {n for n, t in self.types.items() if t["pyExport"] is not None and t["kind"] == "class" and not t["isStatic"]}
+        self.resolver = Resolver(self.types, exported)
+
+    def build(self, reserved: Iterable[tuple[str, str]] = ()) -> Api:
+        functions: list[Member] = []
+        classes: list[ClassModel] = []
+        for name, raw in self.types.items():
+            marked = raw["pyExport"] is not None
+            if marked and not raw["isPublic"]:
+                self.problems.append(f"{name}: a [PyExport] type must be public")
+                continue
+            if marked and raw["kind"] == "class" and raw["isStatic"]:
+                functions += self._functions(raw, [m for m in raw["methods"] if m["isStatic"] and not m["isConstructor"]
+                                                   and (m["isPublic"] or m["pyExport"] is not None)])
+            elif marked and raw["kind"] == "class":
+                if raw["isGeneric"]:
+                    self.problems.append(f"{name}: a generic class cannot be exported ([PyExport] needs a closed type)")
+                    continue
+                classes.append(self._class(raw))
+            elif marked and raw["kind"] in ("struct", "enum"):
+                self._resolve({"kind": "valuetype", "name": name}, name)
+            elif marked:
+                self.problems.append(f"{name}: [PyExport] applies to classes, structs, enums and static methods, not to a {raw['kind']}")
+            else:
+                functions += self._functions(raw, [m for m in raw["methods"] if m["pyExport"] is not None])
+        enums, records = self._enums(), self._records()
+        names = [(n, f"hand-written export {n}") for n, _ in reserved] + [(n, "aotwheel's own " + n) for n in RESERVED_MODULE_NAMES]
+        names += [(e.python_name, e.name) for e in enums] + [(r.python_name, r.name) for r in records]
+        names += [(c.python_name, c.name) for c in classes] + [(f.python_name, f.origin) for f in functions]
+        self.problems += check_collisions(names, f"the module {self.assembly or ''}".rstrip())
+        if self.problems:
+            raise AotWheelError(
+                f"{len(self.problems)} problem(s) with [PyExport] members:\n  " + "\n  ".join(self.problems)
+                + (f"\nSupported types: {SUPPORTED}" if any("is not supported" in p for p in self.problems) else "")
+            )
+        return Api(tuple(functions), tuple(classes), enums, records, self.assembly)
+
+    # -- members ---------------------------------------------------------------------------------
+
+    def _functions(self, owner: Raw, methods: Sequence[Raw]) -> list[Member]:
+        found = []
+        for method in methods:
+            where = f"{owner['name']}.{method['name']}"
+            if not method["isStatic"]:
+                self.problems.append(f"{where}: [PyExport] on a method needs a static method (or mark the class)")
+                continue
+            if not method["isPublic"] or not owner["isPublic"]:
+                self.problems.append(f"{where}: a [PyExport] method must be public, in a public type")
+                continue
+            python_name = self._python_name(method, snake_case(method["name"]), where)
+            member = self._member(owner, method, "function", python_name, f"aotwheel_fn_{python_name}")
+            if member:
+                found.append(member)
+        return found
+
+    def _class(self, raw: Raw) -> ClassModel:
+        name = raw["name"]
+        python_class = self._python_name(raw, raw["simpleName"], name)
+        members: list[Member] = []
+        constructors = [m for m in raw["methods"] if m["isConstructor"] and m["isPublic"] and not m["isStatic"]]
+        if len(constructors) > 1:
+            self.problems.append(
+                f"{name}: {len(constructors)} public constructors all map to {python_class}.__init__; keep one "
+                "(optional parameters carry over) and add [PyExport] static factory methods for the others"
+            )
+        constructor = None
+        if constructors and not raw["isAbstract"]:
+            constructor = self._member(raw, constructors[0], "constructor", "__init__", f"aotwheel_{python_class}_new")
+        for method in raw["methods"]:
+            if method["isConstructor"] or not method["isPublic"] or method["name"] in SKIPPED_METHODS:
+                continue
+            if method["name"] == "ToString" and not method["parameters"] and not method["isStatic"]:
+                member = self._member(raw, method, "method", "__str__", f"aotwheel_{python_class}_str")
+            else:
+                where = f"{name}.{method['name']}"
+                python_name = self._python_name(method, snake_case(method["name"]), where)
+                kind = "static" if method["isStatic"] else "method"
+                member = self._member(raw, method, kind, python_name, f"aotwheel_{python_class}_{kind}_{python_name}")
+            if member:
+                members.append(member)
+        for prop in raw["properties"]:
+            if prop["isStatic"] or prop["isIndexer"]:
+                continue  # Python modules and classes have no static properties; indexers are not exported
+            members += self._property(raw, prop, python_class)
+        scope = f"the class {python_class}"
+        named = [(m.python_name, f"{m.origin}") for m in members if m.kind != "setter"]
+        named += [(n, f"aotwheel's own {python_class}.{n}") for n in RESERVED_CLASS_NAMES]
+        self.problems += check_collisions(named, scope)
+        return ClassModel(name, python_class, constructor, tuple(members), self._type_doc(name))
+
+    def _property(self, owner: Raw, prop: Raw, python_class: str) -> list[Member]:
+        where = f"{owner['name']}.{prop['name']}"
+        python_name = self._python_name(prop, snake_case(prop["name"]), where)
+        node = self._resolve(prop["type"], f"{where}, property type", nullable=prop["nullable"])
+        if node is None:
+            return []
+        doc = self._doc(f"P:{owner['name'].replace('+', '.')}.{prop['name']}", {}, f"The .NET property {where}.")
+        found = []
+        if prop["canRead"]:
+            found.append(Member("getter", python_name, owner["name"], prop["name"], (), node,
+                                f"aotwheel_{python_class}_get_{python_name}", doc))
+        if prop["canWrite"] and prop["canRead"]:  # a Python property setter needs its getter
+            value = Param("value", "value", node)
+            found.append(Member("setter", python_name, owner["name"], prop["name"], (value,), VOID,
+                                f"aotwheel_{python_class}_set_{python_name}", doc))
+        return found
+
+    def _member(self, owner: Raw, method: Raw, kind: str, python_name: str, entry_point: str) -> Optional[Member]:
+        where = f"{owner['name']}.{method['name']}"
+        if method["isGeneric"]:
+            self.problems.append(f"{where}: generic methods cannot be exported")
+            return None
+        params: list[Param] = []
+        ok = True
+        for raw in method["parameters"]:
+            param = self._param(raw, f"{where}, parameter '{raw['name']}'")
+            ok = ok and param is not None
+            if param:
+                params.append(param)
+        returns = VOID
+        if method["returns"]["name"] != "void" or method["returns"]["kind"] != "primitive":
+            resolved = self._resolve(method["returns"], f"{where}, return type", nullable=method["returnsNullable"])
+            ok = ok and resolved is not None
+            returns = resolved or VOID
+        if not ok:
+            return None
+        names = {p.cs_name: p.python_name for p in params}
+        signature = ", ".join(f"{display(r['type'])} {r['name']}" for r in method["parameters"])
+        footer = (f"Creates a .NET {owner['name']}({signature})." if kind == "constructor"
+                  else f"Calls the .NET method {where}({signature}).")
+        doc_id = method_doc_id(owner["name"], method["name"], [r["type"] for r in method["parameters"]])
+        return Member(kind, python_name, owner["name"], method["name"], tuple(params), returns, entry_point,
+                      self._doc(doc_id, names, footer))
+
+    def _param(self, raw: Raw, where: str) -> Optional[Param]:
+        shape, out = raw["type"], False
+        if shape["kind"] == "byref" and (raw["isOut"] or raw["isIn"]):
+            out = raw["isOut"]
+            shape = shape["element"]  # a plain ref parameter stays byref: the resolver rejects it
+        node = self._resolve(shape, where, nullable=raw["nullable"])
+        if node is None:
+            return None
+        if out and node.tag == "span" and node.container != "array":
+            self.problems.append(f"{where}: an out parameter cannot be a span")
+            return None
+        default = None
+        if raw["isParams"]:
+            default = Default("()")
+        elif raw["hasDefault"] and not out:
+            default = self._default(raw["default"], node)
+        return Param(raw["name"], parameter_name(raw["name"]), node, out, default)
+
+    def _default(self, constant: Raw, node: TypeNode) -> Optional[Default]:
+        """The Python spelling of a C# default value; None when it has none (the parameter stays required)."""
+        kind, value = constant["kind"], constant.get("value", 0)
+        target = node.args[0] if node.tag == "nullable" else node
+        if kind == "null":
+            if node.tag == "nullable" or node.nullable or node.tag in ("string", "object"):
+                return Default("None")
+            zero = {"timespan": "_datetime.timedelta(0)", "guid": "_uuid.UUID(int=0)", "datetime": "_datetime.datetime.min"}
+            return Default(zero[target.tag]) if target.tag in zero else None
+        if kind == "bool":
+            return Default(repr(bool(value)))
+        if kind in ("string", "char"):
+            return Default(repr(value))
+        if kind == "float":
+            number = float(value)
+            return Default(repr(number) if math.isfinite(number) else f"float({str(value)!r})")
+        if kind == "int":
+            if target.tag == "enum":
+                return Default(f"{self._type_python_name(target.name)}({int(value)})")
+            if target.tag in ("float", "double"):
+                return Default(repr(float(value)))
+            if target.tag == "bool":
+                return Default(repr(bool(value)))
+            return Default(repr(int(value)))
+        return None
+
+    def _resolve(self, shape: Raw, where: str, nullable: bool = False) -> Optional[TypeNode]:
+        try:
+            return self.resolver.resolve(shape, nullable=nullable)
+        except Unsupported as exc:
+            self.problems.append(f"{where}: type {display(shape)} is not supported ({exc})")
+            return None
+
+    # -- types -----------------------------------------------------------------------------------
+
+    def _enums(self) -> tuple[EnumModel, ...]:
+        enums = []
+        for name in sorted(self.resolver.enums):
+            raw = self.types[name]
+            members = tuple((v["name"], int(v["value"]["value"])) for v in raw["values"])
+            enums.append(EnumModel(name, self._type_python_name(name), raw["underlying"], raw["isFlags"], members, self._type_doc(name)))
+        return tuple(enums)
+
+    def _records(self) -> tuple[RecordModel, ...]:
+        done: dict[str, RecordModel] = {}
+        while pending := sorted(self.resolver.records - done.keys()):
+            for name in pending:
+                done[name] = self._record(self.types[name])
+        return tuple(done[n] for n in sorted(done))
+
+    def _record(self, raw: Raw) -> RecordModel:
+        name = raw["name"]
+        fields: list[tuple[str, Raw, bool]] = [(f["name"], f["type"], not f["isReadOnly"]) for f in raw["fields"]]
+        fields += [(p["name"], p["type"], p["canWrite"] or p["isInitOnly"]) for p in raw["properties"]
+                   if p["canRead"] and not p["isStatic"] and not p["isIndexer"]]
+        resolved = []
+        for field_name, shape, _ in fields:
+            node = self._resolve(shape, f"{name}, field '{field_name}'")
+            if node is not None:
+                resolved.append(RecordField(field_name, safe_identifier(snake_case(field_name)), node))
+        self.problems += check_collisions([(f.python_name, f"{name}.{f.cs_name}") for f in resolved], f"the dataclass {raw['simpleName']}")
+        construct, ordered = self._construction(raw, resolved, all(w for _, _, w in fields))
+        return RecordModel(name, self._type_python_name(name), tuple(ordered), construct, self._type_doc(name))
+
+    def _construction(self, raw: Raw, fields: list[RecordField], all_settable: bool) -> tuple[str, list[RecordField]]:
+        by_name = {f.cs_name.lower(): f for f in fields}
+        for ctor in raw["methods"]:
+            if not ctor["isConstructor"] or not ctor["isPublic"] or ctor["isStatic"]:
+                continue
+            names = [p["name"].lower() for p in ctor["parameters"]]
+            if len(names) == len(fields) and set(names) == set(by_name):
+                return "constructor", [by_name[n] for n in names]
+        parameterless = raw["kind"] == "struct" or any(
+            m["isConstructor"] and m["isPublic"] and not m["parameters"] for m in raw["methods"])
+        if not (all_settable and parameterless):
+            self.problems.append(
+                f"{raw['name']}: a record or struct crosses to Python by value, so it needs a public constructor "
+                "taking every public field/property (as positional records have), or settable fields/properties"
+            )
+        return "initializer", fields
+
+    def _type_python_name(self, name: str) -> str:
+        raw = self.types[name]
+        return self._python_name(raw, raw["simpleName"], name)
+
+    def _python_name(self, raw: Raw, default: str, where: str) -> str:
+        mark = raw.get("pyExport")
+        python = (mark or {}).get("name") or safe_identifier(default)
+        try:
+            check_identifier(python, where)
+        except AotWheelError as exc:
+            self.problems.append(str(exc))
+        return python
+
+    def _type_doc(self, name: str) -> str:
+        return self._doc(f"T:{name.replace('+', '.')}", {}, f"The .NET type {name}.")
+
+    def _doc(self, doc_id: str, names: Mapping[str, str], footer: str) -> str:
+        doc = self.docs.get(doc_id)
+        return doc.docstring(dict(names), footer) if doc else footer
+
+
+def build_api(report: Raw, docs: Mapping[str, MemberDoc], reserved: Iterable[tuple[str, str]] = ()) -> Api:
+    """The validated [PyExport] API of an assembly; *reserved* holds (python name, origin) already taken."""
+    return ApiBuilder(report, docs).build(reserved)

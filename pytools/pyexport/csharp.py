@@ -1,0 +1,213 @@
+"""Renders the C# shim layer: one catch-all `UnmanagedCallersOnly` export per [PyExport] member.
+
+The native signature of every shim: the inputs (scalars by value; strings and encoded composites as
+pointer + byte length; buffers as pointer + item count; objects as GCHandles), then one pointer per
+result, then `byte** error`; it returns Status.Ok or Status.Error. python.py mirrors this exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import jinja2
+
+from ..resources import templates_dir
+from .model import Api, Member, RecordModel, TypeNode
+
+_READ_WRITE = {
+    "sbyte": "SByte", "byte": "Byte", "short": "Int16", "ushort": "UInt16", "int": "Int32", "uint": "UInt32",
+    "long": "Int64", "ulong": "UInt64", "nint": "IntPtr", "nuint": "UIntPtr", "float": "Single", "double": "Double",
+    "bool": "Bool", "char": "Char", "string": "String", "datetime": "DateTime", "datetimeoffset": "DateTimeOffset",
+    "timespan": "TimeSpan", "guid": "Guid",
+}
+
+
+def wire_scalar(node: TypeNode, enum_underlying: Mapping[str, str]) -> str:
+    """The C# type a scalar crosses as: bool as byte, char as ushort, an enum as its underlying type."""
+    if node.tag == "bool":
+        return "byte"
+    if node.tag == "char":
+        return "ushort"
+    if node.tag == "enum":
+        return enum_underlying[node.name]
+    return node.tag
+
+
+class Codecs:
+    """One reader and one writer method per composite type, generated once and shared."""
+
+    def __init__(self, api: Api) -> None:
+        self.records: dict[str, RecordModel] = {r.name: r for r in api.records}
+        self.underlying = {e.name: e.underlying for e in api.enums}
+        self.ids: dict[str, int] = {}
+        self.methods: list[str] = []
+
+    def id(self, node: TypeNode) -> int:
+        if node.cs in self.ids:
+            return self.ids[node.cs]
+        number = self.ids[node.cs] = len(self.ids)
+        read, write = self._read(node), self._write(node)  # registers nested types first
+        self.methods.append(f"public static {node.cs} R{number}(WireReader r) => {read};")
+        self.methods.append(f"public static void W{number}(WireWriter w, {node.cs} v) {{ {write} }}")
+        return number
+
+    def _read(self, node: TypeNode) -> str:
+        tag = node.tag
+        if tag in _READ_WRITE:
+            return f"r.Read{_READ_WRITE[tag]}()"
+        if tag == "enum":
+            return f"({node.cs})r.Read{_READ_WRITE[self.underlying[node.name]]}()"
+        if tag == "object":
+            return f"r.ReadObject<{node.cs}>()"
+        if tag == "nullable":
+            return f"r.ReadNullable<{node.item.cs}>(R{self.id(node.item)})"
+        if tag in ("list", "span"):
+            method = "ReadArray" if node.container == "array" else "ReadList"
+            return f"r.{method}<{node.item.cs}>(R{self.id(node.item)})"
+        if tag == "dict":
+            key, value = node.args
+            return f"r.ReadDictionary<{key.cs}, {value.cs}>(R{self.id(key)}, R{self.id(value)})"
+        if tag == "tuple":
+            return f"new {node.cs}(" + ", ".join(f"R{self.id(a)}(r)" for a in node.args) + ")"
+        if tag == "record":
+            record = self.records[node.name]
+            if record.construct == "constructor":
+                return f"new {node.cs}(" + ", ".join(f"R{self.id(f.type)}(r)" for f in record.fields) + ")"
+            return f"new {node.cs} {{ " + ", ".join(f"{f.cs_name} = R{self.id(f.type)}(r)" for f in record.fields) + " }"
+        raise AssertionError(f"no codec for {tag}")
+
+    def _write(self, node: TypeNode) -> str:
+        tag = node.tag
+        if tag in _READ_WRITE:
+            return f"w.Write{_READ_WRITE[tag]}(v);"
+        if tag == "enum":
+            underlying = self.underlying[node.name]
+            return f"w.Write{_READ_WRITE[underlying]}(({underlying})v);"
+        if tag == "object":
+            return "w.WriteObject(v);"
+        if tag == "nullable":
+            return f"w.WriteNullable<{node.item.cs}>(v, W{self.id(node.item)});"
+        if tag in ("list", "span"):
+            return f"w.WriteSequence<{node.item.cs}>(v, W{self.id(node.item)});"
+        if tag == "dict":
+            key, value = node.args
+            return f"w.WriteDictionary<{key.cs}, {value.cs}>(v, W{self.id(key)}, W{self.id(value)});"
+        if tag == "tuple":
+            return " ".join(f"W{self.id(a)}(w, v.Item{i + 1});" for i, a in enumerate(node.args))
+        if tag == "record":
+            return " ".join(f"W{self.id(f.type)}(w, v.{f.cs_name});" for f in self.records[node.name].fields)
+        raise AssertionError(f"no codec for {tag}")
+
+
+def _span(node: TypeNode, pointer: str, count: str) -> str:
+    item = node.item.cs
+    span = f"new global::System.ReadOnlySpan<{item}>({pointer}, checked((int){count}))"
+    return {
+        "array": f"{span}.ToArray()",
+        "readonlyspan": span,
+        "span": f"new global::System.Span<{item}>({pointer}, checked((int){count}))",
+        "memory": f"new BorrowedMemory<{item}>({pointer}, {count}).Memory",
+        "readonlymemory": f"(global::System.ReadOnlyMemory<{item}>)new BorrowedMemory<{item}>({pointer}, {count}).Memory",
+    }[node.container]
+
+
+class ShimRenderer:
+    def __init__(self, api: Api) -> None:
+        self.api = api
+        self.codecs = Codecs(api)
+
+    def _input(self, node: TypeNode, i: int) -> tuple[list[str], str]:
+        """(native parameters, the C# argument expression) of input number *i*."""
+        passing = node.passing
+        if passing == "scalar":
+            wire = wire_scalar(node, self.codecs.underlying)
+            expression = {"bool": f"a{i} != 0", "char": f"(char)a{i}"}.get(node.tag, f"({node.cs})a{i}" if node.tag == "enum" else f"a{i}")
+            return [f"{wire} a{i}"], expression
+        if passing == "string":
+            return [f"byte* a{i}", f"int n{i}"], f"Utf8.Read(a{i}, n{i})"
+        if passing == "buffer":
+            return [f"{node.item.cs}* a{i}", f"nint n{i}"], _span(node, f"a{i}", f"n{i}")
+        if passing == "handle":
+            getter = "GetOrNull" if node.nullable else "Get"
+            return [f"nint a{i}"], f"Handles.{getter}<{node.cs}>(a{i})"
+        return [f"byte* a{i}", f"int n{i}"], f"WireReader.Decode<{node.cs}>(a{i}, n{i}, Codecs.R{self.codecs.id(node)})"
+
+    def _output(self, node: TypeNode, j: int, value: str) -> tuple[str, str]:
+        """(native parameter, the statement storing *value*) of result number *j*."""
+        passing = node.passing
+        if passing == "scalar":
+            wire = wire_scalar(node, self.codecs.underlying)
+            stored = {"bool": f"(byte)({value} ? 1 : 0)", "char": f"(ushort){value}"}.get(
+                node.tag, f"({wire}){value}" if node.tag == "enum" else value)
+            return f"{wire}* r{j}", f"*r{j} = {stored};"
+        if passing == "string":
+            return f"byte** r{j}", f"*r{j} = Blob.String({value});"
+        if passing == "buffer":
+            item = node.item.cs
+            source = {"array": f"Blob.Array<{item}>({value})", "memory": f"Blob.Span<{item}>({value}.Span)",
+                      "readonlymemory": f"Blob.Span<{item}>({value}.Span)"}.get(node.container, f"Blob.Span<{item}>({value})")
+            return f"byte** r{j}", f"*r{j} = {source};"
+        if passing == "handle":
+            return f"nint* r{j}", f"*r{j} = Handles.New({value});"
+        return f"byte** r{j}", f"*r{j} = Blob.Encode<{node.cs}>({value}, Codecs.W{self.codecs.id(node)});"
+
+    def shim(self, member: Member, number: int) -> dict[str, object]:
+        native: list[str] = []
+        arguments: list[str] = []
+        outs: list[tuple[int, TypeNode]] = []
+        if member.kind in ("method", "getter", "setter"):
+            native.append("nint self")
+        for i, param in enumerate(member.params):
+            if param.out:
+                arguments.append(f"out var o{i}")
+                outs.append((i, param.type))
+                continue
+            slots, expression = self._input(param.type, i)
+            native += slots
+            arguments.append(expression)
+        owner = f"global::{member.owner.replace('+', '.')}"
+        target = f"Handles.Get<{owner}>(self)" if member.kind in ("method", "getter", "setter") else owner
+        call = {
+            "constructor": f"new {owner}({', '.join(arguments)})",
+            "getter": f"{target}.{member.cs_name}",
+            "setter": f"{target}.{member.cs_name} = {arguments[0] if arguments else ''}",
+        }.get(member.kind, f"{target}.{member.cs_name}({', '.join(arguments)})")
+        stores: list[str] = []
+        j = 0
+        returns = member.returns if member.kind != "constructor" else TypeNode("object", owner, name=member.owner)
+        if returns.tag != "void":
+            slot, store = self._output(returns, j, "result")
+            native.append(slot)
+            stores.append(store)
+            j += 1
+        for i, node in outs:
+            slot, store = self._output(node, j, f"o{i}")
+            native.append(slot)
+            stores.append(store)
+            j += 1
+        native.append("byte** error")
+        return {
+            "entry_point": member.entry_point,
+            "name": f"S{number}",
+            "origin": member.origin,
+            "native": ", ".join(native),
+            "call": f"var result = {call};" if returns.tag != "void" else f"{call};",
+            "stores": stores,
+        }
+
+    def render(self) -> str:
+        members = [m for m in self.api.functions]
+        for cls in self.api.classes:
+            members += ([cls.constructor] if cls.constructor else []) + list(cls.members)
+        shims = [self.shim(m, n) for n, m in enumerate(members)]
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(templates_dir() / "csharp")), trim_blocks=True, lstrip_blocks=True,
+            keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False,
+        )
+        return env.get_template("shims.cs.j2").render(shims=shims, codecs=self.codecs.methods, assembly=self.api.assembly)
+
+
+def render_shims(api: Api) -> str:
+    """The C# source of every shim of *api* (one file)."""
+    return ShimRenderer(api).render()
+

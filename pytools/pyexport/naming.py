@@ -1,0 +1,53 @@
+"""Python names for .NET members: snake_case, keyword-safe, collision-checked."""
+
+from __future__ import annotations
+
+import keyword
+import re
+from typing import Iterable, Tuple
+
+from ..errors import AotWheelError
+
+# A boundary before an upper-case letter that follows a lower-case letter or digit (CountWords),
+# and before the last capital of an acronym that starts a word (HTMLParser -> html_parser).
+_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def snake_case(name: str) -> str:
+    """`CountWords` -> `count_words`, `AddMany` -> `add_many`, `HTMLParser` -> `html_parser`."""
+    return _BOUNDARY.sub("_", name).lower()
+
+
+def safe_identifier(name: str) -> str:
+    """*name* with a trailing underscore when it is a Python keyword or soft keyword-like builtin."""
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+def parameter_name(name: str) -> str:
+    """A parameter's Python name: snake_case, never starting with `_` (the generated code's own
+    locals do), and never `self`."""
+    python = safe_identifier(snake_case(name).lstrip("_") or "arg")
+    return python + "_" if python == "self" else python
+
+
+def check_identifier(python_name: str, where: str) -> None:
+    if not python_name.isidentifier() or python_name.startswith("_"):
+        raise AotWheelError(
+            f"{where}: {python_name!r} cannot be a public Python name "
+            "(use letters, digits and underscores, not starting with an underscore)"
+        )
+
+
+def check_collisions(named: Iterable[Tuple[str, str]], scope: str) -> list[str]:
+    """Problems for every Python name that two members map to; *named* holds (python name, origin)."""
+    seen: dict[str, str] = {}
+    problems = []
+    for python_name, origin in named:
+        if python_name in seen:
+            problems.append(
+                f"{origin} and {seen[python_name]} both map to the Python name {python_name!r} in {scope}; "
+                "rename one with [PyExport(Name = \"...\")]"
+            )
+        else:
+            seen[python_name] = origin
+    return problems

@@ -1,0 +1,293 @@
+"""Renders the Python side of [PyExport] for the ctypes backend: `_api.py` and `_api.pyi`.
+
+Every generated call mirrors the native signature csharp.py gives its shim: inputs, one pointer per
+result, the error pointer; a non-zero status raises the decoded .NET exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import jinja2
+
+from ..abi import PRIMITIVES
+from ..resources import templates_dir
+from .csharp import wire_scalar
+from .model import NUMERIC, Api, ClassModel, Member, TypeNode
+from .naming import safe_identifier
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """How annotations are spelled: in the module (private aliases) or in the stub (plain names)."""
+
+    typing: str
+    datetime: str
+    uuid: str
+    runtime: str
+
+
+RUNTIME = Spelling("_t.", "_datetime.", "_uuid.", "_rt.")
+STUB = Spelling("", "datetime.", "uuid.", "")
+
+
+def docstring_literal(text: str, indent: str) -> str:
+    """A triple-quoted docstring: escaped, continuation lines indented."""
+    escaped = text.replace("\\", "\\\\").replace('"""', '\\"""')
+    lines = escaped.splitlines() or [""]
+    body = "\n".join(line and indent + line if i else line for i, line in enumerate(lines))
+    return f'"""{body}\n{indent}"""' if len(lines) > 1 else f'"""{body}"""'
+
+
+class PythonRenderer:
+    def __init__(self, api: Api, library: str) -> None:
+        self.api = api
+        self.library = library
+        self.names = {e.name: e.python_name for e in api.enums}
+        self.names.update({r.name: r.python_name for r in api.records})
+        self.names.update({c.name: c.python_name for c in api.classes})
+        self.underlying = {e.name: e.underlying for e in api.enums}
+        self.codec_ids: dict[str, int] = {}
+        self.codec_lines: list[str] = []
+        self.record_lines: list[str] = []
+        self.ffi: list[dict[str, str]] = []
+
+    # -- annotations -------------------------------------------------------------------------------
+
+    def annotation(self, node: TypeNode, spelling: Spelling, param: bool) -> str:
+        t, tag = spelling.typing, node.tag
+        if tag in NUMERIC:
+            text = "float" if NUMERIC[tag][1] == "float" else "int"
+        elif tag in ("bool", "void"):
+            text = {"bool": "bool", "void": "None"}[tag]
+        elif tag in ("char", "string"):
+            text = "str"
+        elif tag in ("enum", "record", "object"):
+            text = self.names[node.name]
+        elif tag in ("datetime", "datetimeoffset"):
+            text = spelling.datetime + "datetime"
+        elif tag == "timespan":
+            text = spelling.datetime + "timedelta"
+        elif tag == "guid":
+            text = spelling.uuid + "UUID"
+        elif tag == "nullable":
+            return f"{t}Optional[{self.annotation(node.item, spelling, param)}]"
+        elif tag == "list":
+            text = f"{t}{'Sequence' if param else 'List'}[{self.annotation(node.item, spelling, param)}]"
+        elif tag == "dict":
+            key, value = (self.annotation(a, spelling, param) for a in node.args)
+            text = f"{t}{'Mapping' if param else 'Dict'}[{key}, {value}]"
+        elif tag == "tuple":
+            text = f"{t}Tuple[" + ", ".join(self.annotation(a, spelling, param) for a in node.args) + "]"
+        else:  # span
+            is_bytes = node.item.tag == "byte"
+            text = spelling.runtime + ("BytesLike" if is_bytes else "ArrayLike") if param else (
+                "bytes" if is_bytes else spelling.runtime + "ArrayResult")
+        return f"{t}Optional[{text}]" if node.nullable else text
+
+    def returns(self, member: Member, spelling: Spelling) -> str:
+        outputs = member.outputs
+        if member.kind == "constructor" or not outputs:
+            return "None"
+        if len(outputs) == 1:
+            return self.annotation(outputs[0], spelling, False)
+        return f"{spelling.typing}Tuple[" + ", ".join(self.annotation(o, spelling, False) for o in outputs) + "]"
+
+    def signature(self, member: Member, spelling: Spelling, stub: bool) -> str:
+        parts = ["self"] if member.kind in ("method", "getter", "setter", "constructor") else []
+        for p in member.inputs:
+            default = "" if p.default is None else " = " + ("..." if stub else p.default.python)
+            parts.append(f"{p.python_name}: {self.annotation(p.type, spelling, True)}{default}")
+        return f"({', '.join(parts)}) -> {self.returns(member, spelling)}"
+
+    # -- codecs ------------------------------------------------------------------------------------
+
+    def codec(self, node: TypeNode) -> str:
+        """The module-level name of the codec object for *node* (defined once)."""
+        if node.cs in self.codec_ids:
+            return f"_C{self.codec_ids[node.cs]}"
+        tag = node.tag
+        if tag == "record":
+            number = self.codec_ids[node.cs] = len(self.codec_ids)
+            self.codec_lines.append(f"_C{number} = _rt.Record({self.names[node.name]})")
+            record = next(r for r in self.api.records if r.name == node.name)
+            fields = ", ".join(f"({f.python_name!r}, {self.codec(f.type)})" for f in record.fields)
+            self.record_lines.append(f"_C{number}.fields = ({fields}{',' if len(record.fields) == 1 else ''})")
+            return f"_C{number}"
+        if tag in NUMERIC:
+            expression = f'_rt.Number("{NUMERIC[tag][0]}")'
+        elif tag == "enum":
+            expression = f'_rt.Enum({self.names[node.name]}, "{NUMERIC[self.underlying[node.name]][0]}")'
+        elif tag == "object":
+            expression = f"_rt.Object({self.names[node.name]})"
+        elif tag in ("list", "span"):
+            expression = f"_rt.List_({self.codec(node.item)})"
+        elif tag in ("nullable", "dict", "tuple"):
+            name = {"nullable": "Nullable", "dict": "Dict_", "tuple": "Tuple_"}[tag]
+            expression = f"_rt.{name}(" + ", ".join(self.codec(a) for a in node.args) + ")"
+        else:
+            name = {"bool": "Bool", "char": "Char", "string": "String", "datetime": "DateTime",
+                    "datetimeoffset": "DateTimeOffset", "timespan": "TimeSpan", "guid": "Guid"}[tag]
+            expression = f"_rt.{name}()"
+        number = self.codec_ids[node.cs] = len(self.codec_ids)
+        self.codec_lines.append(f"_C{number} = {expression}")
+        return f"_C{number}"
+
+    # -- bodies ------------------------------------------------------------------------------------
+
+    def _input(self, node: TypeNode, name: str, i: int, where: str) -> tuple[list[str], list[str], Optional[str]]:
+        """(statements preparing the argument, the argument slots, a `with` item or None)."""
+        tag, passing = node.tag, node.passing
+        if tag in NUMERIC and NUMERIC[tag][1] == "float":
+            return [f"if _type({name}) is not _float: {name} = _rt.check_float({name}, {where!r})"], [name], None
+        if tag in NUMERIC:
+            low, high = PRIMITIVES[tag].minimum, PRIMITIVES[tag].maximum
+            return [f"if _type({name}) is not _int or not {low} <= {name} <= {high}: "
+                    f"{name} = _rt.check_int({name}, {low}, {high}, {where!r})"], [name], None
+        if tag in ("bool", "char"):
+            return [f"_a{i} = _rt.check_{tag}({name}, {where!r})"], [f"_a{i}"], None
+        if tag == "enum":
+            primitive = PRIMITIVES[self.underlying[node.name]]
+            return [f"_a{i} = _rt.check_enum({name}, {self.names[node.name]}, {primitive.minimum}, "
+                    f"{primitive.maximum}, {where!r})"], [f"_a{i}"], None
+        if passing == "string":
+            return [f"_a{i}, _n{i} = _rt.utf8({name}, {where!r}, {node.nullable})"], [f"_a{i}", f"_n{i}"], None
+        if passing == "handle":
+            return [f"_a{i} = _rt.handle({name}, {self.names[node.name]}, {where!r}, {node.nullable})"], [f"_a{i}"], None
+        if passing == "buffer":
+            writable = node.container in ("span", "memory")
+            borrow = f'_rt.Borrow({name}, "{NUMERIC[node.item.tag][0]}", {writable}, {where!r}) as (_a{i}, _n{i})'
+            return [], [f"_a{i}", f"_n{i}"], borrow
+        return [f"_a{i}, _n{i} = _rt.encode({self.codec(node)}, {name}, {where!r})"], [f"_a{i}", f"_n{i}"], None
+
+    def _input_ctypes(self, node: TypeNode) -> list[str]:
+        passing = node.passing
+        if passing == "scalar":
+            return ["_ctypes." + PRIMITIVES[wire_scalar(node, self.underlying)].ctype]
+        if passing in ("string", "codec"):
+            return ["_ctypes.c_void_p", "_ctypes.c_int32"]
+        if passing == "buffer":
+            return ["_ctypes.c_void_p", "_ctypes.c_ssize_t"]
+        return ["_ctypes.c_ssize_t"]
+
+    def _output(self, node: TypeNode, j: int) -> tuple[str, str]:
+        """(the result variable's ctypes constructor, the expression converting it to Python)."""
+        tag, passing = node.tag, node.passing
+        if passing == "scalar":
+            ctype = "_ctypes." + PRIMITIVES[wire_scalar(node, self.underlying)].ctype + "()"
+            value = f"_r{j}.value"
+            if tag == "bool":
+                return ctype, f"{value} != 0"
+            if tag == "char":
+                return ctype, f"chr({value})"
+            if tag == "enum":
+                return ctype, f"_rt.to_enum({self.names[node.name]}, {value})"
+            return ctype, value
+        if passing == "handle":
+            return "_ctypes.c_ssize_t()", f"{self.names[node.name]}._wrap(_r{j}.value)"
+        if passing == "string":
+            return "_ctypes.c_void_p()", f"_rt.take_string(_r{j})"
+        if passing == "buffer":
+            if node.item.tag == "byte":
+                return "_ctypes.c_void_p()", f"_rt.take_bytes(_r{j})"
+            return "_ctypes.c_void_p()", f'_rt.take_array(_r{j}, "{NUMERIC[node.item.tag][0]}")'
+        return "_ctypes.c_void_p()", f"_rt.take({self.codec(node)}, _r{j})"
+
+    def body(self, member: Member, owner: Optional[ClassModel]) -> list[str]:
+        function = f"{owner.python_name}.{member.python_name}" if owner else member.python_name
+        if member.kind == "constructor" and owner:
+            function = owner.python_name
+        prep: list[str] = []
+        slots: list[str] = ["self._live_handle()"] if member.kind in ("method", "getter", "setter") else []
+        argtypes: list[str] = ["_ctypes.c_ssize_t"] if slots else []
+        borrows: list[str] = []
+        for i, param in enumerate(member.params):
+            if param.out:
+                continue
+            where = f"{function}() argument '{param.python_name}'" if member.kind != "setter" else f"{function} value"
+            lines, args, borrow = self._input(param.type, param.python_name, i, where)
+            prep += lines
+            slots += args
+            argtypes += self._input_ctypes(param.type)
+            if borrow:
+                borrows.append(borrow)
+        outputs = list(member.outputs) if member.kind != "constructor" else [TypeNode("object", "", name=owner.name if owner else "")]
+        results = []
+        for j, node in enumerate(outputs):
+            if member.kind == "constructor":
+                ctype, value = "_ctypes.c_ssize_t()", f"_r{j}.value"
+            else:
+                ctype, value = self._output(node, j)
+            prep.append(f"_r{j} = {ctype}")
+            slots.append(f"_byref(_r{j})")
+            argtypes.append("_ctypes.c_void_p")
+            results.append(value)
+        prep.append("_e = _ctypes.c_void_p()")
+        slots.append("_byref(_e)")
+        argtypes.append("_ctypes.c_void_p")
+        number = len(self.ffi)
+        self.ffi.append({"name": f"_f{number}", "symbol": member.entry_point, "argtypes": ", ".join(argtypes) + ","})
+        call = [f"if _f{number}({', '.join(slots)}):", "    raise _rt.error(_e)"]
+        if borrows:
+            call = [f"with {', '.join(borrows)}:"] + ["    " + line for line in call]
+        if member.kind == "constructor":
+            tail = [f"self._adopt({results[0]})"]
+        elif not results:
+            tail = []
+        elif len(results) == 1:
+            tail = [f"return {results[0]}"]
+        else:
+            tail = [f"return ({', '.join(results)})"]
+        return prep + call + tail
+
+    def callable(self, member: Member, owner: Optional[ClassModel]) -> dict[str, Any]:
+        indent = "        " if owner else "    "
+        return {
+            "kind": member.kind,
+            "name": member.python_name,
+            "signature": self.signature(member, RUNTIME, False),
+            "stub_signature": self.signature(member, STUB, True),
+            "doc": docstring_literal(member.doc, indent),
+            "body": self.body(member, owner),
+        }
+
+    def render(self, docstring: str, tool_version: str) -> dict[str, bytes]:
+        classes = []
+        for cls in self.api.classes:
+            members = [self.callable(m, cls) for m in ([cls.constructor] if cls.constructor else []) + list(cls.members)]
+            classes.append({"name": cls.python_name, "doc": docstring_literal(cls.doc, "    "),
+                            "has_constructor": cls.constructor is not None, "members": members})
+        functions = [self.callable(f, None) for f in self.api.functions]
+        records = [
+            {"name": r.python_name, "doc": docstring_literal(r.doc, "    "),
+             "fields": [(f.python_name, self.annotation(f.type, RUNTIME, False), self.annotation(f.type, STUB, False))
+                        for f in r.fields]}
+            for r in self.api.records
+        ]
+        for record in self.api.records:  # every record has a codec, so dataclasses convert both ways
+            self.codec(TypeNode("record", "global::" + record.name.replace("+", "."), name=record.name))
+        enums = [
+            {"name": e.python_name, "doc": docstring_literal(e.doc, "    "), "base": "IntFlag" if e.flags else "IntEnum",
+             "members": [(safe_identifier(n), v) for n, v in e.members]}
+            for e in self.api.enums
+        ]
+        context = {
+            "docstring": docstring, "tool_version": tool_version, "library": self.library,
+            "names": ["DotNetError", *self.api.public_names], "enums": enums, "records": records,
+            "classes": classes, "functions": functions, "ffi": self.ffi,
+            "codecs": self.codec_lines + self.record_lines,
+        }
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(templates_dir() / "ctypes")), trim_blocks=True, lstrip_blocks=True,
+            keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False,
+        )
+        return {
+            "_api.py": env.get_template("api.py.j2").render(context).encode(),
+            "_api.pyi": env.get_template("api.pyi.j2").render(context).encode(),
+        }
+
+
+def render_python(api: Api, library: str, docstring: str, tool_version: str) -> dict[str, bytes]:
+    """`_api.py` and `_api.pyi` for *api*, loading the native library file *library*."""
+    return PythonRenderer(api, library).render(docstring, tool_version)

@@ -1,0 +1,86 @@
+"""[PyExport]'s two compile phases, for the builder.
+
+Phase A: a managed `dotnet build` of the user's code plus aotwheel's attribute and run-time support;
+the inspector reads the [PyExport] members from that assembly's metadata. Then the shims are written
+next to the support files, and phase B (`NativeCompiler.publish`) compiles all of it with NativeAOT.
+Phase A is skipped when a content hash of its inputs is unchanged (the previous report is reused),
+so an unchanged project still rebuilds in about a second.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from ..compile import NativeCompiler, inputs_digest
+from ..discover import is_generated_export, read_assembly
+from ..resources import support_dir
+from ..xmldoc import MemberDoc, read_xml_docs
+from .api import build_api
+from .csharp import render_shims
+from .model import Api
+
+# Not *.cs: the build folder may sit inside the project, where the SDK compiles every *.cs it finds
+# (AotWheel.targets compiles *.cs.aotwheel from the extra-sources folder only).
+SUFFIX = ".cs.aotwheel"
+SHIMS_FILE = "AotWheel.PyExport.Shims.g" + SUFFIX
+
+
+@dataclass(frozen=True)
+class PyExportBuild:
+    api: Optional[Api]  # None when the project has no [PyExport] member
+    sources: Optional[Path]  # the folder of C# files phase B compiles in (None: nothing to add)
+
+
+def prepare(compiler: NativeCompiler, log: Callable[[str], None] = print) -> PyExportBuild:
+    """Run phase A (or reuse its last result), validate the API and write the phase-B sources."""
+    root = compiler.build_dir.resolve() / "pyexport" / compiler.target.rid
+    support = root / "support"
+    _sync(support, {p.stem + SUFFIX: p.read_bytes() for p in sorted((support_dir() / "PyExport").glob("*.cs"))})
+    digest = inputs_digest(compiler.project, compiler.command("build", support), support)
+    stamp, saved = root / "inputs.sha256", root / "report.json"
+    if stamp.is_file() and saved.is_file() and stamp.read_text() == digest:
+        log("[PyExport] managed build skipped: inputs unchanged")
+        report, docs = _load(saved)
+    else:
+        stamp.unlink(missing_ok=True)
+        assembly = compiler.build_managed(support)
+        report = read_assembly(assembly)
+        docs_path = assembly.with_suffix(".xml")
+        saved.write_text(json.dumps({"report": report, "docs": docs_path.read_text() if docs_path.is_file() else ""}))
+        stamp.write_text(digest)
+        report, docs = _load(saved)
+    reserved = [(e["entryPoint"], f"{e['declaringType']}.{e['method']}") for e in report["exports"]
+                if e.get("entryPoint") and not is_generated_export(e)]
+    api = build_api(report, docs, reserved)
+    if api.empty:
+        return PyExportBuild(None, None)
+    log(f"[PyExport] {len(api.functions)} functions, {len(api.classes)} classes, "
+        f"{len(api.enums)} enums, {len(api.records)} dataclasses")
+    generated = root / "generated"
+    files = {p.name: p.read_bytes() for p in support.glob("*" + SUFFIX)}
+    files[SHIMS_FILE] = render_shims(api).encode()
+    _sync(generated, files)
+    return PyExportBuild(api, generated)
+
+
+def _load(saved: Path) -> tuple[dict[str, Any], dict[str, MemberDoc]]:
+    data = json.loads(saved.read_text())
+    docs_file = saved.with_name("docs.xml")
+    docs_file.write_text(data["docs"])
+    return data["report"], read_xml_docs(docs_file) if data["docs"] else {}
+
+
+def _sync(folder: Path, files: dict[str, bytes]) -> None:
+    """Make *folder* hold exactly *files*, touching only what changed (MSBuild compares timestamps)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.iterdir():
+        if stale.name not in files:
+            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+    for name, data in files.items():
+        path = folder / name
+        if not path.is_file() or path.read_bytes() != data:
+            path.write_bytes(data)

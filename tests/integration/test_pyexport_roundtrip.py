@@ -1,0 +1,193 @@
+"""Property-based round trips (hypothesis) of every [PyExport] type through the sample's echo functions."""
+
+from __future__ import annotations
+
+import pytest
+
+from support import call_json
+
+pytestmark = pytest.mark.sdk
+
+PROPERTIES = r'''
+import datetime as dt, json, math, struct, traceback
+import numpy as np
+from hypothesis import given, settings, strategies as st, HealthCheck
+import pyexportsample as m
+
+failures = []
+run = settings(max_examples=120, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+
+def check(name):
+    def wrap(test):
+        try:
+            test()
+        except Exception:
+            failures.append([name, traceback.format_exc()[-1500:]])
+        return test
+    return wrap
+
+def ints(bits, signed):
+    return st.integers(-(1 << bits - 1), (1 << bits - 1) - 1) if signed else st.integers(0, (1 << bits) - 1)
+
+INTS = {"sbyte": (8, True), "byte": (8, False), "short": (16, True), "ushort": (16, False), "int": (32, True),
+        "uint": (32, False), "long": (64, True), "ulong": (64, False), "nint": (64, True), "nuint": (64, False)}
+def integer_round_trip(name, bits, signed):
+    echo = getattr(m, "echo_" + name)
+    @check(name)
+    @run
+    @given(ints(bits, signed))
+    def _(value):
+        assert echo(value) == value
+
+for name, (bits, signed) in INTS.items():
+    integer_round_trip(name, bits, signed)
+
+def same_float(a, b):
+    return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
+
+@check("double")
+@run
+@given(st.floats())
+def _(value):
+    assert same_float(m.echo_double(value), value)
+
+@check("float")
+@run
+@given(st.floats(width=32))
+def _(value):
+    assert same_float(m.echo_float(value), value)
+
+@check("bool")
+@run
+@given(st.booleans())
+def _(value):
+    assert m.echo_bool(value) is value
+
+@check("char")
+@run
+@given(st.characters(max_codepoint=0xFFFF, blacklist_categories=()))
+def _(value):
+    assert m.echo_char(value) == value
+
+any_text = st.text(st.characters(blacklist_categories=()))  # surrogates included
+
+@check("string")
+@run
+@given(any_text)
+def _(value):
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            m.echo_string(value)
+        except ValueError as exc:
+            assert "lone surrogate" in str(exc)
+        else:
+            raise AssertionError("a lone surrogate crossed")
+    else:
+        assert m.echo_string(value) == value
+        assert m.length(value) == len(value.encode("utf-16-le")) // 2
+
+@check("string NUL and astral")
+@run
+@given(st.text(st.sampled_from(["\0", "a", "é", "😀", "\U0010ffff", "\uffff"])))
+def _(value):
+    assert m.echo_string(value) == value
+    assert m.echo_nullable_string(value) == value
+
+@check("nullable string")
+@run
+@given(st.none() | st.text())
+def _(value):
+    assert m.echo_nullable_string(value) == value
+
+@check("enums")
+@run
+@given(st.sampled_from(list(m.Color)), st.integers(0, 7), st.none() | st.sampled_from(list(m.Color)))
+def _(color, flags, maybe):
+    assert m.echo_color(color) is color
+    assert m.echo_permissions(m.Permissions(flags)) == m.Permissions(flags)
+    assert m.echo_nullable_color(maybe) is maybe
+
+@check("bytes")
+@run
+@given(st.binary())
+def _(value):
+    assert m.echo_bytes(value) == value
+    assert m.echo_bytes(bytearray(value)) == value
+
+def same_array(result, expected, dtype):
+    return isinstance(result, np.ndarray) and result.dtype == np.dtype(dtype) and result.tolist() == expected
+
+@check("primitive arrays")
+@run
+@given(st.lists(st.floats(allow_nan=False)), st.lists(ints(64, True)), st.lists(ints(8, True)), st.lists(ints(16, False)))
+def _(doubles, longs, sbytes, ushorts):
+    assert same_array(m.echo_doubles(doubles), doubles, "float64")
+    assert same_array(m.echo_doubles(np.array(doubles, dtype=np.float64)), doubles, "float64")
+    assert same_array(m.echo_longs(longs), longs, "int64")
+    assert same_array(m.echo_longs(np.array(longs, dtype=np.int64)), longs, "int64")
+    assert same_array(m.echo_sbytes(sbytes), sbytes, "int8")
+    assert same_array(m.echo_ushorts(ushorts), ushorts, "uint16")
+
+@check("lists and dicts")
+@run
+@given(st.lists(st.text()), st.lists(st.floats(allow_nan=False)), st.dictionaries(st.text(), ints(32, True)),
+       st.dictionaries(st.text(), st.lists(st.text())))
+def _(strings, doubles, counts, nested):
+    assert m.echo_strings(strings) == strings
+    assert m.echo_string_list(tuple(strings)) == strings
+    assert m.echo_read_only_list(doubles) == doubles
+    assert m.echo_dict(counts) == counts
+    assert m.echo_nested_dict(nested) == nested
+
+@check("nullable and tuples")
+@run
+@given(st.none() | ints(32, True), ints(32, True), st.text(), st.floats(allow_nan=False))
+def _(maybe, a, b, c):
+    assert m.echo_nullable_int(maybe) == maybe
+    assert m.echo_tuple((a, b, c)) == (a, b, c)
+
+@check("datetime")
+@run
+@given(st.datetimes(), st.datetimes(min_value=dt.datetime(2, 1, 1), max_value=dt.datetime(9998, 1, 1),
+                                    timezones=st.just(dt.timezone.utc)))
+def _(naive, aware):
+    assert m.echo_date_time(naive) == naive and m.echo_date_time(naive).tzinfo is None
+    assert m.echo_date_time(aware) == aware and m.echo_date_time(aware).tzinfo is dt.timezone.utc
+
+offsets = st.integers(-14 * 60, 14 * 60).map(lambda minutes: dt.timezone(dt.timedelta(minutes=minutes)))
+
+@check("datetimeoffset")
+@run
+@given(st.datetimes(min_value=dt.datetime(2, 1, 1), max_value=dt.datetime(9998, 1, 1), timezones=offsets))
+def _(value):
+    result = m.echo_date_time_offset(value)
+    assert result == value and result.utcoffset() == value.utcoffset()
+
+@check("timespan and guid")
+@run
+@given(st.timedeltas(min_value=dt.timedelta(days=-10675198), max_value=dt.timedelta(days=10675198)), st.uuids())
+def _(span, guid):
+    assert m.echo_time_span(span) == span
+    assert m.echo_guid(guid) == guid
+
+@check("records and structs")
+@run
+@given(st.builds(m.Point, st.floats(allow_nan=False), st.floats(allow_nan=False)),
+       st.builds(m.Size, ints(32, True), ints(32, True)),
+       st.builds(m.Person, st.text(), ints(32, True), st.lists(st.text()), st.sampled_from(list(m.Color)),
+                 st.none() | st.datetimes()))
+def _(point, size, person):
+    assert m.echo_point(point) == point
+    assert m.echo_points([point, point]) == [point, point]
+    assert m.echo_size(size) == size
+    assert m.echo_person(person) == person
+
+print(json.dumps(failures))
+'''
+
+
+def test_every_supported_type_round_trips(pyexport_numpy):
+    failures = call_json(pyexport_numpy, PROPERTIES)
+    assert failures == [], "\n\n".join(f"{name}:\n{trace}" for name, trace in failures)
