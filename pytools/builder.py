@@ -3,7 +3,7 @@
     ProjectBuilder(Path("MyLib")).build(Path("dist"))
 
 Stages: project (project.py) -> compile (compile.py) -> discover (discover.py, binary.py)
--> generate (bindings/) -> package (platform_tags.py, wheel.py).
+-> generate (bindings/) -> package (package.py: platform_tags.py, wheel.py).
 """
 
 from __future__ import annotations
@@ -14,19 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from . import __version__
 from .abi import Export
-from .binary import NativeLibrary, read_native_library
-from .bindings.base import BindingInput
-from .bindings.ctypes_backend import CtypesBackend
+from .binary import read_native_library
 from .compile import NativeBuild, NativeCompiler
-from .discover import discover_exports
-from .platform_tags import PlatformTag, check_machine, platform_tag_for
+from .discover import read_assembly
+from .package import MANIFEST_NAME, Manifest, write_wheel
+from .platform_tags import PlatformTag, check_machine
 from .project import Project
-from .pyexport.model import Api
 from .pyexport.stage import prepare as prepare_pyexport
 from .targets import Target, check_buildable_here, host_rid, target_for
-from .wheel import WheelWriter
 
 Log = Callable[[str], None]
 
@@ -80,37 +76,15 @@ class ProjectBuilder:
         with self._stage("discover"):
             library = read_native_library(native.library)
             check_machine(library, target)
-            exports = tuple(discover_exports(native.assembly, library))
-            self.log(f"{len(exports)} exports: {', '.join(e.entry_point for e in exports)}")
+            docs = native.assembly.with_suffix(".xml")
+            manifest = Manifest(
+                import_name=self.project.import_name,
+                assembly=self.project.assembly_name,
+                metadata=self.project.metadata,
+                report=read_assembly(native.assembly),
+                docs_xml=docs.read_text(encoding="utf-8") if docs.is_file() else "",
+            )
+            manifest.save(native.library.with_name(MANIFEST_NAME))
         with self._stage("package"):
-            tag = platform_tag_for(library)
-            for warning in tag.warnings:
-                self.log(f"warning: {warning}")
-            path = self.write_wheel(library, exports, tag, out_dir, api=pyexport.api)
-        self.log(f"platform tag {tag.tag}: {tag.reason}")
-        return BuiltWheel(path, target, tag, exports, native)
-
-    def render_package(
-        self, library: NativeLibrary, exports: Sequence[Export], api: Api | None = None
-    ) -> dict[str, bytes]:
-        """The package folder's files (bindings plus the native library), keyed by relative path."""
-        binding = BindingInput(
-            import_name=self.project.import_name,
-            distribution=self.project.metadata.name,
-            version=self.project.metadata.version,
-            assembly=self.project.assembly_name,
-            library_filename=library.path.name,
-            exports=tuple(exports),
-            api=api,
-        )
-        files = CtypesBackend().render(binding)
-        files[library.path.name] = library.path.read_bytes()
-        return files
-
-    def write_wheel(
-        self, library: NativeLibrary, exports: Sequence[Export], tag: PlatformTag, out_dir: Path, api: Api | None = None
-    ) -> Path:
-        writer = WheelWriter(self.project.metadata, f"py3-none-{tag.tag}", generator=f"aotwheel {__version__}")
-        for relative, data in sorted(self.render_package(library, exports, api).items()):
-            writer.add_bytes(f"{self.project.import_name}/{relative}", data, executable=relative == library.path.name)
-        return writer.write(Path(out_dir))
+            packaged = write_wheel(manifest, library, out_dir, self.log)
+        return BuiltWheel(packaged.path, target, packaged.tag, packaged.exports, native)

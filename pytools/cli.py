@@ -33,6 +33,15 @@ def _build(args: argparse.Namespace, log: Callable[[str], None]) -> int:
     return 0
 
 
+def _package(args: argparse.Namespace, log: Callable[[str], None]) -> int:
+    from .package import package_library
+
+    manifest = Path(args.manifest) if args.manifest else None
+    wheel = package_library(Path(args.library), manifest, Path(args.out), log)
+    print(f"Built wheel: {wheel.path}")
+    return 0
+
+
 def _new(args: argparse.Namespace, log: Callable[[str], None]) -> int:
     from .new import create_project
     from .toolchain import sdk_info
@@ -110,6 +119,16 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--framework", metavar="TFM", help="target framework to compile for, e.g. net9.0")
     build.add_argument("--build-dir", type=Path, help="folder for intermediate files (default: DIR/build/aotwheel)")
     build.set_defaults(run=_build)
+
+    package = commands.add_parser(
+        "package", parents=[verbosity], help="wheel a native library built elsewhere, from its export manifest",
+        description="Package a NativeAOT library compiled on another machine (e.g. a CI runner of another OS) "
+        "with the aotwheel-manifest.json that `aotwheel build` wrote beside it. Needs no SDK.",
+    )
+    package.add_argument("library", help="the native library (.so, .dll, .dylib)")
+    package.add_argument("--manifest", help="its manifest (default: aotwheel-manifest.json beside the library)")
+    package.add_argument("-o", "--out", default="dist", help="folder for the wheel (default: dist)")
+    package.set_defaults(run=_package)
 
     new = commands.add_parser("new", parents=[verbosity], help="create a ready-to-build C# + Python project")
     new.add_argument("path", help="folder to create; its name is the project name unless --name")

@@ -23,7 +23,7 @@ from .binary import NativeLibrary
 from .errors import AotWheelError
 from .resources import support_dir
 from .toolchain import dotnet_command, dotnet_environment, sdk_info
-from .xmldoc import MemberDoc, method_doc_id, read_xml_docs
+from .xmldoc import MemberDoc, method_doc_id
 
 # Exported by the NativeAOT runtime itself in every library, not by user code.
 RUNTIME_EXPORTS = frozenset({"DotNetRuntimeDebugHeader", "DotNetRuntimeContractDescriptor"})
@@ -83,10 +83,8 @@ def read_assembly(assembly: Path) -> dict[str, Any]:
     return json.loads(result.stdout)
 
 
-def discover_exports(assembly: Path, library: NativeLibrary) -> list[Export]:
-    """The bindable exports of *assembly*, checked against the symbols *library* really exports."""
-    report = read_assembly(assembly)
-    docs = read_xml_docs(assembly.with_suffix(".xml"))
+def exports_from_report(report: dict[str, Any], docs: dict[str, MemberDoc], library: NativeLibrary) -> list[Export]:
+    """The bindable exports in an inspector *report*, checked against *library*'s symbols."""
     declared = [raw for raw in report["exports"] if raw.get("entryPoint")]
     exports = [_export(raw, docs) for raw in declared if not is_generated_export(raw)]
     seen: dict[str, Export] = {}

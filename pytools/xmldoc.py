@@ -85,13 +85,18 @@ def _text(element: ET.Element | None) -> str:
 
 
 def read_xml_docs(path: Path) -> dict[str, MemberDoc]:
-    """Every documented member of the XML documentation file *path*, keyed by documentation ID."""
-    if not path.is_file():
+    """Every documented member of the XML documentation file *path* (none if it is missing)."""
+    return parse_xml_docs(path.read_text(encoding="utf-8"), str(path)) if path.is_file() else {}
+
+
+def parse_xml_docs(text: str, source: str) -> dict[str, MemberDoc]:
+    """Every documented member of the XML documentation *text*, keyed by documentation ID."""
+    if not text:
         return {}
     try:
-        root = ET.parse(path).getroot()
+        root = ET.fromstring(text)
     except ET.ParseError as exc:
-        raise AotWheelError(f"{path}: unreadable XML documentation: {exc}") from None
+        raise AotWheelError(f"{source}: unreadable XML documentation: {exc}") from None
     docs: dict[str, MemberDoc] = {}
     for member in root.iter("member"):
         docs[member.get("name", "")] = MemberDoc(

@@ -18,7 +18,7 @@ from typing import Any, Callable, Optional
 from ..compile import NativeCompiler, inputs_digest
 from ..discover import is_generated_export, read_assembly
 from ..resources import support_dir
-from ..xmldoc import MemberDoc, read_xml_docs
+from ..xmldoc import MemberDoc, parse_xml_docs
 from .api import build_api
 from .csharp import render_shims
 from .model import Api
@@ -53,10 +53,8 @@ def prepare(compiler: NativeCompiler, log: Callable[[str], None] = print) -> PyE
         saved.write_text(json.dumps({"report": report, "docs": docs_path.read_text() if docs_path.is_file() else ""}))
         stamp.write_text(digest)
         report, docs = _load(saved)
-    reserved = [(e["entryPoint"], f"{e['declaringType']}.{e['method']}") for e in report["exports"]
-                if e.get("entryPoint") and not is_generated_export(e)]
-    api = build_api(report, docs, reserved)
-    if api.empty:
+    api = api_from_report(report, docs)
+    if api is None:
         return PyExportBuild(None, None)
     log(f"[PyExport] {len(api.functions)} functions, {len(api.classes)} classes, "
         f"{len(api.enums)} enums, {len(api.records)} dataclasses")
@@ -67,11 +65,17 @@ def prepare(compiler: NativeCompiler, log: Callable[[str], None] = print) -> PyE
     return PyExportBuild(api, generated)
 
 
+def api_from_report(report: dict[str, Any], docs: dict[str, MemberDoc]) -> Optional[Api]:
+    """The [PyExport] API an inspector report describes, or None when there is none."""
+    reserved = [(e["entryPoint"], f"{e['declaringType']}.{e['method']}") for e in report["exports"]
+                if e.get("entryPoint") and not is_generated_export(e)]
+    api = build_api(report, docs, reserved)
+    return None if api.empty else api
+
+
 def _load(saved: Path) -> tuple[dict[str, Any], dict[str, MemberDoc]]:
     data = json.loads(saved.read_text())
-    docs_file = saved.with_name("docs.xml")
-    docs_file.write_text(data["docs"])
-    return data["report"], read_xml_docs(docs_file) if data["docs"] else {}
+    return data["report"], parse_xml_docs(data["docs"], str(saved))
 
 
 def _sync(folder: Path, files: dict[str, bytes]) -> None:

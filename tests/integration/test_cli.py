@@ -6,6 +6,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import zipfile
 import sys
 
 import pytest
@@ -92,3 +93,16 @@ def test_doctor_reports_the_frameworks_that_work():
     assert "ok   .NET SDK" in result.stdout
     assert "NativeAOT builds work here for:" in result.stdout and "net9.0" in result.stdout
     assert result.returncode == 0
+
+
+def test_package_rebuilds_the_same_wheel_from_library_and_manifest(poc_wheel, build_root, tmp_path):
+    library = build_root / "poc" / "linux-x64-net9.0" / "publish" / "AotSample.Poc.so"
+    assert (library.parent / "aotwheel-manifest.json").is_file()
+    result = run_aotwheel("package", str(library), "-o", str(tmp_path))
+    repackaged = next(tmp_path.glob("*.whl"))
+    assert repackaged.name == poc_wheel.name
+    assert f"Built wheel: {repackaged}" in result.stdout
+    with zipfile.ZipFile(poc_wheel) as built, zipfile.ZipFile(repackaged) as again:
+        assert built.namelist() == again.namelist()
+        for name in built.namelist():
+            assert built.read(name) == again.read(name), name

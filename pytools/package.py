@@ -1,0 +1,114 @@
+"""Stage 5 (package) as a unit of its own: a native library plus its export manifest -> a wheel.
+
+`aotwheel build` writes the manifest beside the library it compiled; `aotwheel package` turns a
+library built elsewhere (for instance on another OS's CI runner) and its manifest into the same
+wheel, with no SDK and no C# sources needed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from . import __version__
+from .abi import Export
+from .atomic import atomic_output
+from .binary import NativeLibrary, read_native_library
+from .bindings.base import BindingInput
+from .bindings.ctypes_backend import CtypesBackend
+from .discover import exports_from_report
+from .errors import AotWheelError
+from .metadata import DistributionMetadata
+from .platform_tags import PlatformTag, platform_tag_for
+from .pyexport.model import Api
+from .pyexport.stage import api_from_report
+from .wheel import WheelWriter
+from .xmldoc import parse_xml_docs
+
+MANIFEST_FORMAT = "aotwheel-manifest/1"
+MANIFEST_NAME = "aotwheel-manifest.json"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a wheel needs besides the library: names, metadata, and the assembly's own description
+    (the inspector's report and the XML documentation), from which the bindings are derived."""
+
+    import_name: str
+    assembly: str
+    metadata: DistributionMetadata
+    report: dict[str, Any]
+    docs_xml: str
+
+    def save(self, path: Path) -> None:
+        data = {
+            "format": MANIFEST_FORMAT,
+            "import_name": self.import_name,
+            "assembly": self.assembly,
+            "metadata": dataclasses.asdict(self.metadata),
+            "report": self.report,
+            "docs_xml": self.docs_xml,
+        }
+        with atomic_output(path) as stream:
+            stream.write(json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+
+    @classmethod
+    def load(cls, path: Path) -> Manifest:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise AotWheelError(f"{path}: not a readable manifest: {exc}") from None
+        if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+            raise AotWheelError(f"{path}: not an aotwheel manifest (expected format {MANIFEST_FORMAT!r})")
+        try:
+            raw = data["metadata"]
+            raw["urls"] = tuple(tuple(pair) for pair in raw.get("urls", ()))
+            metadata = DistributionMetadata(**raw)
+            return cls(data["import_name"], data["assembly"], metadata, data["report"], data["docs_xml"])
+        except (KeyError, TypeError) as exc:
+            raise AotWheelError(f"{path}: incomplete manifest ({exc})") from None
+
+
+@dataclass(frozen=True)
+class PackagedWheel:
+    path: Path
+    tag: PlatformTag
+    exports: tuple[Export, ...]
+    api: Api | None
+
+
+def write_wheel(manifest: Manifest, library: NativeLibrary, out_dir: Path, log: Callable[[str], None] = print) -> PackagedWheel:
+    """Bind *library* as *manifest* describes it and write the wheel, tagged from the binary."""
+    docs = parse_xml_docs(manifest.docs_xml, f"{manifest.assembly}.xml")
+    exports = tuple(exports_from_report(manifest.report, docs, library))
+    api = api_from_report(manifest.report, docs)
+    log(f"{len(exports)} exports: {', '.join(e.entry_point for e in exports)}")
+    tag = platform_tag_for(library)
+    for warning in tag.warnings:
+        log(f"warning: {warning}")
+    binding = BindingInput(
+        import_name=manifest.import_name,
+        distribution=manifest.metadata.name,
+        version=manifest.metadata.version,
+        assembly=manifest.assembly,
+        library_filename=library.path.name,
+        exports=exports,
+        api=api,
+    )
+    files = CtypesBackend().render(binding)
+    files[library.path.name] = library.path.read_bytes()
+    writer = WheelWriter(manifest.metadata, f"py3-none-{tag.tag}", generator=f"aotwheel {__version__}")
+    for relative, data in sorted(files.items()):
+        writer.add_bytes(f"{manifest.import_name}/{relative}", data, executable=relative == library.path.name)
+    path = writer.write(Path(out_dir))
+    log(f"platform tag {tag.tag}: {tag.reason}")
+    return PackagedWheel(path, tag, exports, api)
+
+
+def package_library(library_path: Path, manifest_path: Path | None, out_dir: Path, log: Callable[[str], None] = print) -> PackagedWheel:
+    """`aotwheel package`: the manifest defaults to the one beside the library."""
+    manifest = Manifest.load(manifest_path or library_path.with_name(MANIFEST_NAME))
+    return write_wheel(manifest, read_native_library(library_path), out_dir, log)

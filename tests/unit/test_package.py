@@ -1,0 +1,111 @@
+"""`aotwheel package`: a library built elsewhere plus its manifest -> a wheel, with no SDK.
+The Windows path is exercised on a real PE DLL built here by mingw-w64."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from aotwheel.errors import AotWheelError
+from aotwheel.package import MANIFEST_FORMAT, Manifest, package_library
+
+DLL_SOURCE = r"""
+__declspec(dllexport) int add(int a, int b) { return a + b; }
+__declspec(dllexport) double total(double *values, int count) { double s = 0; for (int i = 0; i < count; i++) s += values[i]; return s; }
+"""
+
+
+def _primitive(name):
+    return {"kind": "primitive", "name": name}
+
+
+def _export(entry, method, returns, **parameters):
+    return {
+        "entryPoint": entry, "declaringType": "Demo.Exports", "method": method, "isStatic": True, "isGeneric": False,
+        "returns": returns, "parameters": [{"name": n, "type": t} for n, t in parameters.items()],
+    }
+
+
+def _manifest(path, **overrides):
+    docs = ('<?xml version="1.0"?><doc><members><member name="M:Demo.Exports.Add(System.Int32,System.Int32)">'
+            "<summary>Adds on Windows.</summary></member></members></doc>")
+    data = {
+        "format": MANIFEST_FORMAT,
+        "import_name": "demo",
+        "assembly": "Demo",
+        "metadata": {"name": "demo", "version": "1.0.0", "summary": "A demo", "urls": [["Home", "https://x.example"]]},
+        "report": {"assembly": "Demo", "exports": [
+            _export("add", "Add", _primitive("int"), a=_primitive("int"), b=_primitive("int")),
+            _export("total", "Total", _primitive("double"),
+                    values={"kind": "pointer", "name": "double*", "element": _primitive("double")}, count=_primitive("int")),
+        ]},
+        "docs_xml": docs,
+        **overrides,
+    }
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.fixture(scope="module")
+def windows_dll(tmp_path_factory):
+    compiler = shutil.which("x86_64-w64-mingw32-gcc")
+    if compiler is None:
+        pytest.skip("mingw-w64 is not installed")
+    folder = tmp_path_factory.mktemp("pe")
+    (folder / "demo.c").write_text(DLL_SOURCE)
+    subprocess.run([compiler, "-shared", "-O1", "-o", str(folder / "Demo.dll"), str(folder / "demo.c")], check=True)
+    return folder / "Demo.dll"
+
+
+def test_windows_dll_becomes_a_win_amd64_wheel(windows_dll, tmp_path):
+    manifest = _manifest(tmp_path / "aotwheel-manifest.json")
+    built = package_library(windows_dll, manifest, tmp_path / "dist", log=lambda line: None)
+    assert built.path.name == "demo-1.0.0-py3-none-win_amd64.whl"
+    assert [e.entry_point for e in built.exports] == ["add", "total"]
+    with zipfile.ZipFile(built.path) as archive:
+        names = archive.namelist()
+        init = archive.read("demo/__init__.py").decode()
+    assert "demo/Demo.dll" in names and "demo/__init__.pyi" in names
+    assert 'load_library(__file__, "Demo.dll")' in init
+    assert "Adds on Windows." in init
+
+
+def test_cli_package_then_inspect(windows_dll, tmp_path):
+    library = tmp_path / "Demo.dll"
+    shutil.copy(windows_dll, library)
+    _manifest(tmp_path / "aotwheel-manifest.json")  # found beside the library by default
+    result = subprocess.run([sys.executable, "-m", "aotwheel", "package", str(library), "-o", str(tmp_path / "out")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    wheel = next((tmp_path / "out").glob("*.whl"))
+    inspected = subprocess.run([sys.executable, "-m", "aotwheel", "inspect", str(wheel)], capture_output=True, text=True)
+    assert "tag:      win_amd64" in inspected.stdout
+    assert "add(a: int, b: int) -> int" in inspected.stdout
+
+
+def test_manifest_must_match_the_library(windows_dll, tmp_path):
+    manifest = _manifest(tmp_path / "m.json")
+    data = json.loads(manifest.read_text())
+    data["report"]["exports"].pop()
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(AotWheelError, match="total: exported by Demo.dll but not declared"):
+        package_library(windows_dll, manifest, tmp_path / "dist", log=lambda line: None)
+    assert not (tmp_path / "dist").exists() or not list((tmp_path / "dist").iterdir())
+
+
+@pytest.mark.parametrize("content, message", [
+    ("not json", "not a readable manifest"),
+    ('{"format": "other"}', "not an aotwheel manifest"),
+    (json.dumps({"format": MANIFEST_FORMAT}), "incomplete manifest"),
+])
+def test_bad_manifests_are_named(tmp_path, content, message):
+    path = tmp_path / "m.json"
+    path.write_text(content)
+    with pytest.raises(AotWheelError, match=message) as raised:
+        Manifest.load(path)
+    assert str(path) in str(raised.value)
