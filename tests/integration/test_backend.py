@@ -90,3 +90,12 @@ def test_editable_install_rebuilds_when_csharp_changes(frontend_python, pricing,
 
     third = run(frontend_python, "-c", code, cwd=tmp_path)  # unchanged now: no rebuild
     assert third.stdout.strip() == "8501" and "rebuilding" not in third.stderr
+
+
+def test_aotwheel_develop_installs_into_the_active_venv(frontend_python, pricing, tmp_path):
+    result = run(frontend_python, "-m", "aotwheel", "develop", str(pricing), cwd=tmp_path)
+    assert "(editable) into" in result.stdout
+    called = run(frontend_python, "-c", "import contoso_pricing as p; print(p.net_price(200, 5000), p.__file__)", cwd=tmp_path)
+    value, location = called.stdout.split()
+    assert value == "100"
+    assert location.startswith(str(pricing / "build" / "aotwheel" / "editable"))
