@@ -388,7 +388,7 @@ print(json.dumps([text, m.Counter.__doc__, m.Counter.increment.__doc__, m.Counte
 def test_stubs_pass_mypy_strict(pyexport_numpy, tmp_path):
     mypy = subprocess.run(["which", "mypy"], capture_output=True, text=True).stdout.strip()
     if not mypy:
-        pytest.skip("mypy is not installed (apt-get install mypy)")
+        pytest.fail("mypy is not installed: .ci/setup installs it (apt-get install mypy)")
     script = tmp_path / "user.py"
     script.write_text(
         "import datetime\n"
