@@ -11,7 +11,7 @@ import operator
 import os
 import struct
 
-__all__ = ["Buffer", "BytesLike", "PointerSpec", "load_library", "coerce_arguments"]
+__all__ = ["Buffer", "BytesLike", "PointerSpec", "load_library", "check_int", "check_float", "coerce_arguments"]
 
 
 # Names for annotations; the stubs (__init__.pyi) give type checkers the real types. Plain classes,
@@ -137,28 +137,38 @@ class PointerSpec:
         return self._error(TypeError, "the buffer is read-only; the native function receives a writable pointer")
 
 
+def check_int(value, low: int, high: int, where: str) -> int:
+    """*value* as an exact integer in [low, high] (objects with __index__ too), else TypeError/OverflowError."""
+    if isinstance(value, float):
+        raise TypeError(f"{where} must be int, not float")
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{where} must be int, not {type(value).__name__}") from None
+    if not low <= number <= high:
+        raise OverflowError(f"{where} = {number} is out of range [{low}, {high}]")
+    return number
+
+
+def check_float(value, where: str) -> float:
+    """*value* as a float (any real number), else TypeError."""
+    if isinstance(value, (str, bytes)) or value is None or not hasattr(type(value), "__float__"):
+        raise TypeError(f"{where} must be float, not {type(value).__name__}")
+    return float(value)
+
+
 def coerce_arguments(function: str, spec: tuple, values: tuple) -> list:
     """Explain or repair arguments the fast path rejected.
 
-    *spec* holds (parameter, kind, minimum, maximum) per scalar parameter, kind being "int" or
-    "float"; pointer parameters ("pointer") pass through. Integers must be exact integers in
-    range (objects with __index__ are accepted), floats any real number.
+    *spec* holds (parameter, kind, minimum, maximum) per parameter, kind being "int", "float" or
+    "pointer" (already converted; passed through).
     """
     converted = []
     for (name, kind, low, high), value in zip(spec, values):
         where = f"{function}() argument '{name}'"
         if kind == "int":
-            if isinstance(value, float):
-                raise TypeError(f"{where} must be int, not float")
-            try:
-                value = operator.index(value)
-            except TypeError:
-                raise TypeError(f"{where} must be int, not {type(value).__name__}") from None
-            if not low <= value <= high:
-                raise OverflowError(f"{where} = {value} is out of range [{low}, {high}]")
+            value = check_int(value, low, high, where)
         elif kind == "float":
-            if isinstance(value, (str, bytes)) or not hasattr(type(value), "__float__"):
-                raise TypeError(f"{where} must be float, not {type(value).__name__}")
-            value = float(value)
+            value = check_float(value, where)
         converted.append(value)
     return converted

@@ -10,12 +10,13 @@ import array
 import ctypes
 import datetime
 import enum
-import operator
 import struct
 import sys
 import uuid
 import weakref
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
+
+from ._aotwheel import check_float, check_int  # noqa: F401  (shared with the raw exports; used by _api.py)
 
 __all__ = ["DotNetError", "DotNetObject", "ArrayLike", "ArrayResult", "BytesLike"]
 
@@ -119,24 +120,6 @@ def error(pointer: ctypes.c_void_p) -> DotNetError:
 
 
 # -- arguments -----------------------------------------------------------------------------------
-
-
-def check_int(value: Any, low: int, high: int, where: str) -> int:
-    if isinstance(value, float):
-        raise TypeError(f"{where} must be int, not float")
-    try:
-        number = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{where} must be int, not {type(value).__name__}") from None
-    if not low <= number <= high:
-        raise OverflowError(f"{where} = {number} is out of range [{low}, {high}]")
-    return number
-
-
-def check_float(value: Any, where: str) -> float:
-    if isinstance(value, (str, bytes)) or value is None or not hasattr(type(value), "__float__"):
-        raise TypeError(f"{where} must be float, not {type(value).__name__}")
-    return float(value)
 
 
 def check_bool(value: Any, where: str) -> int:
