@@ -15,6 +15,7 @@ class Primitive:
     python: str  # annotation: "int"
     kind: str  # "signed" | "unsigned" | "float" | "void"
     size: int  # bytes; 0 for void
+    struct_format: str  # standard-size struct/array format letter ("" for void)
 
     @property
     def minimum(self) -> int:
@@ -29,19 +30,19 @@ class Primitive:
 PRIMITIVES: dict[str, Primitive] = {
     p.csharp: p
     for p in (
-        Primitive("sbyte", "c_int8", "int", "signed", 1),
-        Primitive("byte", "c_uint8", "int", "unsigned", 1),
-        Primitive("short", "c_int16", "int", "signed", 2),
-        Primitive("ushort", "c_uint16", "int", "unsigned", 2),
-        Primitive("int", "c_int32", "int", "signed", 4),
-        Primitive("uint", "c_uint32", "int", "unsigned", 4),
-        Primitive("long", "c_int64", "int", "signed", 8),
-        Primitive("ulong", "c_uint64", "int", "unsigned", 8),
-        Primitive("nint", "c_ssize_t", "int", "signed", 8),
-        Primitive("nuint", "c_size_t", "int", "unsigned", 8),
-        Primitive("float", "c_float", "float", "float", 4),
-        Primitive("double", "c_double", "float", "float", 8),
-        Primitive("void", "None", "None", "void", 0),
+        Primitive("sbyte", "c_int8", "int", "signed", 1, "b"),
+        Primitive("byte", "c_uint8", "int", "unsigned", 1, "B"),
+        Primitive("short", "c_int16", "int", "signed", 2, "h"),
+        Primitive("ushort", "c_uint16", "int", "unsigned", 2, "H"),
+        Primitive("int", "c_int32", "int", "signed", 4, "i"),
+        Primitive("uint", "c_uint32", "int", "unsigned", 4, "I"),
+        Primitive("long", "c_int64", "int", "signed", 8, "q"),
+        Primitive("ulong", "c_uint64", "int", "unsigned", 8, "Q"),
+        Primitive("nint", "c_ssize_t", "int", "signed", 8, "q"),
+        Primitive("nuint", "c_size_t", "int", "unsigned", 8, "Q"),
+        Primitive("float", "c_float", "float", "float", 4, "f"),
+        Primitive("double", "c_double", "float", "float", 8, "d"),
+        Primitive("void", "None", "None", "void", 0, ""),
     )
 }
 

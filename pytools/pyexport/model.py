@@ -5,15 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-# Numeric primitives: C# keyword -> (struct format, kind, size). nint/nuint are 64-bit on every target.
-NUMERIC = {
-    "sbyte": ("b", "signed", 1), "byte": ("B", "unsigned", 1),
-    "short": ("h", "signed", 2), "ushort": ("H", "unsigned", 2),
-    "int": ("i", "signed", 4), "uint": ("I", "unsigned", 4),
-    "long": ("q", "signed", 8), "ulong": ("Q", "unsigned", 8),
-    "nint": ("q", "signed", 8), "nuint": ("Q", "unsigned", 8),
-    "float": ("f", "float", 4), "double": ("d", "float", 8),
-}
+from ..abi import PRIMITIVES
+
+# Numeric primitives: C# keyword -> (struct format, kind, size), from the one table of ABI types.
+NUMERIC = {p.csharp: (p.struct_format, p.kind, p.size) for p in PRIMITIVES.values() if p.kind != "void"}
 
 # How a value crosses the native boundary, by TypeNode.tag.
 SCALAR_TAGS = frozenset(NUMERIC) | {"bool", "char", "enum"}
