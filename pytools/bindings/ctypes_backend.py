@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 import jinja2
 
@@ -62,6 +62,12 @@ def _docstring_literal(text: str) -> str:
     return "\n".join(line and "    " + line if i else line for i, line in enumerate(escaped.splitlines()))
 
 
+def _tuple(items: Iterable[str]) -> str:
+    """A Python tuple display: `()`, `(a,)`, `(a, b)`."""
+    items = list(items)
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
 def _function_model(export: Export) -> dict[str, Any]:
     name = export.python_name
     parameters = [_parameter_model(p) for p in export.parameters]
@@ -71,6 +77,8 @@ def _function_model(export: Export) -> dict[str, Any]:
         "symbol": export.entry_point,
         "parameters": parameters,
         "arguments": ", ".join(p["name"] for p in parameters),
+        "argtypes": _tuple(f"_ctypes.{p['ctype']}" for p in parameters),
+        "spec": _tuple(f"({p['name']!r}, {p['check']!r}, {p['minimum']}, {p['maximum']})" for p in parameters),
         "range_checks": [p["range_check"] for p in parameters if p["range_check"]],
         "restype": "c_void_p" if returns.pointer else returns.primitive.ctype,
         "returns": "int" if returns.pointer else returns.primitive.python,
