@@ -1,6 +1,7 @@
-"""`aotwheel generate-ci`: a CI definition that builds each RID's wheel on a runner of its own OS
-(NativeAOT does not compile across operating systems), tests every wheel in a clean venv, and
-publishes them all when a `v*` tag is pushed."""
+"""`aotwheel generate-ci`: a CI definition that compiles each RID's native library on a runner of its
+own OS (NativeAOT does not compile across operating systems), packages every wheel in one Linux job
+with `aotwheel package` (one place, one aotwheel version, no .NET), tests each wheel in a clean venv
+on its own OS, and publishes them all when a `v*` tag is pushed."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import jinja2
 from .errors import AotWheelError
 from .atomic import atomic_output
 from .resources import templates_dir
+from .targets import TARGETS
 
 __all__ = ["PROVIDERS", "render_ci", "write_ci"]
 
@@ -77,6 +79,45 @@ for wheel in sys.argv[1:]:
 """
 
 
+MANIFEST_NAME = "aotwheel-manifest.json"  # package.MANIFEST_NAME, without importing the packager
+
+# Run by the build jobs after `aotwheel build`, with RID in the environment: copies the native
+# library and the manifest written beside it out of the build folder into native/, the only files
+# the assemble job needs. Fails, saying why, when either is missing. @BUILD@ is replaced with the
+# (shell-quoted) build folder.
+STAGE_NATIVE = """\
+set -eu
+build=@BUILD@
+publish=
+for folder in "$build/$RID"-*/publish; do
+  [ -f "$folder/@MANIFEST@" ] || continue
+  if [ -n "$publish" ]; then
+    echo "error: more than one build for $RID: $publish and $folder" >&2
+    exit 1
+  fi
+  publish=$folder
+done
+if [ -z "$publish" ]; then
+  echo "error: no @MANIFEST@ in $build/$RID-*/publish (did aotwheel build run?)" >&2
+  exit 1
+fi
+assembly=$(python -c 'import json, sys; sys.stdout.write(json.load(open(sys.argv[1], encoding="utf-8"))["assembly"])' "$publish/@MANIFEST@")
+case "$RID" in
+  win-*) suffix=.dll ;;
+  osx-*) suffix=.dylib ;;
+  *) suffix=.so ;;
+esac
+library=$publish/$assembly$suffix
+if [ ! -f "$library" ]; then
+  echo "error: $publish has @MANIFEST@ but no native library $assembly$suffix" >&2
+  exit 1
+fi
+mkdir -p native
+cp "$library" "$publish/@MANIFEST@" native/
+ls -l native
+""".replace("@MANIFEST@", MANIFEST_NAME)
+
+
 def _provider(name: str) -> Provider:
     try:
         return PROVIDERS[name]
@@ -133,8 +174,8 @@ def render_ci(
 ) -> str:
     """The CI definition for *provider* ("github" or "azure") as YAML text.
 
-    *project_dir* is the C# project's folder relative to the repository root. Wheels are built with
-    the newest of *python_versions* and tested under each of them."""
+    *project_dir* is the C# project's folder relative to the repository root. aotwheel runs under
+    the newest of *python_versions* to build and package; the wheels are tested under each of them."""
     spec = _provider(provider)
     rids = list(dict.fromkeys(rids))
     pythons = [_plain("Python version", str(v)) for v in dict.fromkeys(python_versions)]
@@ -159,6 +200,7 @@ def render_ci(
             "key": rid.replace("-", "_"),
             "image": image,
             "venv_bin": "Scripts" if rid.startswith("win-") else "bin",
+            "suffix": TARGETS[rid].library_suffix,
         }
         builds.append(entry)
         if runnable:
@@ -175,6 +217,7 @@ def render_ci(
         "builds": builds,
         "tests": tests,
         "import_check": IMPORT_CHECK,
+        "stage_script": STAGE_NATIVE.replace("@BUILD@", shlex.quote(str(source / "build" / "aotwheel"))),
         "untested": [b["rid"] for b in builds if not spec.runners[b["rid"]][1]],
     }
     return _environment().get_template(spec.template).render(context)

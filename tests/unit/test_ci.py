@@ -7,8 +7,11 @@ and review the diff."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shlex
+import shutil
 import stat
 import subprocess
 import sys
@@ -22,6 +25,7 @@ import yaml
 from aotwheel import ci
 from aotwheel.ci import render_ci, write_ci
 from aotwheel.errors import AotWheelError
+from aotwheel.package import MANIFEST_NAME
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 SNAPSHOT_FILES = {"github": "github.yml", "azure": "azure-pipelines.yml"}
@@ -90,9 +94,21 @@ def test_render_is_plain_yaml_with_an_editable_header(provider: str) -> None:
 # GitHub Actions
 
 
-def test_github_builds_each_rid_on_a_runner_of_its_own_os() -> None:
-    workflow = load("github")
-    build = workflow["jobs"]["build"]
+def github_jobs(**options: Any) -> dict[str, dict[str, Any]]:
+    return load("github", **options)["jobs"]
+
+
+def test_github_job_graph() -> None:
+    jobs = github_jobs()
+    assert list(jobs) == ["build", "assemble", "test", "publish"]
+    assert "needs" not in jobs["build"]
+    assert jobs["assemble"]["needs"] == "build"
+    assert jobs["test"]["needs"] == "assemble"
+    assert jobs["publish"]["needs"] == ["assemble", "test"]
+
+
+def test_github_compiles_each_rid_on_a_runner_of_its_own_os() -> None:
+    build = github_jobs()["build"]
     include = build["strategy"]["matrix"]["include"]
     assert {e["rid"]: e["runner"] for e in include} == DEFAULT_RUNNERS["github"]
     assert build["runs-on"] == "${{ matrix.runner }}"
@@ -107,14 +123,47 @@ def test_github_builds_each_rid_on_a_runner_of_its_own_os() -> None:
     assert clang[0]["run"].startswith("sudo ")
     runs = scripts(steps, "run")
     assert "python -m pip install aotwheel" in runs
-    assert "aotwheel build . -o dist --rid ${{ matrix.rid }}" in runs
-    # The build step comes after every setup step.
-    order = [s.get("uses", s.get("run", "")) for s in steps]
-    assert order.index("aotwheel build . -o dist --rid ${{ matrix.rid }}") == len(steps) - 2
-    upload = step_using(steps, "actions/upload-artifact")["with"]
-    assert upload["name"] == "wheels-${{ matrix.rid }}"
-    assert upload["path"] == "dist/*.whl"
-    assert upload["if-no-files-found"] == "error"
+    # Compile, stage the library and its manifest, upload them: the last three steps, in order.
+    build_step, stage, upload = steps[-3:]
+    assert build_step["run"] == "aotwheel build . -o dist --rid ${{ matrix.rid }}"
+    assert stage["env"] == {"RID": "${{ matrix.rid }}"}
+    assert stage["run"] == ci.STAGE_NATIVE.replace("@BUILD@", "build/aotwheel")
+    assert upload["uses"] == "actions/upload-artifact@v4"
+    assert upload["with"] == {"name": "native-${{ matrix.rid }}", "path": "native/", "if-no-files-found": "error"}
+    assert "wheels-" not in str(build)  # the build runners publish no wheels
+
+
+def test_github_assembles_every_wheel_in_one_job_without_dotnet() -> None:
+    assemble = github_jobs()["assemble"]
+    assert assemble["runs-on"] == "ubuntu-latest" and "strategy" not in assemble
+    steps = assemble["steps"]
+    uses = [s["uses"].split("@")[0] for s in steps if "uses" in s]
+    assert "actions/setup-dotnet" not in uses and "actions/checkout" not in uses
+    assert "dotnet" not in str(assemble) and "clang" not in str(assemble)
+    assert step_using(steps, "actions/setup-python")["with"]["python-version"] == "3.12"
+    download = step_using(steps, "actions/download-artifact")["with"]
+    assert download == {"pattern": "native-*", "path": "native"}  # one folder per artifact
+    runs = scripts(steps, "run")
+    assert "python -m pip install aotwheel" in runs
+    (package,) = [r for r in runs if "aotwheel package" in r]
+    assert package.splitlines() == [
+        "aotwheel package native/native-linux-x64/*.so -o wheels/linux-x64",
+        "aotwheel package native/native-win-x64/*.dll -o wheels/win-x64",
+        "aotwheel package native/native-osx-arm64/*.dylib -o wheels/osx-arm64",
+        "mkdir -p wheels-all",
+        "cp wheels/*/*.whl wheels-all/",
+    ]
+    uploads = [s["with"] for s in steps if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert uploads == [
+        *({"name": f"wheels-{rid}", "path": f"wheels/{rid}/*.whl", "if-no-files-found": "error"}
+          for rid in DEFAULT_RUNNERS["github"]),
+        {"name": "wheels-all", "path": "wheels-all/*.whl", "if-no-files-found": "error"},
+    ]
+    # Download, package, then upload.
+    index = {id(s): i for i, s in enumerate(steps)}
+    package_step = next(s for s in steps if s.get("run") == package)
+    assert index[id(step_using(steps, "actions/download-artifact"))] < index[id(package_step)]
+    assert all(index[id(package_step)] < i for i, s in enumerate(steps) if "upload-artifact" in s.get("uses", ""))
 
 
 def test_github_triggers_and_shell() -> None:
@@ -127,8 +176,8 @@ def test_github_triggers_and_shell() -> None:
 
 
 def test_github_tests_every_rid_and_python_in_a_clean_venv() -> None:
-    test = load("github")["jobs"]["test"]
-    assert test["needs"] == "build"
+    test = github_jobs()["test"]
+    assert test["needs"] == "assemble"
     include = test["strategy"]["matrix"]["include"]
     assert sorted((e["rid"], e["python"]) for e in include) == sorted(
         (rid, py) for rid in DEFAULT_RUNNERS["github"] for py in ("3.9", "3.12")
@@ -138,6 +187,7 @@ def test_github_tests_every_rid_and_python_in_a_clean_venv() -> None:
         assert entry["venv-bin"] == ("Scripts" if entry["rid"].startswith("win") else "bin")
         assert isinstance(entry["python"], str)
     assert test["env"]["VENV_PYTHON"] == ".try-venv/${{ matrix.venv-bin }}/python"
+    assert "setup-dotnet" not in str(test)
 
     steps = test["steps"]
     assert step_using(steps, "actions/setup-python")["with"]["python-version"] == "${{ matrix.python }}"
@@ -159,17 +209,19 @@ def test_github_tests_every_rid_and_python_in_a_clean_venv() -> None:
 
 
 def test_github_publishes_only_tags_after_all_tests() -> None:
-    publish = load("github")["jobs"]["publish"]
+    publish = github_jobs()["publish"]
     assert publish["if"] == "startsWith(github.ref, 'refs/tags/v')"
-    assert "test" in publish["needs"] and "build" in publish["needs"]
+    assert publish["needs"] == ["assemble", "test"]
     assert publish["permissions"] == {"id-token": "write"}
     assert publish["environment"]["name"] == "pypi"
     download = step_using(publish["steps"], "actions/download-artifact")["with"]
-    assert download["pattern"] == "wheels-*" and download["merge-multiple"] is True
-    assert download["path"] == "dist"
+    assert download == {"name": "wheels-all", "path": "dist"}
     uses = step_using(publish["steps"], "pypa/gh-action-pypi-publish")["uses"]
     assert uses == "pypa/gh-action-pypi-publish@release/v1"
+    assert step_using(publish["steps"], "pypa/gh-action-pypi-publish")["with"] == {"packages-dir": "dist"}
     assert "password" not in str(publish)  # trusted publishing: no token
+    # Only the publish job may mint an OIDC token, and only on tags.
+    assert [name for name, job in github_jobs().items() if "permissions" in job] == ["publish"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,14 +232,21 @@ def azure_stages(**options: Any) -> dict[str, dict[str, Any]]:
     return {s["stage"]: s for s in load("azure", **options)["stages"]}
 
 
-def test_azure_builds_each_rid_on_an_agent_of_its_own_os() -> None:
+def test_azure_stage_graph() -> None:
+    stages = azure_stages()
+    assert list(stages) == ["Build", "Assemble", "Test", "Publish"]
+    assert "dependsOn" not in stages["Build"]
+    assert stages["Assemble"]["dependsOn"] == "Build"
+    assert stages["Test"]["dependsOn"] == "Assemble"
+    assert stages["Publish"]["dependsOn"] == ["Assemble", "Test"]
+
+
+def test_azure_compiles_each_rid_on_an_agent_of_its_own_os() -> None:
     pipeline = load("azure")
     assert pipeline["trigger"]["tags"]["include"] == ["v*"]
     assert pipeline["variables"]["dotnetVersion"] == "9.0.x"
     assert pipeline["variables"]["buildPython"] == "3.12"
-    stages = azure_stages()
-    assert list(stages) == ["Build", "Test", "Publish"]
-    (job,) = stages["Build"]["jobs"]
+    (job,) = azure_stages()["Build"]["jobs"]
     matrix = job["strategy"]["matrix"]
     assert {e["rid"]: e["imageName"] for e in matrix.values()} == DEFAULT_RUNNERS["azure"]
     assert job["pool"] == {"vmImage": "$(imageName)"}
@@ -196,17 +255,51 @@ def test_azure_builds_each_rid_on_an_agent_of_its_own_os() -> None:
     assert azure_task(steps, "UsePythonVersion@0")[0]["inputs"]["versionSpec"] == "$(buildPython)"
     clang = [s for s in steps if "apt-get install -y clang" in s.get("bash", "")]
     assert len(clang) == 1 and "eq(variables['Agent.OS'], 'Linux')" in clang[0]["condition"]
+    assert "python -m pip install aotwheel" in scripts(steps, "bash")
+    build_step, stage, publish_artifact = steps[-3:]
+    assert build_step["bash"] == 'aotwheel build . -o dist --rid "$(rid)"'
+    assert stage["env"] == {"RID": "$(rid)"}
+    assert stage["bash"] == ci.STAGE_NATIVE.replace("@BUILD@", "build/aotwheel")
+    assert publish_artifact["task"] == "PublishPipelineArtifact@1"
+    assert publish_artifact["inputs"] == {"targetPath": "native", "artifact": "native-$(rid)"}
+    assert "wheels-" not in str(job)
+
+
+def test_azure_assembles_every_wheel_in_one_job_without_dotnet() -> None:
+    stage = azure_stages()["Assemble"]
+    (job,) = stage["jobs"]
+    assert job["pool"] == {"vmImage": "ubuntu-latest"} and "strategy" not in job
+    steps = job["steps"]
+    assert azure_task(steps, "UseDotNet@2") == [] and "dotnet" not in str(job).lower()
+    assert azure_task(steps, "UsePythonVersion@0")[0]["inputs"]["versionSpec"] == "$(buildPython)"
+    (download,) = azure_task(steps, "DownloadPipelineArtifact@2")
+    assert download["inputs"]["itemPattern"] == "native-*/**"
+    assert download["inputs"]["targetPath"] == "$(Pipeline.Workspace)/native"
+    assert "artifactName" not in download["inputs"]  # every artifact, one folder each
     bash = scripts(steps, "bash")
     assert "python -m pip install aotwheel" in bash
-    assert 'aotwheel build . -o dist --rid "$(rid)"' in bash
-    (publish_artifact,) = azure_task(steps, "PublishPipelineArtifact@1")
-    assert publish_artifact["inputs"] == {"targetPath": "dist", "artifact": "wheels-$(rid)"}
+    (package,) = [b for b in bash if "aotwheel package" in b]
+    assert package.splitlines() == [
+        "set -e",
+        'cd "$(Pipeline.Workspace)"',
+        "aotwheel package native/native-linux-x64/*.so -o wheels/linux-x64",
+        "aotwheel package native/native-win-x64/*.dll -o wheels/win-x64",
+        "aotwheel package native/native-osx-arm64/*.dylib -o wheels/osx-arm64",
+        "mkdir -p wheels-all",
+        "cp wheels/*/*.whl wheels-all/",
+    ]
+    published = [s["inputs"] for s in azure_task(steps, "PublishPipelineArtifact@1")]
+    assert published == [
+        *({"targetPath": f"$(Pipeline.Workspace)/wheels/{rid}", "artifact": f"wheels-{rid}"}
+          for rid in DEFAULT_RUNNERS["azure"]),
+        {"targetPath": "$(Pipeline.Workspace)/wheels-all", "artifact": "wheels-all"},
+    ]
 
 
 def test_azure_tests_in_a_clean_venv_where_the_agent_can_run_the_wheel() -> None:
     text = render_ci("azure")
     test = azure_stages()["Test"]
-    assert test["dependsOn"] == "Build"
+    assert test["dependsOn"] == "Assemble"
     (job,) = test["jobs"]
     matrix = job["strategy"]["matrix"]
     # Hosted macOS agents are Intel: the osx-arm64 wheel is cross-built there but cannot run.
@@ -219,6 +312,7 @@ def test_azure_tests_in_a_clean_venv_where_the_agent_can_run_the_wheel() -> None
         bin_dir = "Scripts" if entry["rid"].startswith("win") else "bin"
         assert entry["venvPython"] == f".try-venv/{bin_dir}/python"
     steps = job["steps"]
+    assert azure_task(steps, "UseDotNet@2") == []
     (download,) = azure_task(steps, "DownloadPipelineArtifact@2")
     assert download["inputs"]["artifactName"] == "wheels-$(rid)"
     bash = scripts(steps, "bash")
@@ -235,23 +329,95 @@ def test_azure_tests_in_a_clean_venv_where_the_agent_can_run_the_wheel() -> None
 def test_azure_publishes_only_tags_with_twine_after_the_tests() -> None:
     pipeline = load("azure")
     publish = azure_stages()["Publish"]
-    assert publish["dependsOn"] == ["Build", "Test"]
+    assert publish["dependsOn"] == ["Assemble", "Test"]
     assert publish["condition"] == (
         "and(succeeded(), startsWith(variables['Build.SourceBranch'], 'refs/tags/v'))"
     )
     (job,) = publish["jobs"]
+    (download,) = azure_task(job["steps"], "DownloadPipelineArtifact@2")
+    assert download["inputs"]["artifactName"] == "wheels-all"
+    assert download["inputs"]["targetPath"] == "$(Pipeline.Workspace)/dist"
     (twine_auth,) = azure_task(job["steps"], "TwineAuthenticate@1")
     connection = twine_auth["inputs"]["pythonUploadServiceConnection"]
     assert connection == "${{ variables.pypiServiceConnection }}"
     assert "pypiServiceConnection" in pipeline["variables"]
     upload = next(b for b in scripts(job["steps"], "bash") if "twine upload" in b)
+    assert 'cd "$(Pipeline.Workspace)/dist"' in upload
     assert '--config-file "$(PYPIRC_PATH)"' in upload and '-r "$(pypiEndpointName)"' in upload
+    assert upload.rstrip().endswith("--non-interactive *.whl")
 
 
 def test_azure_without_testable_rids_has_no_test_stage() -> None:
     stages = azure_stages(rids=("osx-arm64",))
-    assert list(stages) == ["Build", "Publish"]
-    assert stages["Publish"]["dependsOn"] == "Build"
+    assert list(stages) == ["Build", "Assemble", "Publish"]
+    assert stages["Publish"]["dependsOn"] == "Assemble"
+    (package,) = [b for b in scripts(stages["Assemble"]["jobs"][0]["steps"], "bash") if "aotwheel package" in b]
+    assert "aotwheel package native/native-osx-arm64/*.dylib -o wheels/osx-arm64" in package
+
+
+# ---------------------------------------------------------------------------------------------
+# The staging script the build jobs run
+
+
+STAGE_RIDS = [("linux-x64", ".so"), ("win-x64", ".dll"), ("osx-arm64", ".dylib")]
+
+
+def run_stage(cwd: Path, rid: str, build_dir: str = "build/aotwheel") -> subprocess.CompletedProcess[str]:
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("no bash")
+    script = ci.STAGE_NATIVE.replace("@BUILD@", shlex.quote(build_dir))
+    env = {**os.environ, "RID": rid, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run([bash, "-c", script], cwd=cwd, env=env, capture_output=True, text=True)
+
+
+def fake_publish(root: Path, folder: str, assembly: str = "Demo", suffix: str = ".so", library: bool = True) -> Path:
+    publish = root / folder / "publish"
+    publish.mkdir(parents=True)
+    (publish / MANIFEST_NAME).write_text(json.dumps({"format": "aotwheel-manifest/1", "assembly": assembly}))
+    if library:
+        (publish / f"{assembly}{suffix}").write_bytes(b"\x7fELF")
+    (publish / f"{assembly}.dbg").write_bytes(b"symbols")  # left behind
+    (publish / "Other.so.dbg").write_bytes(b"symbols")
+    return publish
+
+
+def test_stage_script_names_the_manifest_of_the_packager() -> None:
+    assert ci.MANIFEST_NAME == MANIFEST_NAME
+
+
+@pytest.mark.parametrize(("rid", "suffix"), STAGE_RIDS)
+def test_stage_copies_only_the_library_and_its_manifest(tmp_path: Path, rid: str, suffix: str) -> None:
+    fake_publish(tmp_path / "src" / "My Lib" / "build" / "aotwheel", f"{rid}-net9.0", suffix=suffix)
+    # Another RID's build and a failed build without a manifest are ignored.
+    fake_publish(tmp_path / "src" / "My Lib" / "build" / "aotwheel", "linux-arm64-net9.0", assembly="Wrong")
+    (tmp_path / "src" / "My Lib" / "build" / "aotwheel" / f"{rid}-net8.0" / "publish").mkdir(parents=True)
+    done = run_stage(tmp_path, rid, "src/My Lib/build/aotwheel")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "native").iterdir()) == sorted([f"Demo{suffix}", MANIFEST_NAME])
+
+
+def test_stage_fails_clearly_without_a_manifest(tmp_path: Path) -> None:
+    (tmp_path / "build" / "aotwheel" / "linux-x64-net9.0" / "publish").mkdir(parents=True)
+    done = run_stage(tmp_path, "linux-x64")
+    assert done.returncode == 1
+    assert f"error: no {MANIFEST_NAME} in build/aotwheel/linux-x64-*/publish" in done.stderr
+    assert not (tmp_path / "native").exists()
+
+
+def test_stage_fails_clearly_without_the_library(tmp_path: Path) -> None:
+    fake_publish(tmp_path / "build" / "aotwheel", "win-x64-net9.0", suffix=".dll", library=False)
+    done = run_stage(tmp_path, "win-x64")
+    assert done.returncode == 1
+    assert "but no native library Demo.dll" in done.stderr
+    assert not (tmp_path / "native").exists()
+
+
+def test_stage_refuses_two_builds_of_one_rid(tmp_path: Path) -> None:
+    fake_publish(tmp_path / "build" / "aotwheel", "linux-x64-net8.0")
+    fake_publish(tmp_path / "build" / "aotwheel", "linux-x64-net9.0")
+    done = run_stage(tmp_path, "linux-x64")
+    assert done.returncode == 1 and "more than one build for linux-x64" in done.stderr
 
 
 # ---------------------------------------------------------------------------------------------
@@ -273,6 +439,10 @@ def test_options_reach_the_file() -> None:
     assert step_using(build["steps"], "actions/setup-dotnet")["with"]["dotnet-version"] == "10.0.x"
     # The newest Python builds; "3.10" stays a string, not the float 3.1.
     assert step_using(build["steps"], "actions/setup-python")["with"]["python-version"] == "3.13"
+    assemble = workflow["jobs"]["assemble"]
+    assert step_using(assemble["steps"], "actions/setup-python")["with"]["python-version"] == "3.13"
+    uploads = [s["with"]["name"] for s in assemble["steps"] if "upload-artifact" in s.get("uses", "")]
+    assert uploads == ["wheels-linux-x64", "wheels-all"]
     pythons = [e["python"] for e in workflow["jobs"]["test"]["strategy"]["matrix"]["include"]]
     assert pythons == ["3.10", "3.13", "3.11"]
     assert [e["rid"] for e in build["strategy"]["matrix"]["include"]] == ["linux-x64"]
@@ -282,6 +452,10 @@ def test_project_dir_is_shell_quoted_and_tests_live_under_it() -> None:
     workflow = load("github", project_dir="src\\My Lib")
     runs = scripts(workflow["jobs"]["build"]["steps"], "run")
     assert "aotwheel build 'src/My Lib' -o dist --rid ${{ matrix.rid }}" in runs
+    # The staging script looks for the build output under the project, quoted the same way.
+    assert any(r.startswith("set -eu\nbuild='src/My Lib/build/aotwheel'\n") for r in runs)
+    azure_build = load("azure", project_dir="src\\My Lib")["stages"][0]["jobs"][0]["steps"]
+    assert any(b.startswith("set -eu\nbuild='src/My Lib/build/aotwheel'\n") for b in scripts(azure_build, "bash"))
     test_runs = scripts(workflow["jobs"]["test"]["steps"], "run")
     assert any("if [ -d 'src/My Lib/tests' ]; then" in r for r in test_runs)
 
