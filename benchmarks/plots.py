@@ -21,10 +21,13 @@ COLOURS = {
 }
 CALL_LABELS = {
     "binding": "generated binding",
-    "aot": "ctypes -> NativeAOT symbol",
+    "aot": "ctypes -> NativeAOT symbol ([PyExport]: the C# shim)",
     "floor": "ctypes -> gcc -O2 (floor)",
     "cext": "C-extension reference",
 }
+
+
+PYEXPORT_BREAK = "[PyExport]\n"
 
 
 def _pyplot():
@@ -52,7 +55,7 @@ def plot_calls(results: Dict[str, Any], path: Path) -> None:
     calls = results["calls"]["operations"]
     ops = list(calls)
     variants = ["binding", "aot", "floor", "cext"]
-    fig, ax = plt.subplots(figsize=(9, 4.8))
+    fig, ax = plt.subplots(figsize=(4 + 2.2 * len(ops), 5.2))
     width = 0.2
     for i, variant in enumerate(variants):
         heights = [calls[op]["variants"][variant]["min"] for op in ops]
@@ -61,10 +64,11 @@ def plot_calls(results: Dict[str, Any], path: Path) -> None:
         _bar_labels(ax, bars, [f"{h:.0f}" for h in heights])
     ax.set_xticks(range(len(ops)))
     ax.set_xticklabels(
-        [f"{calls[op]['title']}\nbinding/floor {calls[op]['ratios']['binding/floor']['of_min']:.2f}x\n"
+        [f"{calls[op]['title'].replace('[PyExport] ', PYEXPORT_BREAK)}\nbinding/floor {calls[op]['ratios']['binding/floor']['of_min']:.2f}x\n"
          f"C-ext ref: {calls[op]['cext_label']}" for op in ops], fontsize=8)
     ax.set_ylabel("ns per call (best of interleaved rounds)")
-    ax.set_title(f"Call overhead: generated binding vs its floors\n{_subtitle(results)}", fontsize=10)
+    ax.set_title(f"Call overhead: generated bindings (raw exports, [PyExport]) vs their floors\n{_subtitle(results)}",
+                 fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -126,8 +130,8 @@ def plot_startup_size_build(results: Dict[str, Any], path: Path) -> None:
     fig, (left, middle, right) = plt.subplots(1, 3, figsize=(13, 4.4))
 
     startup = results["startup"]["variants"]
-    names = [n for n in ("binding", "aot", "floor") if n in startup]
-    labels = {"binding": "import package", "aot": "ctypes.CDLL\n(NativeAOT .so)", "floor": "ctypes.CDLL\n(gcc .so)"}
+    names = [n for n in ("binding", "pyexport", "aot", "floor") if n in startup]
+    labels = {"binding": "import package", "pyexport": "import\n[PyExport] package", "aot": "ctypes.CDLL\n(NativeAOT .so)", "floor": "ctypes.CDLL\n(gcc .so)"}
     imports = [startup[n]["import_ms"]["median"] for n in names]
     firsts = [startup[n]["first_call_us"]["median"] / 1000 for n in names]
     xs = range(len(names))

@@ -29,6 +29,9 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 PACKAGE = "aotsample_poc"
+PYEXPORT_PACKAGE = "pyexportsample"  # built from csharp_src/samples/PyExportSample
+# The [PyExport] shims the calls probe times directly through ctypes, with the argtypes _api.py gives them.
+PYEXPORT_SYMBOLS = ("aotwheel_fn_add_many", "aotwheel_fn_echo_string", "aotwheel_fn_sum", "aotwheel_fn_throw")
 
 # The C signatures of the exports (the same as the generated binding declares; checked below).
 SIGNATURES: Dict[str, Tuple[tuple, Any]] = {
@@ -89,6 +92,29 @@ def load_c_library(path: Path, package=None) -> ctypes.CDLL:
     return library
 
 
+def load_pyexport():
+    """The [PyExport] package, and its library loaded again through plain ctypes with the shims of
+    PYEXPORT_SYMBOLS given the argtypes/restype the generated _api.py gives them."""
+    try:
+        package = importlib.import_module(PYEXPORT_PACKAGE)
+        api = importlib.import_module(f"{PYEXPORT_PACKAGE}._api")
+    except ImportError as exc:
+        raise ProbeError(f"cannot import {PYEXPORT_PACKAGE} (the wheel built from the PyExportSample sample): {exc}") from None
+    missing = [name for name in ("add_many", "echo_string", "sum", "throw") if not hasattr(package, name)]
+    if missing:
+        raise ProbeError(f"{package.__file__} lacks {', '.join(missing)}: csharp_src/samples/PyExportSample changed")
+    library = ctypes.CDLL(str(native_library_path(package).resolve()))
+    bound = {getattr(v, "__name__", None): v for v in vars(api).values() if isinstance(v, ctypes._CFuncPtr)}
+    for name in PYEXPORT_SYMBOLS:
+        if name not in bound:
+            raise ProbeError(f"{api.__file__} binds no {name}: update PYEXPORT_SYMBOLS in {__file__}")
+        function = getattr(library, name)
+        function.argtypes, function.restype = bound[name].argtypes, bound[name].restype
+    free = library.aotwheel_free
+    free.argtypes, free.restype = (ctypes.c_void_p,), None
+    return package, library
+
+
 def numpy_module():
     try:
         import numpy
@@ -147,7 +173,21 @@ def probe_calls(args: argparse.Namespace) -> Dict[str, Any]:
         "binding": package, "aot": aot, "floor": floor, "gcd": math.gcd,
         "a": values, "address": address, "s": TEXT, "out": output, "out_c": output_c,
         "rt": getattr(package, "_rt", None), "c_char": ctypes.c_char, "byref": ctypes.byref,
+        "memoryview": memoryview,
     }
+    px, px_lib = load_pyexport()
+    px_i32, px_f64, px_ptr, px_err = ctypes.c_int32(), ctypes.c_double(), ctypes.c_void_p(), ctypes.c_void_p()
+    namespace.update({
+        "px": px, "px_lib": px_lib, "px_rt": importlib.import_module(f"{PYEXPORT_PACKAGE}._dotnet"),
+        "px_add": px_lib.aotwheel_fn_add_many, "px_echo": px_lib.aotwheel_fn_echo_string,
+        "px_sum": px_lib.aotwheel_fn_sum, "px_throw": px_lib.aotwheel_fn_throw, "px_free": px_lib.aotwheel_free,
+        # Out-cells made once: the direct calls are the cheapest possible use of the shims' ABI.
+        "px_i32": px_i32, "px_f64": px_f64, "px_ptr": px_ptr, "px_err": px_err,
+        "r_i32": ctypes.byref(px_i32), "r_f64": ctypes.byref(px_f64), "r_ptr": ctypes.byref(px_ptr),
+        "r_err": ctypes.byref(px_err), "string_at": ctypes.string_at, "c_int32": ctypes.c_int32,
+        "c_void_p": ctypes.c_void_p, "DotNetError": px.DotNetError,
+        "kind": b"InvalidOperation", "boom": b"boom",
+    })
 
     # Same answers from all three before timing anything.
     for name, library in (("binding", package), ("ctypes->NativeAOT", aot), ("ctypes->gcc", floor)):
@@ -160,6 +200,28 @@ def probe_calls(args: argparse.Namespace) -> Dict[str, Any]:
             floor.sum_doubles(address, values.size)}
     if len(sums) != 1 or not math.isclose(sums.pop(), float(values.sum()), rel_tol=1e-12):
         raise ProbeError("sum_doubles disagrees between the binding, the NativeAOT symbol and the gcc floor")
+    if px.add_many(1, 2) != 3 or px.echo_string(TEXT) != TEXT or px.sum(values) != floor.sum_doubles(address, 1000):
+        raise ProbeError("the [PyExport] add_many/echo_string/sum give wrong answers")
+    try:
+        px.throw("InvalidOperation")
+        raise ProbeError("[PyExport] throw('InvalidOperation') raised nothing")
+    except px.DotNetError as exc:
+        if not isinstance(exc, RuntimeError) or exc.dotnet_type != "System.InvalidOperationException":
+            raise ProbeError(f"[PyExport] throw('InvalidOperation') raised {exc!r} ({exc.dotnet_type})") from None
+    checks = {
+        "add": (eval("px_add(1, 2, 0, r_i32, r_err) or px_i32.value", namespace), 3),
+        "sum": (eval("px_sum(address, 1000, r_f64, r_err) or px_f64.value", namespace), px.sum(values)),
+        "echo": (eval("px_echo(s.encode(), len(s.encode()), r_ptr, r_err) or "
+                      "string_at(px_ptr.value + 4, c_int32.from_address(px_ptr.value).value).decode()", namespace), TEXT),
+        "throw": (bool(eval("px_throw(kind, 16, boom, 4, r_err)", namespace)), True),
+    }
+    px_lib.aotwheel_free(px_ptr.value)
+    # A copy of the block the shim wrote for the exception, to time its decoding alone.
+    namespace["error_block"] = ctypes.string_at(px_err.value + 4, ctypes.c_int32.from_address(px_err.value).value)
+    px_lib.aotwheel_free(px_err.value)
+    wrong = [name for name, (got, expected) in checks.items() if got != expected]
+    if wrong:
+        raise ProbeError(f"direct ctypes calls of the [PyExport] shims give wrong answers: {wrong}")
 
     operations = {
         "add": {
@@ -186,23 +248,67 @@ def probe_calls(args: argparse.Namespace) -> Dict[str, Any]:
             "cext": "a.sum()",
             "cext_label": "numpy a.sum()",
         },
+        # [PyExport]: idiomatic signatures through generated C# shims (out-parameters for the result
+        # and the exception). "aot" calls the shim through ctypes directly, reusing its out-cells;
+        # the floor and the C-extension reference are the same as for the raw exports above.
+        "px_add": {
+            "title": "[PyExport] add_many(1, 2) -> int",
+            "binding": "px.add_many(1, 2)",
+            "aot": "px_add(1, 2, 0, r_i32, r_err); px_i32.value",
+            "floor": "floor.add(1, 2)",
+            "cext": "gcd(12, 18)",
+            "cext_label": "math.gcd(12, 18)",
+        },
+        "px_string": {
+            "title": f"[PyExport] echo_string(str) -> str, {len(TEXT)} chars",
+            "binding": "px.echo_string(s)",
+            "aot": "b = s.encode(); px_echo(b, len(b), r_ptr, r_err); p = px_ptr.value; "
+                   "string_at(p + 4, c_int32.from_address(p).value).decode(); px_free(p)",
+            "floor": "n = floor.copy_utf8(s.encode(), out_c, 256); out[:n].decode()",
+            "cext": "s.encode().decode()",
+            "cext_label": "s.encode().decode() (no call)",
+        },
+        "px_sum1000": {
+            "title": "[PyExport] sum(ndarray) of 1,000 float64",
+            "binding": "px.sum(a)",
+            "aot": "px_sum(address, 1000, r_f64, r_err); px_f64.value",
+            "floor": "floor.sum_doubles(address, 1000)",
+            "cext": "a.sum()",
+            "cext_label": "numpy a.sum()",
+        },
+    }
+    # Information only (no floor): a .NET exception arriving as a Python exception.
+    exception = {
+        "binding": "try:\n    px.throw('InvalidOperation')\nexcept DotNetError:\n    pass",
+        "aot": "px_throw(kind, 16, boom, 4, r_err); px_free(px_err.value)",
+        "python": "try:\n    raise RuntimeError('boom')\nexcept RuntimeError:\n    pass",
     }
     # Where the binding's own time goes (its private run-time helper; skipped if its API changes).
     internals = {
-        "pointer_to(ndarray float64)": "rt.pointer_to(a, 'sum_doubles', 'values', 'float', 8, False)",
-        "pointer_to(bytearray)": "rt.pointer_to(out, 'copy_utf8', 'output', 'unsigned', 1, True)",
-        "pointer_to(str)": "rt.pointer_to(s, 'copy_utf8', 'text', 'unsigned', 1, True)",
-        "_item_kind(memoryview(ndarray))": "rt._item_kind(memoryview(a))",
+        "PointerSpec(ndarray float64)": "binding._pointer_sum_doubles_values(a)",
+        "PointerSpec(bytearray)": "binding._pointer_copy_utf8_output(out)",
+        "PointerSpec(str)": "binding._pointer_copy_utf8_text(s)",
+        "memoryview(ndarray)": "memoryview(a)",
         "byref(c_char.from_buffer(ndarray))": "byref(c_char.from_buffer(a))",
+        "[PyExport] c_int32() + c_void_p() (out-cells)": "c_int32(); c_void_p()",
+        "[PyExport] byref(cell)": "byref(px_err)",
+        "[PyExport] _dotnet.utf8(str)": "px_rt.utf8(s, \"echo_string() argument 'value'\", False)",
+        "[PyExport] Borrow(ndarray) enter + exit":
+            "with px_rt.Borrow(a, 'd', False, \"sum() argument 'values'\") as (p, n): pass",
+        "[PyExport] _dotnet._item_kind(memoryview(ndarray))": "px_rt._item_kind(memoryview(a))",
+        "[PyExport] _dotnet._read_error() (decode the exception block, no call)":
+            "px_rt._read_error(px_rt._Reader(error_block))",
     }
     statements: Dict[str, str] = {}
     for op, spec in operations.items():
         for variant in ("binding", "aot", "floor", "cext"):
             statements[f"{op}/{variant}"] = spec[variant]
+    for variant, statement in exception.items():
+        statements[f"exception/{variant}"] = statement
     usable_internals = {}
     for label, statement in internals.items():
         try:
-            eval(compile(statement, "<internal>", "eval"), namespace)
+            exec(compile(statement, "<internal>", "exec"), namespace)
         except Exception as exc:  # the helper's private API changed: report, do not fail the run
             print(f"note: skipping internal measurement {label}: {exc!r}", file=sys.stderr)
             continue
@@ -233,6 +339,11 @@ def probe_calls(args: argparse.Namespace) -> Dict[str, Any]:
             }),
             "binding_minus_aot_ns": summary([b - a for b, a in zip(op_samples["binding"], op_samples["aot"])]),
         }
+    result["exception"] = {
+        "title": "[PyExport] throw('InvalidOperation'): System.InvalidOperationException -> DotNetError(RuntimeError)",
+        "statements": exception,
+        "variants": {variant: summary(samples[f"exception/{variant}"]) for variant in exception},
+    }
     for label, statement in usable_internals.items():
         result["internals"][label] = {"statement": statement, **summary(samples[f"internal/{label}"])}
     return result

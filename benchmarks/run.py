@@ -5,8 +5,8 @@
     .venv/bin/python benchmarks/run.py --reuse  # reuse the last run's wheels; build times not measured
 
 Every figure is a ratio of things measured side by side in the same run, on the PoC sample the
-tests build (csharp_src/samples/PocExports): the generated binding against floors that no binding
-can beat. The machine is shared and noisy, so the variants of a measurement run in one process,
+tests build (csharp_src/samples/PocExports), and for calls also on the [PyExport] sample
+(csharp_src/samples/PyExportSample): the generated binding against floors that no binding can beat. The machine is shared and noisy, so the variants of a measurement run in one process,
 interleaved round by round in rotating order; the tables show the best round of each (other
 processes can only add time) and results.json also keeps every sample, medians and per-round ratios.
 Start-up figures are medians of fresh processes.
@@ -14,7 +14,9 @@ Start-up figures are medians of fresh processes.
   calls    ns per call of add, a UTF-8 round trip and a 1,000-element sum: generated binding vs
            ctypes calling the same NativeAOT symbol (isolates the binding's Python side) vs ctypes
            calling the same C function compiled by gcc (benchmarks/floor.c, the floor) vs a
-           CPython C-extension call (the floor of any binding).
+           CPython C-extension call (the floor of any binding); the same three calls through the
+           [PyExport] API (add_many, echo_string, sum), and, as information, a .NET exception
+           raised through [PyExport].
   bulk     a 1e8-element float64 array summed and scaled, a 4096x4096 float32 array incremented:
            C# through the binding (zero-copy) vs the gcc loops vs numpy; GB/s vs memcpy.
   threads  2 Python threads calling a CPU-bound export vs 1 (ctypes releases the GIL), and how long
@@ -48,6 +50,7 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 WORK = BENCH / ".work"
 SAMPLE = REPO / "csharp_src" / "samples" / "PocExports"
+PYEXPORT_SAMPLE = REPO / "csharp_src" / "samples" / "PyExportSample"
 FLOOR_SOURCE = BENCH / "floor.c"
 # -falign-loops=64: with gcc's default 16-byte alignment the one-instruction-per-element scale loop
 # straddled a 64-byte boundary and ran 2x slower on this CPU than the same loop aligned, which
@@ -300,6 +303,8 @@ def build_everything(rounds: int) -> Dict[str, Any]:
                 bare_library = bare_publish(project, out)
                 bare_times.append(time.perf_counter() - started)
     assert bare_library is not None
+    log("[PyExport] sample: clean aotwheel build")
+    pyexport = aotwheel_build(PYEXPORT_SAMPLE, fresh_dir(WORK / "dist" / "pyexport"), fresh_dir(WORK / "build" / "pyexport"))
     log("no-op aotwheel rebuild")
     noop = aotwheel_build(SAMPLE, WORK / "dist" / "default", build_dir)
 
@@ -311,6 +316,7 @@ def build_everything(rounds: int) -> Dict[str, Any]:
     best = min(clean_builds, key=lambda b: b["seconds"])
     return {
         "wheel": noop["wheel"], "size_wheel": size_build["wheel"], "bare_library": bare_library,
+        "pyexport_wheel": pyexport["wheel"],
         "timings": {
             "measured": True,
             "rounds": rounds,
@@ -320,6 +326,8 @@ def build_everything(rounds: int) -> Dict[str, Any]:
             "noop_rebuild_s": noop["seconds"],
             "noop_rebuild_phases_s": noop["phases"],
             "size_optimised_clean_s": size_build["seconds"],
+            "pyexport_sample_clean_s": pyexport["seconds"],
+            "pyexport_sample_clean_phases_s": pyexport["phases"],
             "bare_command": f"dotnet publish -c Release -r {RID} -p:PublishAot=true -p:NativeLib=Shared (copy of the sample)",
         },
     }
@@ -335,6 +343,7 @@ def reuse_builds() -> Dict[str, Any]:
     bare = sorted((WORK / "bare" / "publish").glob("*.so"))
     return {
         "wheel": one(WORK / "dist" / "default"), "size_wheel": one(WORK / "dist" / "size"),
+        "pyexport_wheel": one(WORK / "dist" / "pyexport"),
         "bare_library": bare[0] if bare else None,
         "timings": {"measured": False, "reason": "--reuse: wheels of an earlier run were reused"},
     }
@@ -358,14 +367,14 @@ def extract_library(wheel: Path, folder: Path) -> Path:
     return target
 
 
-def make_venv(wheel: Path) -> Path:
+def make_venv(*wheels: Path) -> Path:
     venv = WORK / "venv"
     if venv.exists():
         shutil.rmtree(venv)
     run([SYSTEM_PYTHON, "-m", "venv", "--system-site-packages", venv], what="creating the benchmark venv")
     python = venv / "bin" / "python"
-    run([python, "-m", "pip", "install", "--quiet", "--no-index", "--no-deps", "--force-reinstall", wheel],
-        what=f"pip install {wheel.name}")
+    run([python, "-m", "pip", "install", "--quiet", "--no-index", "--no-deps", "--force-reinstall", *wheels],
+        what=f"pip install {' '.join(w.name for w in wheels)}")
     run([python, "-c", "import numpy"], what="importing numpy in the benchmark venv (needs Debian's python3-numpy)",
         env=child_environment(numpy_baselines=True))
     return python
@@ -386,7 +395,7 @@ def probe(python: Path, command: str, *args: str, numpy_baselines: bool, timeout
 
 
 def measure_startup(python: Path, floor: Path, processes: int) -> Dict[str, Any]:
-    variants = ["binding", "aot", "floor", "ctypes+typing", "empty"]
+    variants = ["binding", "pyexport", "aot", "floor", "ctypes+typing", "empty"]
     samples: Dict[str, List[Dict[str, float]]] = {v: [] for v in variants}
     env = child_environment(numpy_baselines=False)
     for index in range(processes):
@@ -460,6 +469,14 @@ def report(results: Dict[str, Any]) -> str:
                      ns(v["binding"]["min"] - v["aot"]["min"]),
                      f"{op['cext_label']}: {ns(v['cext']['min'])}", x(r["binding/cext"]["of_min"])])
     internals = calls.get("internals", {})
+    exception = calls.get("exception")
+    exception_note = "[PyExport] exception: not measured"
+    if exception:
+        ev = exception["variants"]
+        exception_note = (
+            f"{exception['title']}: {ns(ev['binding']['min'])} ns per call through the binding; the shim called "
+            f"directly (.NET throw + catch + serialising the exception) {ns(ev['aot']['min'])} ns; "
+            f"a Python raise/except {ns(ev['python']['min'])} ns")
     sections.append(table(
         f"CALL OVERHEAD  ns per call, best of {calls['rounds']} interleaved rounds (medians in results.json)",
         ["call", "binding", "ctypes->AOT", "ctypes->gcc", "binding/gcc", "AOT/gcc", "binding-AOT ns",
@@ -468,6 +485,9 @@ def report(results: Dict[str, Any]) -> str:
         ["floor = ctypes with argtypes calling the same C function built by gcc -O2; AOT = ctypes calling the "
          "NativeAOT symbol directly (same argtypes), so AOT/gcc is the .NET transition and binding-AOT the "
          "generated Python wrapper.",
+         "[PyExport] rows: AOT = ctypes calling the generated C# shim directly (result and exception through "
+         "out-parameters, out-cells reused); floor and reference as for the raw exports.",
+         exception_note,
          "binding internals (ns, best): " + ", ".join(f"{k} {ns(v['min'])}" for k, v in internals.items())
          if internals else "binding internals: not measured"],
     ))
@@ -531,7 +551,8 @@ def report(results: Dict[str, Any]) -> str:
 
     startup = results["startup"]["variants"]
     rows = []
-    labels = {"binding": "import the generated package", "aot": "ctypes.CDLL(NativeAOT .so)",
+    labels = {"binding": "import the generated package", "pyexport": "import the [PyExport] package (add_many)",
+              "aot": "ctypes.CDLL(NativeAOT .so)",
               "floor": "ctypes.CDLL(gcc .so) (floor)", "ctypes+typing": "import ctypes, typing only",
               "empty": "nothing (interpreter only)"}
     for name, label in labels.items():
@@ -611,7 +632,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         floor_default_align = compile_floor([f for f in FLOOR_FLAGS if not f.startswith("-falign")],
                                             "floor-default-align.so")
         built = reuse_builds() if args.reuse else build_everything(rounds["build"])
-        python = make_venv(built["wheel"])
+        python = make_venv(built["wheel"], built["pyexport_wheel"])
         size_library = extract_library(built["size_wheel"], WORK / "size" / "lib")
         log("measuring call overhead")
         calls = probe(python, "calls", "--floor", str(floor), "--rounds", str(rounds["calls"]), numpy_baselines=True)
@@ -642,6 +663,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 "floor_compiler": " ".join(["gcc", *FLOOR_FLAGS]),
                 "floor_default_align_compiler": " ".join(["gcc", *(f for f in FLOOR_FLAGS if not f.startswith("-falign"))]),
                 "sample": str(SAMPLE.relative_to(REPO)),
+                "pyexport_sample": str(PYEXPORT_SAMPLE.relative_to(REPO)),
                 "child_environment": "parent environment minus PYTHON*; calls and bulk children also minus "
                                      + ", ".join(NUMPY_HOSTILE),
             },

@@ -2,7 +2,8 @@
 
     python startup_probe.py VARIANT [LIBRARY]
 
-VARIANT is `binding` (import the generated package, call add), `aot` (ctypes loads the NativeAOT
+VARIANT is `binding` (import the generated package, call add), `pyexport` (import the package built
+from the [PyExport] sample, call add_many), `aot` (ctypes loads the NativeAOT
 library of the installed package), `floor` (ctypes loads LIBRARY, the gcc floor), `ctypes+typing`
 (the standard modules the generated package imports) or `empty`. Nothing but `sys` and `time` is
 imported before the clock starts, so the import figures are not flattered by modules this script
@@ -44,6 +45,10 @@ def main() -> None:
         import aotsample_poc
 
         add = aotsample_poc.add
+    elif variant == "pyexport":
+        import pyexportsample
+
+        add = pyexportsample.add_many
     elif variant in ("aot", "floor"):
         import ctypes
 
