@@ -11,7 +11,7 @@ import operator
 import os
 import struct
 
-__all__ = ["Buffer", "BytesLike", "PointerSpec", "load_library", "check_int", "check_float", "coerce_arguments"]
+__all__ = ["Buffer", "BytesLike", "PointerSpec", "load_library", "item_formats", "check_int", "check_float", "coerce_arguments"]
 
 
 # Names for annotations; the stubs (__init__.pyi) give type checkers the real types. Plain classes,
@@ -51,7 +51,7 @@ def load_library(package_file: str, filename: str) -> ctypes.CDLL:
     return ctypes.CDLL(path)
 
 
-def _formats(kind: str, size: int) -> frozenset:
+def item_formats(kind: str, size: int) -> frozenset:
     """Every struct format string (with or without a byte-order prefix) whose items are exactly
     *kind* of *size* bytes on this machine, e.g. {"d", "@d", "=d", "<d"} for float64 on x86-64."""
     letters = _FLOAT_LETTERS if kind == "float" else _INTEGER_LETTERS.get(kind, "")
@@ -87,7 +87,7 @@ class PointerSpec:
         self.function, self.parameter, self.kind, self.size, self.text = function, parameter, kind, size, text
         # Byte pointers are C strings as often as numbers: any 8-bit integer buffer will do for them.
         kinds = ("signed", "unsigned") if text else (kind,)
-        self.formats = None if kind == "void" else frozenset().union(*(_formats(k, size) for k in kinds))
+        self.formats = None if kind == "void" else frozenset().union(*(item_formats(k, size) for k in kinds))
 
     def __call__(self, value):
         if value.__class__ is bytes:
@@ -129,7 +129,7 @@ class PointerSpec:
         if self.formats is not None and view.format not in self.formats:
             got = view.format.lstrip("@=<>!")
             for kind in ("signed", "unsigned", "float"):
-                if view.format in _formats(kind, view.itemsize):
+                if view.format in item_formats(kind, view.itemsize):
                     got = _describe(kind, view.itemsize)
             return self._error(TypeError, f"expected items of {_describe(self.kind, self.size)}, got {got}")
         if not view.c_contiguous:

@@ -16,7 +16,7 @@ import uuid
 import weakref
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
-from ._aotwheel import check_float, check_int  # noqa: F401  (shared with the raw exports; used by _api.py)
+from ._aotwheel import check_float, check_int, item_formats  # noqa: F401  (check_*: used by _api.py)
 
 __all__ = ["DotNetError", "DotNetObject", "ArrayLike", "ArrayResult", "BytesLike"]
 
@@ -204,7 +204,7 @@ _get_buffer.restype = ctypes.c_int
 _release_buffer = ctypes.pythonapi.PyBuffer_Release
 _release_buffer.argtypes = (ctypes.POINTER(_PyBuffer),)
 _release_buffer.restype = None
-_PYBUF_WRITABLE, _PYBUF_FORMAT, _PYBUF_C_CONTIGUOUS = 0x0001, 0x0004, 0x0038
+_PYBUF_C_CONTIGUOUS = 0x0038
 
 _KINDS = {"b": ("signed", 1), "B": ("unsigned", 1), "h": ("signed", 2), "H": ("unsigned", 2), "i": ("signed", 4),
           "I": ("unsigned", 4), "q": ("signed", 8), "Q": ("unsigned", 8), "f": ("float", 4), "d": ("float", 8)}
@@ -229,38 +229,65 @@ class Borrow:
     """A buffer argument, lent to .NET without copying for the duration of one call.
 
     Use as `with Borrow(value, "d", writable, where) as (address, count):`. A list or tuple is packed
-    into an array first, when .NET does not write (*writable* False).
+    into an array first, when .NET does not write (*writable* False). An empty buffer lends NULL.
     """
 
+    __slots__ = ("count", "_keep", "_buffer")
+
     def __init__(self, value: Any, fmt: str, writable: bool, where: str) -> None:
-        wanted = f"{'a writable' if writable else 'a'} C-contiguous buffer of {_NAMES[fmt]}"
         if isinstance(value, (list, tuple)):
             if writable:
-                raise TypeError(f"{where} must be {wanted} (.NET writes into it), not {type(value).__name__}")
+                raise TypeError(f"{where} must be {_wanted(fmt, writable)} (.NET writes into it), not {type(value).__name__}")
             value = _pack(value, fmt, where)
         try:
             view = memoryview(value)
         except TypeError:
-            raise TypeError(f"{where} must be {wanted} (numpy array, array.array, bytes, ...) or a list, "
+            raise TypeError(f"{where} must be {_wanted(fmt, writable)} (numpy array, array.array, bytes, ...) or a list, "
                             f"not {type(value).__name__}") from None
-        with view:
-            if _item_kind(view) != _KINDS[fmt] and not (fmt == "B" and view.format in ("b", "c")):
-                kind, size = _item_kind(view)
-                got = _NAMES.get(next((k for k, v in _KINDS.items() if v == (kind, size)), ""), kind)
-                raise TypeError(f"{where} must be {wanted}, got items of {got}")
-            if not view.c_contiguous:
-                raise ValueError(f"{where} must be C-contiguous (for numpy: numpy.ascontiguousarray)")
-            if writable and view.readonly:
-                raise TypeError(f"{where} must be {wanted}: .NET writes into it, and this one is read-only")
-            self.count = view.nbytes // _KINDS[fmt][1]
-        self._buffer = _PyBuffer()
-        _get_buffer(value, ctypes.byref(self._buffer), _PYBUF_C_CONTIGUOUS | (_PYBUF_WRITABLE if writable else 0))
+        if view.format not in _ACCEPTED[fmt] or not view.c_contiguous or (writable and view.readonly):
+            _refuse(view, fmt, writable, where)
+        self.count = view.nbytes // _KINDS[fmt][1]
+        self._keep: Any = None
+        self._buffer: Optional[_PyBuffer] = None
+        if not self.count:
+            return
+        if not view.readonly:
+            self._keep = ctypes.c_char.from_buffer(view)  # holds a buffer export until released
+        else:
+            # ctypes refuses read-only buffers (bytes, read-only arrays); the C API lends them too.
+            self._buffer = _PyBuffer()
+            _get_buffer(value, ctypes.byref(self._buffer), _PYBUF_C_CONTIGUOUS)
 
     def __enter__(self) -> Tuple[Optional[int], int]:
-        return self._buffer.buf, self.count
+        if self._keep is not None:
+            return ctypes.addressof(self._keep), self.count
+        return (self._buffer.buf if self._buffer is not None else None), self.count
 
     def __exit__(self, *exc_info: Any) -> None:
-        _release_buffer(ctypes.byref(self._buffer))
+        self._keep = None
+        if self._buffer is not None:
+            _release_buffer(ctypes.byref(self._buffer))
+            self._buffer = None
+
+
+# Struct formats whose items are exactly each element type here (byte spans also take int8 and char).
+_ACCEPTED = {fmt: item_formats(kind, size) | (frozenset({"b", "c"}) if fmt == "B" else frozenset())
+             for fmt, (kind, size) in _KINDS.items()}
+
+
+def _wanted(fmt: str, writable: bool) -> str:
+    return f"{'a writable' if writable else 'a'} C-contiguous buffer of {_NAMES[fmt]}"
+
+
+def _refuse(view: memoryview, fmt: str, writable: bool, where: str) -> None:
+    """Raise the error that says why *view* cannot be lent as a buffer of *fmt*."""
+    if view.format not in _ACCEPTED[fmt]:
+        kind, size = _item_kind(view)
+        got = _NAMES.get(next((k for k, v in _KINDS.items() if v == (kind, size)), ""), kind)
+        raise TypeError(f"{where} must be {_wanted(fmt, writable)}, got items of {got}")
+    if not view.c_contiguous:
+        raise ValueError(f"{where} must be C-contiguous (for numpy: numpy.ascontiguousarray)")
+    raise TypeError(f"{where} must be {_wanted(fmt, writable)}: .NET writes into it, and this one is read-only")
 
 
 _ARRAY_CODES = {"b": "b", "B": "B", "h": "h", "H": "H", "i": "i", "I": "I", "q": "q", "Q": "Q", "f": "f", "d": "d"}
