@@ -164,6 +164,10 @@ class NativeCompiler:
             "PathMap": f"{self.project.root}=/src",
             **config.msbuild_properties,
         }
+        if self.project.target_frameworks != (self.framework,):
+            # Restore ignores a global TargetFramework and would restore the csproj's own framework(s),
+            # whose NativeAOT packages may be the missing ones; TargetFrameworks it does honour.
+            properties["TargetFrameworks"] = self.framework
         return [
             *dotnet_command(), verb, str(self.project.csproj),
             "-c", self.configuration,
