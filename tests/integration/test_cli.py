@@ -126,3 +126,17 @@ def test_net10_project_falls_back_when_the_feed_lacks_its_nativeaot_pack(tmp_pat
     result = run_aotwheel("build", str(project), "-o", str(tmp_path / "dist"), "--build-dir", str(tmp_path / "b"))
     assert "warning: building for net9.0 instead" in result.stdout
     assert next((tmp_path / "dist").glob("typezoo-*.whl"))
+
+
+def test_build_folders_inside_the_project_are_never_compiled(tmp_path):
+    # The SDK compiles every **/*.cs under the project, including the generated AssemblyInfo files of
+    # an earlier build left in build/aotwheel, or in a --build-dir inside the project.
+    project = tmp_path / "Zoo"
+    shutil.copytree(REPO / "tests" / "projects" / "TypeZoo", project)
+    source = project / "Zoo.cs"
+    run_aotwheel("build", str(project), "-o", str(tmp_path / "one"))  # default: Zoo/build/aotwheel
+    assert list((project / "build" / "aotwheel").rglob("*.AssemblyInfo.cs"))
+    for attempt, build_dir in enumerate([tmp_path / "outside", project / "inside", project / "inside", None]):
+        source.write_text(source.read_text() + f"\n// change {attempt}\n")
+        extra = ["--build-dir", str(build_dir)] if build_dir else []
+        run_aotwheel("build", str(project), "-o", str(tmp_path / f"out{attempt}"), *extra)
