@@ -12,12 +12,15 @@ from .errors import AotWheelError
 
 
 class Output:
-    """Progress and the SDK's streamed output by default; with -q only warnings and errors."""
+    """Progress and the SDK's streamed output by default; with -v also the exact commands run
+    (lines starting "$ "); with -q only warnings and errors."""
 
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
+    def __init__(self, quiet: bool, verbose: bool) -> None:
+        self.quiet, self.verbose = quiet, verbose
 
     def __call__(self, line: str) -> None:
+        if line.startswith("$ ") and not self.verbose:
+            return
         if self.quiet and not (line.startswith(("warning:", "error")) or ": error " in line):
             return
         print(line, flush=True)
@@ -105,6 +108,7 @@ def parser() -> argparse.ArgumentParser:
     )
     main.add_argument("--version", action="version", version=f"aotwheel {__version__}")
     verbosity = argparse.ArgumentParser(add_help=False)
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="also print the exact commands run")
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print only warnings, errors and results")
     commands = main.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -162,7 +166,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    log = Output(args.quiet)
+    log = Output(args.quiet, args.verbose)
     try:
         return args.run(args, log)
     except AotWheelError as exc:

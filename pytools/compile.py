@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shlex
 import subprocess
 import time
 from xml.sax.saxutils import escape
@@ -191,7 +192,9 @@ class NativeCompiler:
         self._write_runtime_options()
         what = "NativeAOT" if verb == "publish" else "managed"
         self.log(f"dotnet {verb} {self.project.csproj.name} ({self.framework}, {self.target.rid}, {what})")
-        lines, status = _run_streaming(self.command(verb, extra_sources), self.log)
+        command = self.command(verb, extra_sources)
+        self.log("$ " + " ".join(shlex.quote(part) for part in command))
+        lines, status = _run_streaming(command, self.log)
         errors = _unique(line.strip() for line in lines if ERROR_LINE.search(line))
         missing = _unique(m.group(1) for line in errors if (m := MISSING_PACKAGE.search(line)))
         if any(marker in name for name in missing for marker in AOT_PACKAGES):

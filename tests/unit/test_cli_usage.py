@@ -42,3 +42,18 @@ def test_generate_ci_writes_a_parseable_workflow_and_refuses_to_overwrite(tmp_pa
 def test_inspect_of_a_missing_file_names_it(tmp_path):
     result = aotwheel("inspect", str(tmp_path / "nope.whl"))
     assert result.returncode == 1 and "nope.whl: no such file" in result.stderr
+
+
+def test_output_levels(capsys):
+    from aotwheel.cli import Output
+
+    lines = ["$ dotnet publish x", "  dotnet | Restored", "warning: fell back", "Built wheel: w.whl"]
+    for quiet, verbose, expected in [
+        (False, False, lines[1:]),
+        (False, True, lines),
+        (True, False, ["warning: fell back"]),
+    ]:
+        log = Output(quiet, verbose)
+        for line in lines:
+            log(line)
+        assert capsys.readouterr().out.splitlines() == expected
