@@ -12,11 +12,11 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from .abi import Export
 from .binary import read_native_library
-from .compile import NativeBuild, NativeCompiler
+from .compile import Log, NativeBuild, NativeCompiler
 from .discover import read_assembly
 from .package import MANIFEST_NAME, Manifest, write_wheel
 from .platform_tags import PlatformTag, check_machine
@@ -24,7 +24,6 @@ from .project import Project
 from .pyexport.stage import prepare as prepare_pyexport
 from .targets import Target, check_buildable_here, host_rid, target_for
 
-Log = Callable[[str], None]
 
 
 @dataclass(frozen=True)

@@ -254,7 +254,7 @@ def inputs_digest(project: Project, command: list[str], extra_sources: Path | No
     digest.update("\0".join(command).encode())
     digest.update(repr(sorted(project.config.all_runtime_options().items())).encode())
     roots = {project.root, project.csproj.parent, support_dir()} | ({extra_sources} if extra_sources else set())
-    for path in sorted({p for root in roots for p in _input_files(root)}):
+    for path in sorted({p for root in roots for p in input_files(root)}):
         digest.update(str(path).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     for parent in project.csproj.parents:
@@ -264,7 +264,8 @@ def inputs_digest(project: Project, command: list[str], extra_sources: Path | No
     return digest.hexdigest()
 
 
-def _input_files(root: Path) -> Iterable[Path]:
+def input_files(root: Path) -> Iterable[Path]:
+    """Every file below *root* except in build-product, VCS and hidden folders."""
     for directory, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d not in IGNORED_DIRS and not d.startswith(".")]
         for name in filenames:

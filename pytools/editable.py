@@ -8,18 +8,16 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Callable
 
 import jinja2
 
 from .atomic import atomic_output
-from .compile import _input_files
+from .compile import Log, input_files
 from .errors import AotWheelError
 from .project import Project
 from .resources import templates_dir
 from .wheel import WheelWriter
 
-Log = Callable[[str], None]
 
 
 def editable_root(project_root: Path) -> Path:
@@ -30,7 +28,7 @@ def editable_root(project_root: Path) -> Path:
 def sources_fingerprint(project_root: Path) -> str:
     """A cheap fingerprint (names, sizes, modification times) of the project's input files."""
     digest = hashlib.sha256()
-    for path in sorted(_input_files(project_root)):
+    for path in sorted(input_files(project_root)):
         stat = path.stat()
         digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .binary import NativeLibrary, read_native_library
 from .errors import AotWheelError
-from .platform_tags import platform_tag_for
+from .platform_tags import PlatformTag, platform_tag_for
 
 LIBRARY_SUFFIXES = (".so", ".dll", ".dylib")
 
@@ -27,8 +27,7 @@ def _stub_signatures(stub: str) -> list[str]:
     return signatures
 
 
-def _library_report(library: NativeLibrary) -> list[str]:
-    tag = platform_tag_for(library)
+def _library_report(library: NativeLibrary, tag: PlatformTag) -> list[str]:
     lines = [
         f"library:  {library.path.name} ({library.binary_format}, {library.machine}, {library.size:,} bytes)",
         f"tag:      {tag.tag}",
@@ -46,7 +45,7 @@ def inspect_path(path: Path) -> list[str]:
     if path.suffix == ".whl":
         return _inspect_wheel(path)
     library = read_native_library(path)
-    lines = _library_report(library)
+    lines = _library_report(library, platform_tag_for(library))
     lines.append(f"exports:  {len(library.exported_functions)} functions")
     lines += [f"  {name}" for name in sorted(library.exported_functions)]
     return lines
@@ -69,9 +68,10 @@ def _inspect_wheel(path: Path) -> list[str]:
                 extracted = Path(scratch) / Path(name).name
                 extracted.write_bytes(archive.read(name))
                 library = read_native_library(extracted)
-                lines += _library_report(library)
-                if platform_tag_for(library).tag != declared_tag:
-                    lines.append(f"warning:  the file name says {declared_tag}, the binary says {platform_tag_for(library).tag}")
+                tag = platform_tag_for(library)
+                lines += _library_report(library, tag)
+                if tag.tag != declared_tag:
+                    lines.append(f"warning:  the file name says {declared_tag}, the binary says {tag.tag}")
         for stub in (n for n in names if n.endswith("/__init__.pyi")):
             signatures = _stub_signatures(archive.read(stub).decode("utf-8"))
             lines.append(f"exports:  {len(signatures)} functions in {stub.split('/')[0]}")

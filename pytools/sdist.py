@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from .atomic import atomic_output
-from .compile import IGNORED_DIRS
+from .compile import input_files
 from .errors import AotWheelError
 from .project import Project
 
@@ -25,13 +25,10 @@ def sdist_files(project: Project) -> list[Path]:
             f"{project.csproj} lies outside {project.root}; an sdist can only carry C# sources below the "
             "folder holding pyproject.toml"
         )
-    files = []
-    for directory, dirnames, filenames in os.walk(project.root):
-        dirnames[:] = sorted(d for d in dirnames if d not in IGNORED_DIRS and not d.startswith("."))
-        for name in filenames:
-            path = Path(directory) / name
-            if not name.endswith(IGNORED_SUFFIXES) and path.is_file() and not path.is_symlink():
-                files.append(path.relative_to(project.root))
+    files = [
+        path.relative_to(project.root) for path in input_files(project.root)
+        if not path.name.endswith(IGNORED_SUFFIXES) and path.is_file() and not path.is_symlink()
+    ]
     return sorted(files, key=lambda p: p.as_posix())
 
 

@@ -50,9 +50,10 @@ def prepare(compiler: NativeCompiler, log: Callable[[str], None] = print) -> PyE
         assembly = compiler.build_managed(support)
         report = read_assembly(assembly)
         docs_path = assembly.with_suffix(".xml")
-        saved.write_text(json.dumps({"report": report, "docs": docs_path.read_text() if docs_path.is_file() else ""}))
+        docs_xml = docs_path.read_text(encoding="utf-8") if docs_path.is_file() else ""
+        saved.write_text(json.dumps({"report": report, "docs": docs_xml}))
         stamp.write_text(digest)
-        report, docs = _load(saved)
+        docs = parse_xml_docs(docs_xml, str(docs_path))
     api = api_from_report(report, docs)
     if api is None:
         return PyExportBuild(None, None)

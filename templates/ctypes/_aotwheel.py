@@ -11,7 +11,7 @@ import operator
 import os
 import struct
 
-__all__ = ["Buffer", "BytesLike", "PointerSpec", "load_library", "item_formats", "check_int", "check_float", "coerce_arguments"]
+__all__ = ["Buffer", "BytesLike", "PointerSpec", "load_library", "item_formats", "describe_items", "check_int", "check_float", "coerce_arguments"]
 
 
 # Names for annotations; the stubs (__init__.pyi) give type checkers the real types. Plain classes,
@@ -73,6 +73,14 @@ def _describe(kind: str, size: int) -> str:
     return f"{'u' if kind == 'unsigned' else ''}int{size * 8}"
 
 
+def describe_items(view: memoryview) -> str:
+    """What a buffer holds, in numpy's words ("float32", "uint8"), or its raw format otherwise."""
+    for kind in ("signed", "unsigned", "float"):
+        if view.format in item_formats(kind, view.itemsize):
+            return _describe(kind, view.itemsize)
+    return view.format.lstrip("@=<>!")
+
+
 class PointerSpec:
     """How one pointer parameter takes its argument: the pointee type and whether text is allowed.
 
@@ -127,11 +135,7 @@ class PointerSpec:
 
     def _explain(self, view: memoryview) -> Exception:
         if self.formats is not None and view.format not in self.formats:
-            got = view.format.lstrip("@=<>!")
-            for kind in ("signed", "unsigned", "float"):
-                if view.format in item_formats(kind, view.itemsize):
-                    got = _describe(kind, view.itemsize)
-            return self._error(TypeError, f"expected items of {_describe(self.kind, self.size)}, got {got}")
+            return self._error(TypeError, f"expected items of {_describe(self.kind, self.size)}, got {describe_items(view)}")
         if not view.c_contiguous:
             return self._error(ValueError, "the buffer must be C-contiguous (for numpy: numpy.ascontiguousarray)")
         return self._error(TypeError, "the buffer is read-only; the native function receives a writable pointer")

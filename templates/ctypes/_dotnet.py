@@ -16,7 +16,7 @@ import uuid
 import weakref
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
-from ._aotwheel import check_float, check_int, item_formats  # noqa: F401  (check_*: used by _api.py)
+from ._aotwheel import check_float, check_int, describe_items, item_formats  # noqa: F401  (check_*: used by _api.py)
 
 __all__ = ["DotNetError", "DotNetObject", "ArrayLike", "ArrayResult", "BytesLike"]
 
@@ -212,19 +212,6 @@ _NAMES = {"b": "int8", "B": "uint8", "h": "int16", "H": "uint16", "i": "int32", 
           "Q": "uint64", "f": "float32", "d": "float64"}
 
 
-def _item_kind(view: memoryview) -> Tuple[str, int]:
-    fmt = view.format.lstrip("@=<>!" if sys.byteorder == "little" else "@=>!")
-    if fmt in ("B", "c"):
-        return "unsigned", 1
-    if len(fmt) == 1 and fmt in "bhilqn":
-        return "signed", view.itemsize
-    if len(fmt) == 1 and fmt in "BHILQN":
-        return "unsigned", view.itemsize
-    if len(fmt) == 1 and fmt in "efd":
-        return "float", view.itemsize
-    return "format " + view.format, view.itemsize
-
-
 class Borrow:
     """A buffer argument, lent to .NET without copying for the duration of one call.
 
@@ -282,9 +269,7 @@ def _wanted(fmt: str, writable: bool) -> str:
 def _refuse(view: memoryview, fmt: str, writable: bool, where: str) -> None:
     """Raise the error that says why *view* cannot be lent as a buffer of *fmt*."""
     if view.format not in _ACCEPTED[fmt]:
-        kind, size = _item_kind(view)
-        got = _NAMES.get(next((k for k, v in _KINDS.items() if v == (kind, size)), ""), kind)
-        raise TypeError(f"{where} must be {_wanted(fmt, writable)}, got items of {got}")
+        raise TypeError(f"{where} must be {_wanted(fmt, writable)}, got items of {describe_items(view)}")
     if not view.c_contiguous:
         raise ValueError(f"{where} must be C-contiguous (for numpy: numpy.ascontiguousarray)")
     raise TypeError(f"{where} must be {_wanted(fmt, writable)}: .NET writes into it, and this one is read-only")
