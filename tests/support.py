@@ -10,6 +10,8 @@ import sys
 import venv
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 SYSTEM_PYTHON = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
 
@@ -72,3 +74,13 @@ def call_json(python: Path, code: str, *, cwd: Path | None = None):
     result = run_python(python, code, cwd=cwd)
     assert result.returncode == 0, f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def pwsh_or_skip() -> str:
+    """PowerShell 7 for build.ps1; .ci/setup installs it, so on this project's CI its absence fails."""
+    pwsh = shutil.which("pwsh")
+    if pwsh is None:
+        if os.environ.get("CI"):
+            pytest.fail("pwsh is not on PATH: .ci/setup installs it (dotnet tool install PowerShell)")
+        pytest.skip("pwsh is not installed: `make setup` installs it")
+    return pwsh

@@ -1,5 +1,6 @@
 """The dev container: devcontainer.json parses and says what it should; the Dockerfile builds on
-Debian 12 with the .NET 10 SDK and installs the native toolchain and the Debian Python packages."""
+Debian 12 with the .NET 10 SDK and installs what .ci/setup installs on a bare machine: the native
+toolchain, the Debian Python packages and PowerShell 7."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 FOLDER = REPO / ".devcontainer"
+SETUP = REPO / ".ci" / "setup"
 
 TOOLCHAIN = ["clang", "lld", "mingw-w64", "python3", "python3-venv", "python3-pip"]
 PYTHON_PACKAGES = [
@@ -55,6 +57,23 @@ def apt_installed() -> list[str]:
     return packages
 
 
+def setup_packages() -> list[str]:
+    """The apt packages .ci/setup installs (its `packages=( ... )` array)."""
+    array = re.search(r"^packages=\((.*?)^\)", SETUP.read_text(encoding="utf-8"), flags=re.S | re.M)
+    assert array, "no packages=( ... ) array in .ci/setup"
+    return array.group(1).split()
+
+
+def setup_pwsh() -> tuple[str, str]:
+    """(version, folder) of the PowerShell .ci/setup installs."""
+    text = SETUP.read_text(encoding="utf-8")
+    version = re.search(r"^pwsh_version=(\S+)$", text, flags=re.M)
+    folder = re.search(r"^pwsh_dir=(\S+)$", text, flags=re.M)
+    assert version and folder, "no pwsh_version=/pwsh_dir= in .ci/setup"
+    assert 'dotnet tool install PowerShell --version "$pwsh_version" --tool-path "$pwsh_dir"' in text
+    return version.group(1), folder.group(1).replace("$pwsh_version", version.group(1))
+
+
 def test_devcontainer_json() -> None:
     config = load_jsonc(FOLDER / "devcontainer.json")
     assert config["build"]["dockerfile"] == "Dockerfile"
@@ -92,6 +111,26 @@ def test_dockerfile_installs_clang_and_the_python_packages() -> None:
         assert package in installed, f"the Dockerfile does not apt-get install {package}"
     run = " ".join(a for i, a in dockerfile_instructions() if i == "RUN")
     assert "apt-get update" in run and "rm -rf /var/lib/apt/lists/*" in run
+
+
+def test_dockerfile_installs_everything_ci_setup_installs() -> None:
+    installed = apt_installed()
+    packages = setup_packages()
+    assert "clang" in packages and "python3-pytest" in packages  # the array was read
+    missing = [p for p in packages if p not in installed]
+    assert not missing, f".ci/setup installs {missing}; the Dockerfile does not"
+
+
+def test_dockerfile_installs_the_same_powershell_as_ci_setup() -> None:
+    version, folder = setup_pwsh()
+    runs = [a for i, a in dockerfile_instructions() if i == "RUN"]
+    assert f"dotnet tool install PowerShell --version {version} --tool-path {folder}" in " ".join(runs)
+    assert any(f"ln -sf {folder}/pwsh /usr/local/bin/pwsh" in run for run in runs)
+    # The tool needs the SDK's dotnet: installed after it is copied in.
+    instructions = dockerfile_instructions()
+    copy = instructions.index(("COPY", "--from=dotnet-sdk /usr/share/dotnet /usr/share/dotnet"))
+    tool = next(n for n, (i, a) in enumerate(instructions) if i == "RUN" and "dotnet tool install PowerShell" in a)
+    assert copy < tool
 
 
 def test_every_package_exists_in_debian_12() -> None:
