@@ -22,7 +22,7 @@ from .package import MANIFEST_NAME, Manifest, write_wheel
 from .platform_tags import PlatformTag, check_machine
 from .project import Project
 from .pyexport.stage import prepare as prepare_pyexport
-from .targets import Target, check_buildable_here, host_rid, target_for
+from .targets import Target, check_buildable_here, host_os, host_rid, target_for
 
 
 
@@ -51,9 +51,16 @@ class ProjectBuilder:
         self.log(f"[{name}] done in {time.monotonic() - started:.1f}s")
 
     def targets(self, rids: Sequence[str] = ()) -> list[Target]:
-        """The targets to build: as asked, else as configured, else this machine's. Cross-OS ones are
-        refused here, before anything is compiled."""
-        chosen = [target_for(r) for r in (rids or self.project.config.rids or (host_rid(),))]
+        """The targets to build: as asked, else those of [tool.aotwheel] rids that this machine's OS
+        builds (the key also lists other OSes' targets, for `generate-ci`), else this machine's.
+        Cross-OS ones are refused here, before anything is compiled."""
+        if rids:
+            chosen = [target_for(r) for r in rids]
+        else:
+            configured = [target_for(r) for r in self.project.config.rids]
+            # None of this OS: the first is kept, to be refused below with the OS that builds it.
+            chosen = [t for t in configured if t.os == host_os()] or configured[:1] or [target_for(host_rid())]
+            chosen.sort(key=lambda t: t.rid != host_rid())  # the PEP 517 backend builds only the first
         for target in chosen:
             check_buildable_here(target)
         return chosen

@@ -1,7 +1,9 @@
-"""`aotwheel generate-ci`: a CI definition that compiles each RID's native library on a runner of its
-own OS (NativeAOT does not compile across operating systems), packages every wheel in one Linux job
-with `aotwheel package` (one place, one aotwheel version, no .NET), tests each wheel in a clean venv
-on its own OS, and publishes them all when a `v*` tag is pushed."""
+"""`aotwheel generate-ci`: a CI definition, derived from the project, that compiles the native
+libraries of each OS on a runner of that OS (NativeAOT does not compile across operating systems;
+the Linux runner builds x86_64 and aarch64 with zig, against glibc 2.17), packages every wheel in
+one Linux job with `aotwheel package` (one place, one aotwheel version, no .NET), builds the sdist,
+tests each wheel in a clean venv on a runner that can run it (or under qemu), and publishes them
+all when a `v*` tag is pushed."""
 
 from __future__ import annotations
 
@@ -12,13 +14,43 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Mapping, Sequence
 
 import jinja2
+from packaging.specifiers import SpecifierSet
 
-from .errors import AotWheelError
+from . import __version__
 from .atomic import atomic_output
+from .compile import framework_candidates
+from .errors import AotWheelError
+from .project import Project, tomllib
 from .resources import templates_dir
 from .targets import TARGETS
 
-__all__ = ["PROVIDERS", "render_ci", "write_ci"]
+__all__ = ["PROVIDERS", "DEFAULT_RIDS", "render_ci", "write_ci", "options_from_project"]
+
+# The generated file installs the aotwheel that wrote it, so that CI builds what was tried here.
+AOTWHEEL_REQUIREMENT = f"aotwheel=={__version__}"
+# zig links the Linux libraries; the suite is run with this Zig (.ci/setup installs the same one).
+ZIGLANG_REQUIREMENT = "ziglang==0.11.0"
+# What every Linux build is asked for: a glibc 2.17 floor (manylinux2014), which takes zig, so a
+# missing zig fails the build instead of giving wheels only the runner's glibc accepts.
+LINUX_BUILD_FLAGS = ("--manylinux", "2_17")
+# apt packages of the Linux build jobs: clang and zlib for the host linker (kept for what zig does
+# not link), llvm for llvm-objcopy (binutils' objcopy cannot strip an aarch64 library on x64).
+LINUX_BUILD_PACKAGES = ("clang", "zlib1g-dev", "llvm")
+# Without [tool.aotwheel] rids: Linux x86_64 and aarch64 (the clusters, Graviton and Ampere
+# included), Windows x64 and Apple-silicon macOS (the laptops). osx-x64 and other RIDs on request.
+DEFAULT_RIDS = ("linux-x64", "linux-arm64", "win-x64", "osx-arm64")
+# The CPython releases the test jobs choose from: the oldest and the newest requires-python admits.
+PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
+BACKEND = "aotwheel.backend"  # an sdist is only buildable by pip through this PEP 517 backend
+
+
+@dataclass(frozen=True)
+class TestRunner:
+    """Where a RID's wheels are tested: a runner label, and the Docker platform to emulate with
+    qemu there when that runner's CPU is another architecture."""
+
+    image: str
+    emulate: str | None = None
 
 
 @dataclass(frozen=True)
@@ -27,32 +59,38 @@ class Provider:
 
     template: str
     output: str  # relative to the repository root, POSIX spelling
-    # rid -> (runner label, whether that runner's CPU can run the wheel and so test it)
-    runners: Mapping[str, tuple[str, bool]]
+    build_runners: Mapping[str, str]  # Target.os -> the runner that compiles every RID of that OS
+    # every RID this provider builds -> where its wheels are tested (None: no hosted runner can)
+    test_runners: Mapping[str, TestRunner | None]
 
 
 PROVIDERS: dict[str, Provider] = {
     "github": Provider(
         "github.yml.j2",
         ".github/workflows/aotwheel.yml",
+        # macos-14 is arm64; Xcode cross-compiles osx-x64 there.
+        {"linux": "ubuntu-latest", "windows": "windows-latest", "macos": "macos-14"},
         {
-            "linux-x64": ("ubuntu-latest", True),
-            "linux-arm64": ("ubuntu-24.04-arm", True),
-            "win-x64": ("windows-latest", True),
-            "osx-x64": ("macos-15-intel", True),
-            "osx-arm64": ("macos-14", True),
+            "linux-x64": TestRunner("ubuntu-latest"),
+            "linux-arm64": TestRunner("ubuntu-24.04-arm"),
+            "win-x64": TestRunner("windows-latest"),
+            "osx-x64": TestRunner("macos-15-intel"),
+            "osx-arm64": TestRunner("macos-14"),
         },
     ),
     "azure": Provider(
         "azure-pipelines.yml.j2",
         "azure-pipelines.yml",
+        {"linux": "ubuntu-latest", "windows": "windows-latest", "macos": "macOS-14"},
         {
-            "linux-x64": ("ubuntu-latest", True),
-            "win-x64": ("windows-latest", True),
-            "osx-x64": ("macOS-14", True),
+            "linux-x64": TestRunner("ubuntu-latest"),
+            # No hosted arm64 Linux agent: the x64 one runs an arm64 Python container under qemu.
+            "linux-arm64": TestRunner("ubuntu-latest", emulate="linux/arm64"),
+            "win-x64": TestRunner("windows-latest"),
+            "osx-x64": TestRunner("macOS-14"),
             # Microsoft-hosted macOS agents are Intel: NativeAOT cross-compiles arm64 there (same
             # OS, other architecture), but the wheel cannot be run, so it is built and not tested.
-            "osx-arm64": ("macOS-14", False),
+            "osx-arm64": None,
         },
     ),
 }
@@ -81,40 +119,42 @@ for wheel in sys.argv[1:]:
 
 MANIFEST_NAME = "aotwheel-manifest.json"  # package.MANIFEST_NAME, without importing the packager
 
-# Run by the build jobs after `aotwheel build`, with RID in the environment: copies the native
-# library and the manifest written beside it out of the build folder into native/, the only files
-# the assemble job needs. Fails, saying why, when either is missing. @BUILD@ is replaced with the
-# (shell-quoted) build folder.
+# Run by the build jobs after `aotwheel build`, with RIDS (space-separated) in the environment:
+# copies each RID's native library and the manifest written beside it out of the build folder into
+# native/<rid>/, the only files the assemble job needs. Fails, saying why, when either is missing.
+# @BUILD@ is replaced with the (shell-quoted) build folder.
 STAGE_NATIVE = """\
 set -eu
 build=@BUILD@
-publish=
-for folder in "$build/$RID"-*/publish; do
-  [ -f "$folder/@MANIFEST@" ] || continue
-  if [ -n "$publish" ]; then
-    echo "error: more than one build for $RID: $publish and $folder" >&2
+for rid in $RIDS; do
+  publish=
+  for folder in "$build/$rid"-*/publish; do
+    [ -f "$folder/@MANIFEST@" ] || continue
+    if [ -n "$publish" ]; then
+      echo "error: more than one build for $rid: $publish and $folder" >&2
+      exit 1
+    fi
+    publish=$folder
+  done
+  if [ -z "$publish" ]; then
+    echo "error: no @MANIFEST@ in $build/$rid-*/publish (did aotwheel build run?)" >&2
     exit 1
   fi
-  publish=$folder
+  assembly=$(python -c 'import json, sys; sys.stdout.write(json.load(open(sys.argv[1], encoding="utf-8"))["assembly"])' "$publish/@MANIFEST@")
+  case "$rid" in
+    win-*) suffix=.dll ;;
+    osx-*) suffix=.dylib ;;
+    *) suffix=.so ;;
+  esac
+  library=$publish/$assembly$suffix
+  if [ ! -f "$library" ]; then
+    echo "error: $publish has @MANIFEST@ but no native library $assembly$suffix" >&2
+    exit 1
+  fi
+  mkdir -p "native/$rid"
+  cp "$library" "$publish/@MANIFEST@" "native/$rid/"
 done
-if [ -z "$publish" ]; then
-  echo "error: no @MANIFEST@ in $build/$RID-*/publish (did aotwheel build run?)" >&2
-  exit 1
-fi
-assembly=$(python -c 'import json, sys; sys.stdout.write(json.load(open(sys.argv[1], encoding="utf-8"))["assembly"])' "$publish/@MANIFEST@")
-case "$RID" in
-  win-*) suffix=.dll ;;
-  osx-*) suffix=.dylib ;;
-  *) suffix=.so ;;
-esac
-library=$publish/$assembly$suffix
-if [ ! -f "$library" ]; then
-  echo "error: $publish has @MANIFEST@ but no native library $assembly$suffix" >&2
-  exit 1
-fi
-mkdir -p native
-cp "$library" "$publish/@MANIFEST@" native/
-ls -l native
+ls -lR native
 """.replace("@MANIFEST@", MANIFEST_NAME)
 
 
@@ -127,7 +167,7 @@ def _provider(name: str) -> Provider:
 
 def _plain(what: str, value: str) -> str:
     if not _PLAIN.fullmatch(value):
-        raise AotWheelError(f"{what} {value!r} is not a plain version string such as 3.12 or 9.0.x")
+        raise AotWheelError(f"{what} {value!r} is not a plain version string such as 3.12 or 10.0.x")
     return value
 
 
@@ -164,18 +204,25 @@ def _environment() -> jinja2.Environment:
     )
 
 
+def _identifier(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "_", text)  # Azure matrix entries and job names: identifiers only
+
+
 def render_ci(
     provider: str,
     *,
     project_dir: str = ".",
-    python_versions: Sequence[str] = ("3.9", "3.12"),
-    rids: Sequence[str] = ("linux-x64", "win-x64", "osx-arm64"),
-    dotnet_version: str = "9.0.x",
+    python_versions: Sequence[str] = (PYTHONS[0], PYTHONS[-1]),
+    rids: Sequence[str] = DEFAULT_RIDS,
+    dotnet_version: str = "10.0.x",
+    no_sdist: str = "",
 ) -> str:
     """The CI definition for *provider* ("github" or "azure") as YAML text.
 
     *project_dir* is the C# project's folder relative to the repository root. aotwheel runs under
-    the newest of *python_versions* to build and package; the wheels are tested under each of them."""
+    the newest of *python_versions* to build and package; the wheels are tested under each of them.
+    The sdist is built and published with the wheels unless *no_sdist* gives the reason not to
+    (it is said in the file)."""
     spec = _provider(provider)
     rids = list(dict.fromkeys(rids))
     pythons = [_plain("Python version", str(v)) for v in dict.fromkeys(python_versions)]
@@ -183,44 +230,109 @@ def render_ci(
         raise AotWheelError("no runtime identifiers to build")
     if not pythons:
         raise AotWheelError("no Python versions to test")
-    unknown = [r for r in rids if r not in spec.runners]
+    unknown = [r for r in rids if r not in spec.test_runners]
     if unknown:
         raise AotWheelError(
             f"{provider} CI has no runner for {', '.join(map(repr, unknown))}; "
-            f"known runtime identifiers: {', '.join(spec.runners)}"
+            f"known runtime identifiers: {', '.join(spec.test_runners)}"
         )
     source = _relative_dir(project_dir)
 
-    builds: list[dict[str, Any]] = []
+    builds: list[dict[str, Any]] = []  # one per OS, in the order its first RID was asked for
+    for rid in rids:
+        os_name = TARGETS[rid].os
+        group = next((b for b in builds if b["os"] == os_name), None)
+        if group is None:
+            group = {"os": os_name, "image": spec.build_runners[os_name], "rids": []}
+            builds.append(group)
+        group["rids"].append(rid)
+    for group in builds:
+        flags = [arg for rid in group["rids"] for arg in ("--rid", rid)]
+        if group["os"] == "linux":
+            flags += LINUX_BUILD_FLAGS
+        group["flags"] = " ".join(flags)
+
+    packages: list[dict[str, str]] = []
     tests: list[dict[str, Any]] = []
     for rid in rids:
-        image, runnable = spec.runners[rid]
-        entry = {
-            "rid": rid,
-            "key": rid.replace("-", "_"),
-            "image": image,
-            "venv_bin": "Scripts" if rid.startswith("win-") else "bin",
-            "suffix": TARGETS[rid].library_suffix,
-        }
-        builds.append(entry)
-        if runnable:
-            for python in pythons:
-                key = f"{entry['key']}_py{re.sub(r'[^A-Za-z0-9]', '_', python)}"  # Azure: identifiers only
-                tests.append({**entry, "python": python, "key": key})
+        target = TARGETS[rid]
+        packages.append({"rid": rid, "library": f"native/native-{target.os}/{rid}/*{target.library_suffix}"})
+        runner = spec.test_runners[rid]
+        if runner is None:
+            continue
+        for python in pythons:
+            tests.append({
+                "rid": rid,
+                "key": f"{_identifier(rid)}_py{_identifier(python)}",
+                "image": runner.image,
+                "emulate": runner.emulate,
+                "python": python,
+                "venv_bin": "Scripts" if target.os == "windows" else "bin",
+            })
 
     context = {
         "provider": provider,
+        "aotwheel": AOTWHEEL_REQUIREMENT,
+        "aotwheel_version": __version__,
+        "ziglang": ZIGLANG_REQUIREMENT,
+        "linux_packages": " ".join(LINUX_BUILD_PACKAGES),
         "project_dir": shlex.quote(str(source)),
         "tests_dir": shlex.quote(str(source / "tests")),
         "build_python": max(pythons, key=_version_key),
         "dotnet_version": _plain(".NET SDK version", dotnet_version),
         "builds": builds,
-        "tests": tests,
+        "packages": packages,
+        "tests": [t for t in tests if not t["emulate"]],
+        "emulated_tests": [t for t in tests if t["emulate"]],
+        "sdist": not no_sdist,
+        "no_sdist": no_sdist,
         "import_check": IMPORT_CHECK,
         "stage_script": STAGE_NATIVE.replace("@BUILD@", shlex.quote(str(source / "build" / "aotwheel"))),
-        "untested": [b["rid"] for b in builds if not spec.runners[b["rid"]][1]],
+        "untested": [r for r in rids if spec.test_runners[r] is None],
     }
     return _environment().get_template(spec.template).render(context)
+
+
+def sdk_channel(framework: str) -> str:
+    """`net10.0` -> `10.0.x`: the newest SDK of the framework's own .NET release."""
+    match = re.fullmatch(r"net(\d+)\.(\d+)", framework)
+    if not match:
+        raise AotWheelError(
+            f"cannot tell which .NET SDK builds target framework {framework!r}; "
+            "NativeAOT needs one such as net10.0"
+        )
+    return f"{match.group(1)}.{match.group(2)}.x"
+
+
+def options_from_project(project: Project) -> dict[str, Any]:
+    """What the CI definition takes from the project: the SDK of the framework a build compiles
+    for, the targets of [tool.aotwheel] rids, the Python versions requires-python admits, and
+    whether an sdist can be built (only through the aotwheel PEP 517 backend)."""
+    requires = SpecifierSet(project.metadata.requires_python or "")
+    pythons = [v for v in PYTHONS if requires.contains(v)]
+    if not pythons:
+        raise AotWheelError(
+            f"{project.root / 'pyproject.toml'}: requires-python {project.metadata.requires_python!r} "
+            f"admits none of the Python versions CI can test ({', '.join(PYTHONS)})"
+        )
+    pyproject = project.root / "pyproject.toml"
+    return {
+        "dotnet_version": sdk_channel(framework_candidates(project)[0]),
+        "rids": project.config.rids or DEFAULT_RIDS,
+        "python_versions": tuple(dict.fromkeys((pythons[0], pythons[-1]))),
+        "no_sdist": "" if _build_backend(pyproject) == BACKEND else (
+            f"{pyproject.name} does not set build-backend = \"{BACKEND}\", so pip could not build a "
+            "wheel from an sdist"
+        ),
+    }
+
+
+def _build_backend(pyproject: Path) -> str | None:
+    if not pyproject.is_file():
+        return None
+    table = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("build-system", {})
+    backend = table.get("build-backend")
+    return backend if isinstance(backend, str) else None
 
 
 def _repository_root(start: Path) -> Path:
@@ -232,18 +344,16 @@ def _repository_root(start: Path) -> Path:
     return start
 
 
-def write_ci(provider: str, project_dir: Path, *, force: bool = False, **options: Any) -> Path:
-    """Render *provider*'s CI definition for the C# project in *project_dir* and write it at the
-    root of the repository holding it (CI services only read their files there), atomically.
+def write_ci(provider: str, project: Project, *, force: bool = False, **options: Any) -> Path:
+    """Render *provider*'s CI definition for *project* (its options derived from the project,
+    *options* overriding them) and write it at the root of the repository holding the project
+    (CI services only read their files there), atomically.
 
     An existing file is kept, with an error naming it, unless *force*. Returns the file written."""
     spec = _provider(provider)
-    project_dir = Path(project_dir)
-    if not project_dir.is_dir():
-        raise AotWheelError(f"{project_dir}: no such folder")
-    root = _repository_root(project_dir)
-    relative = project_dir.resolve().relative_to(root).as_posix()
-    text = render_ci(provider, project_dir=relative, **options)
+    root = _repository_root(project.root)
+    relative = project.root.resolve().relative_to(root).as_posix()
+    text = render_ci(provider, project_dir=relative, **{**options_from_project(project), **options})
 
     target = root / spec.output
     if target.exists() and not force:

@@ -94,8 +94,9 @@ def _doctor(args: argparse.Namespace, log: Callable[[str], None]) -> int:
 
 def _generate_ci(args: argparse.Namespace, log: Callable[[str], None]) -> int:
     from .ci import write_ci
+    from .project import Project
 
-    path = write_ci(args.provider, Path(args.directory), force=args.force)
+    path = write_ci(args.provider, Project.load(Path(args.directory)), force=args.force)
     print(f"Wrote {path}")
     return 0
 
@@ -156,8 +157,10 @@ def parser() -> argparse.ArgumentParser:
 
     generate_ci = commands.add_parser(
         "generate-ci", parents=[verbosity], help="write a CI workflow that builds per-platform wheels",
+        description="Write a CI workflow derived from the project: its framework's .NET SDK, the targets "
+        "of [tool.aotwheel] rids, the Python versions requires-python admits, an sdist.",
     )
-    generate_ci.add_argument("provider", help=f"the CI service: {' or '.join(PROVIDERS)}")
+    generate_ci.add_argument("provider", choices=PROVIDERS, help=f"the CI service: {' or '.join(PROVIDERS)}")
     generate_ci.add_argument("directory", nargs="?", default=".", help="the project folder (default: .)")
     generate_ci.add_argument("--force", action="store_true", help="overwrite an existing workflow file")
     generate_ci.set_defaults(run=_generate_ci)

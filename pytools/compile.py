@@ -76,8 +76,7 @@ class NativeCompiler:
         check_buildable_here(target)
         self.project, self.target, self.debug, self.log = project, target, debug, log
         self.build_dir = build_dir
-        pinned = framework or project.config.target_framework
-        self._candidates = [pinned] if pinned else fallback_frameworks(project.target_frameworks)
+        self._candidates = framework_candidates(project, framework)
 
     @property
     def framework(self) -> str:
@@ -202,6 +201,13 @@ class NativeCompiler:
         if errors or status != 0:
             detail = "\n".join(errors) if errors else "\n".join(lines[-20:])
             raise AotWheelError(f"dotnet {verb} of {self.project.csproj} failed:\n{detail}")
+
+
+def framework_candidates(project: Project, pinned: str | None = None) -> list[str]:
+    """The frameworks a build tries, in order: the one pinned (*pinned*, else [tool.aotwheel]
+    target-framework) alone, else the project's own and then older .NET majors."""
+    pinned = pinned or project.config.target_framework
+    return [pinned] if pinned else fallback_frameworks(project.target_frameworks)
 
 
 def fallback_frameworks(declared: tuple[str, ...]) -> list[str]:
