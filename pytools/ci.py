@@ -45,7 +45,7 @@ BACKEND = "aotwheel.backend"  # an sdist is only buildable by pip through this P
 
 
 @dataclass(frozen=True)
-class TestRunner:
+class WheelRunner:
     """Where a RID's wheels are tested: a runner label, and the Docker platform to emulate with
     qemu there when that runner's CPU is another architecture."""
 
@@ -61,7 +61,7 @@ class Provider:
     output: str  # relative to the repository root, POSIX spelling
     build_runners: Mapping[str, str]  # Target.os -> the runner that compiles every RID of that OS
     # every RID this provider builds -> where its wheels are tested (None: no hosted runner can)
-    test_runners: Mapping[str, TestRunner | None]
+    test_runners: Mapping[str, WheelRunner | None]
 
 
 PROVIDERS: dict[str, Provider] = {
@@ -71,11 +71,11 @@ PROVIDERS: dict[str, Provider] = {
         # macos-14 is arm64; Xcode cross-compiles osx-x64 there.
         {"linux": "ubuntu-latest", "windows": "windows-latest", "macos": "macos-14"},
         {
-            "linux-x64": TestRunner("ubuntu-latest"),
-            "linux-arm64": TestRunner("ubuntu-24.04-arm"),
-            "win-x64": TestRunner("windows-latest"),
-            "osx-x64": TestRunner("macos-15-intel"),
-            "osx-arm64": TestRunner("macos-14"),
+            "linux-x64": WheelRunner("ubuntu-latest"),
+            "linux-arm64": WheelRunner("ubuntu-24.04-arm"),
+            "win-x64": WheelRunner("windows-latest"),
+            "osx-x64": WheelRunner("macos-15-intel"),
+            "osx-arm64": WheelRunner("macos-14"),
         },
     ),
     "azure": Provider(
@@ -83,11 +83,11 @@ PROVIDERS: dict[str, Provider] = {
         "azure-pipelines.yml",
         {"linux": "ubuntu-latest", "windows": "windows-latest", "macos": "macOS-14"},
         {
-            "linux-x64": TestRunner("ubuntu-latest"),
+            "linux-x64": WheelRunner("ubuntu-latest"),
             # No hosted arm64 Linux agent: the x64 one runs an arm64 Python container under qemu.
-            "linux-arm64": TestRunner("ubuntu-latest", emulate="linux/arm64"),
-            "win-x64": TestRunner("windows-latest"),
-            "osx-x64": TestRunner("macOS-14"),
+            "linux-arm64": WheelRunner("ubuntu-latest", emulate="linux/arm64"),
+            "win-x64": WheelRunner("windows-latest"),
+            "osx-x64": WheelRunner("macOS-14"),
             # Microsoft-hosted macOS agents are Intel: NativeAOT cross-compiles arm64 there (same
             # OS, other architecture), but the wheel cannot be run, so it is built and not tested.
             "osx-arm64": None,

@@ -1217,3 +1217,14 @@ def test_cli_generate_ci_bad_input_is_a_clear_error_and_writes_nothing(tmp_path:
     unknown = aotwheel("generate-ci", "jenkins", str(tmp_path))
     assert unknown.returncode == 2 and "invalid choice: 'jenkins'" in unknown.stderr and "'github'" in unknown.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == [".git", "empty"]
+
+
+@pytest.mark.sdk
+def test_cli_generate_ci_refuses_a_target_without_a_runner_and_writes_nothing(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "Lib.csproj").write_text(REAL_CSPROJ)
+    (tmp_path / "pyproject.toml").write_text('[tool.aotwheel]\nrids = ["linux-x64", "win-arm64"]\n')
+    done = aotwheel("generate-ci", "github", str(tmp_path))
+    assert done.returncode == 1
+    assert "error: github CI has no runner for 'win-arm64'; known runtime identifiers: linux-x64," in done.stderr
+    assert not (tmp_path / ".github").exists()
