@@ -1234,3 +1234,17 @@ def test_cli_generate_ci_refuses_a_target_without_a_runner_and_writes_nothing(tm
     assert done.returncode == 1
     assert "error: github CI has no runner for 'win-arm64'; known runtime identifiers: linux-x64," in done.stderr
     assert not (tmp_path / ".github").exists()
+
+
+@pytest.mark.sdk
+def test_cli_generate_ci_for_a_new_project(tmp_path: Path) -> None:
+    # The README's loop: `aotwheel new`, then `generate-ci` in the project's repository.
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    made = aotwheel("new", str(tmp_path / "demo-lib"), "--framework", "net9.0")
+    assert made.returncode == 0, made.stderr
+    done = aotwheel("generate-ci", "azure", str(tmp_path / "demo-lib"))
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "azure-pipelines.yml").read_text()
+    # `new` writes requires-python >= 3.8 and the aotwheel backend: every default, and an sdist.
+    assert text == render_ci("azure", project_dir="demo-lib", dotnet_version="9.0.x")
+    assert azure_problems(yaml.safe_load(text)) == []
