@@ -1,6 +1,6 @@
 """`aotwheel generate-ci`: a CI definition, derived from the project, that compiles the native
 libraries of each OS on a runner of that OS (NativeAOT does not compile across operating systems;
-the Linux runner builds x86_64 and aarch64 with zig, against glibc 2.17), packages every wheel in
+the Linux runner builds x86_64 and aarch64 with zig, against glibc 2.17 by default), packages every wheel in
 one Linux job with `aotwheel package` (one place, one aotwheel version, no .NET), builds the sdist,
 tests each wheel in a clean venv on a runner that can run it (or under qemu), and publishes them
 all when a `v*` tag is pushed."""
@@ -30,9 +30,17 @@ __all__ = ["PROVIDERS", "DEFAULT_RIDS", "render_ci", "write_ci", "options_from_p
 AOTWHEEL_REQUIREMENT = f"aotwheel=={__version__}"
 # zig links the Linux libraries; the suite is run with this Zig (.ci/setup installs the same one).
 ZIGLANG_REQUIREMENT = "ziglang==0.11.0"
-# What every Linux build is asked for: a glibc 2.17 floor (manylinux2014), which takes zig, so a
-# missing zig fails the build instead of giving wheels only the runner's glibc accepts.
-LINUX_BUILD_FLAGS = ("--manylinux", "2_17")
+# The glibc floor of the Linux wheels unless the project sets one: 2.17 (manylinux2014).
+DEFAULT_FLOOR = "2_17"
+
+
+def linux_build_flags(floor: str) -> tuple[str, ...]:
+    """What every Linux build is asked for besides its RIDs: the floor, named even when it is the
+    default, so that a missing zig fails the build instead of giving wheels that only the runner's
+    glibc accepts."""
+    return ("--manylinux", floor)
+
+
 # apt packages of the Linux build jobs: clang and zlib for the host linker (kept for what zig does
 # not link), llvm for llvm-objcopy (binutils' objcopy cannot strip an aarch64 library on x64).
 LINUX_BUILD_PACKAGES = ("clang", "zlib1g-dev", "llvm")
@@ -215,12 +223,14 @@ def render_ci(
     python_versions: Sequence[str] = (PYTHONS[0], PYTHONS[-1]),
     rids: Sequence[str] = DEFAULT_RIDS,
     dotnet_version: str = "10.0.x",
+    manylinux: str = DEFAULT_FLOOR,
     no_sdist: str = "",
 ) -> str:
     """The CI definition for *provider* ("github" or "azure") as YAML text.
 
     *project_dir* is the C# project's folder relative to the repository root. aotwheel runs under
     the newest of *python_versions* to build and package; the wheels are tested under each of them.
+    *manylinux* is the glibc floor the Linux builds ask for (`aotwheel build --manylinux`).
     The sdist is built and published with the wheels unless *no_sdist* gives the reason not to
     (it is said in the file)."""
     spec = _provider(provider)
@@ -249,7 +259,7 @@ def render_ci(
     for group in builds:
         flags = [arg for rid in group["rids"] for arg in ("--rid", rid)]
         if group["os"] == "linux":
-            flags += LINUX_BUILD_FLAGS
+            flags += linux_build_flags(_plain("manylinux floor", manylinux))
         group["flags"] = " ".join(flags)
 
     packages: list[dict[str, str]] = []
@@ -280,6 +290,7 @@ def render_ci(
         "tests_dir": shlex.quote(str(source / "tests")),
         "build_python": max(pythons, key=_version_key),
         "dotnet_version": _plain(".NET SDK version", dotnet_version),
+        "glibc": manylinux.replace("_", "."),
         "builds": builds,
         "packages": packages,
         "tests": [t for t in tests if not t["emulate"]],

@@ -653,7 +653,7 @@ def test_azure_without_an_sdist_says_why() -> None:
     assert "sdist" not in json.dumps(stages["Assemble"])
 
 
-def tested_rids(provider: str, text: str) -> set[str]:
+def rids_under_test(provider: str, text: str) -> set[str]:
     document = yaml.safe_load(text)
     if provider == "github":
         return {e["rid"] for e in document["jobs"]["test"]["strategy"]["matrix"]["include"]}
@@ -665,7 +665,7 @@ def tested_rids(provider: str, text: str) -> set[str]:
 def test_every_rid_with_a_test_runner_is_tested_and_every_rid_packaged(provider: str) -> None:
     spec = ci.PROVIDERS[provider]
     text = render(provider, "every-rid")
-    assert tested_rids(provider, text) == {rid for rid, runner in spec.test_runners.items() if runner}
+    assert rids_under_test(provider, text) == {rid for rid, runner in spec.test_runners.items() if runner}
     for rid in spec.test_runners:
         assert f"aotwheel package native/native-{TARGETS[rid].os}/{rid}/" in text
 
@@ -919,7 +919,9 @@ def test_build_jobs_follow_the_order_of_the_rids_and_only_linux_gets_the_floor()
         ("linux", "linux-arm64 linux-x64", "--rid linux-arm64 --rid linux-x64 --manylinux 2_17"),
         ("windows", "win-x64", "--rid win-x64"),
     ]
-    assert ci.LINUX_BUILD_FLAGS == ("--manylinux", "2_17")
+    include = github_jobs(rids=("linux-x64",), manylinux="2_28")["build"]["strategy"]["matrix"]["include"]
+    assert include[0]["build-flags"] == "--rid linux-x64 --manylinux 2_28"
+    assert "# with zig against glibc 2.28 (manylinux_2_28)." in render_ci("azure", manylinux="2_28")
 
 
 def test_project_dir_is_shell_quoted_and_tests_live_under_it() -> None:
@@ -955,7 +957,8 @@ def test_unknown_rid_lists_the_known_ones() -> None:
 
 @pytest.mark.parametrize(
     "options",
-    [{"rids": ()}, {"python_versions": ()}, {"python_versions": ('3.12"',)}, {"dotnet_version": "9.0.x; rm"}],
+    [{"rids": ()}, {"python_versions": ()}, {"python_versions": ('3.12"',)}, {"dotnet_version": "9.0.x; rm"},
+     {"manylinux": "2_17 --rid win-x64"}],
 )
 def test_bad_options_are_refused(options: dict[str, Any]) -> None:
     with pytest.raises(AotWheelError):
