@@ -20,6 +20,12 @@ RESERVED_CLASS_NAMES = ("close", "closed")
 # Object plumbing every .NET class has; not exported from [PyExport] classes.
 SKIPPED_METHODS = frozenset({"Equals", "GetHashCode", "Deconstruct", "GetType", "Finalize"})
 VOID = TypeNode("void", "void")
+# `default` of a value type, in Python (a `null` constant in metadata).
+_ZEROS = {
+    "timespan": "_datetime.timedelta(0)", "guid": "_uuid.UUID(int=0)", "datetime": "_datetime.datetime.min",
+    "dateonly": "_datetime.date.min", "timeonly": "_datetime.time()", "decimal": "_decimal.Decimal(0)",
+    "biginteger": "0", "int128": "0", "uint128": "0", "half": "0.0",
+}
 
 Raw = Mapping[str, Any]
 
@@ -189,8 +195,9 @@ class ApiBuilder:
         if kind == "null":
             if node.tag == "nullable" or node.nullable or node.tag in ("string", "object"):
                 return Default("None")
-            zero = {"timespan": "_datetime.timedelta(0)", "guid": "_uuid.UUID(int=0)", "datetime": "_datetime.datetime.min"}
-            return Default(zero[target.tag]) if target.tag in zero else None
+            return Default(_ZEROS[target.tag]) if target.tag in _ZEROS else None
+        if kind == "decimal":  # from [DecimalConstant]: `decimal rate = 0.2m`
+            return Default(f"_decimal.Decimal({value!r})")
         if kind == "bool":
             return Default(repr(bool(value)))
         if kind in ("string", "char"):

@@ -18,7 +18,8 @@ _READ_WRITE = {
     "sbyte": "SByte", "byte": "Byte", "short": "Int16", "ushort": "UInt16", "int": "Int32", "uint": "UInt32",
     "long": "Int64", "ulong": "UInt64", "nint": "IntPtr", "nuint": "UIntPtr", "float": "Single", "double": "Double",
     "bool": "Bool", "char": "Char", "string": "String", "datetime": "DateTime", "datetimeoffset": "DateTimeOffset",
-    "timespan": "TimeSpan", "guid": "Guid",
+    "timespan": "TimeSpan", "guid": "Guid", "decimal": "Decimal", "dateonly": "DateOnly", "timeonly": "TimeOnly",
+    "biginteger": "BigInteger", "int128": "Int128", "uint128": "UInt128", "half": "Half",
 }
 
 

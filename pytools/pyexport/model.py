@@ -13,15 +13,20 @@ NUMERIC = {p.csharp: (p.struct_format, p.kind, p.size) for p in PRIMITIVES.value
 # How a value crosses the native boundary, by TypeNode.tag.
 SCALAR_TAGS = frozenset(NUMERIC) | {"bool", "char", "enum"}
 
+# Items a buffer (span, numeric array) may hold, with their struct format. Half is not an ABI
+# primitive (ctypes has no 16-bit float): it crosses as a scalar inside codecs, and in buffers.
+BUFFER_FORMATS = {**{tag: fmt for tag, (fmt, _, _) in NUMERIC.items()}, "half": "e"}
+
 
 @dataclass(frozen=True)
 class TypeNode:
     """A supported .NET type, as a tree.
 
     tag: a NUMERIC keyword, "bool", "char", "string", "void", "enum", "record", "object",
-    "datetime", "datetimeoffset", "timespan", "guid", "nullable" (args: inner), "list" (args: item;
-    container: array/list), "dict" (args: key, value), "tuple" (args: items), "span" (args: a
-    numeric item; container: array/span/readonlyspan/memory/readonlymemory).
+    "datetime", "datetimeoffset", "timespan", "guid", "decimal", "dateonly", "timeonly", "biginteger",
+    "int128", "uint128", "half", "nullable" (args: inner), "list" (args: item; container:
+    array/list), "dict" (args: key, value), "tuple" (args: items), "span" (args: a BUFFER_FORMATS
+    item; container: array/span/readonlyspan/memory/readonlymemory).
     """
 
     tag: str

@@ -14,7 +14,7 @@ import jinja2
 from ..abi import PRIMITIVES
 from ..resources import templates_dir
 from .csharp import wire_scalar
-from .model import NUMERIC, Api, ClassModel, Member, TypeNode
+from .model import BUFFER_FORMATS, NUMERIC, Api, ClassModel, Member, TypeNode
 from .naming import safe_identifier
 
 
@@ -26,10 +26,25 @@ class Spelling:
     datetime: str
     uuid: str
     runtime: str
+    decimal: str
 
 
-RUNTIME = Spelling("_t.", "_datetime.", "_uuid.", "_rt.")
-STUB = Spelling("", "datetime.", "uuid.", "")
+RUNTIME = Spelling("_t.", "_datetime.", "_uuid.", "_rt.", "_decimal.")
+STUB = Spelling("", "datetime.", "uuid.", "", "decimal.")
+# Types that become a builtin or a standard-library class: TypeNode.tag -> (the Spelling field
+# of its module, "" for a builtin; the class name).
+_LIBRARY_TYPES = {
+    "datetime": ("datetime", "datetime"), "datetimeoffset": ("datetime", "datetime"),
+    "timespan": ("datetime", "timedelta"), "dateonly": ("datetime", "date"), "timeonly": ("datetime", "time"),
+    "guid": ("uuid", "UUID"), "decimal": ("decimal", "Decimal"),
+    "biginteger": ("", "int"), "int128": ("", "int"), "uint128": ("", "int"), "half": ("", "float"),
+}
+# The _dotnet codec class of each type that has one without arguments.
+_PLAIN_CODECS = {
+    "bool": "Bool", "char": "Char", "string": "String", "datetime": "DateTime", "datetimeoffset": "DateTimeOffset",
+    "timespan": "TimeSpan", "guid": "Guid", "decimal": "Decimal", "dateonly": "DateOnly", "timeonly": "TimeOnly",
+    "biginteger": "BigInteger", "int128": "Int128", "uint128": "UInt128", "half": "Half",
+}
 
 
 def docstring_literal(text: str, indent: str) -> str:
@@ -65,12 +80,9 @@ class PythonRenderer:
             text = "str"
         elif tag in ("enum", "record", "object"):
             text = self.names[node.name]
-        elif tag in ("datetime", "datetimeoffset"):
-            text = spelling.datetime + "datetime"
-        elif tag == "timespan":
-            text = spelling.datetime + "timedelta"
-        elif tag == "guid":
-            text = spelling.uuid + "UUID"
+        elif tag in _LIBRARY_TYPES:
+            module, name = _LIBRARY_TYPES[tag]
+            text = (getattr(spelling, module) if module else "") + name
         elif tag == "nullable":
             return f"{t}Optional[{self.annotation(node.item, spelling, param)}]"
         elif tag == "list":
@@ -127,9 +139,7 @@ class PythonRenderer:
             name = {"nullable": "Nullable", "dict": "Dict_", "tuple": "Tuple_"}[tag]
             expression = f"_rt.{name}(" + ", ".join(self.codec(a) for a in node.args) + ")"
         else:
-            name = {"bool": "Bool", "char": "Char", "string": "String", "datetime": "DateTime",
-                    "datetimeoffset": "DateTimeOffset", "timespan": "TimeSpan", "guid": "Guid"}[tag]
-            expression = f"_rt.{name}()"
+            expression = f"_rt.{_PLAIN_CODECS[tag]}()"
         number = self.codec_ids[node.cs] = len(self.codec_ids)
         self.codec_lines.append(f"_C{number} = {expression}")
         return f"_C{number}"
@@ -157,7 +167,7 @@ class PythonRenderer:
             return [f"_a{i} = _rt.handle({name}, {self.names[node.name]}, {where!r}, {node.nullable})"], [f"_a{i}"], None
         if passing == "buffer":
             writable = node.container in ("span", "memory")
-            borrow = f'_rt.Borrow({name}, "{NUMERIC[node.item.tag][0]}", {writable}, {where!r}) as (_a{i}, _n{i})'
+            borrow = f'_rt.Borrow({name}, "{BUFFER_FORMATS[node.item.tag]}", {writable}, {where!r}) as (_a{i}, _n{i})'
             return [], [f"_a{i}", f"_n{i}"], borrow
         return [f"_a{i}, _n{i} = _rt.encode({self.codec(node)}, {name}, {where!r})"], [f"_a{i}", f"_n{i}"], None
 
@@ -191,7 +201,7 @@ class PythonRenderer:
         if passing == "buffer":
             if node.item.tag == "byte":
                 return "_ctypes.c_void_p()", f"_rt.take_bytes(_r{j})"
-            return "_ctypes.c_void_p()", f'_rt.take_array(_r{j}, "{NUMERIC[node.item.tag][0]}")'
+            return "_ctypes.c_void_p()", f'_rt.take_array(_r{j}, "{BUFFER_FORMATS[node.item.tag]}")'
         return "_ctypes.c_void_p()", f"_rt.take({self.codec(node)}, _r{j})"
 
     def body(self, member: Member, owner: Optional[ClassModel]) -> list[str]:

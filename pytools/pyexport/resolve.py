@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from .model import NUMERIC, TypeNode
+from .model import BUFFER_FORMATS, NUMERIC, TypeNode
 
 SUPPORTED = (
     "string, bool, char, sbyte, byte, short, ushort, int, uint, long, ulong, nint, nuint, float, double, "
-    "enums, DateTime, DateTimeOffset, TimeSpan, Guid, Nullable<T> of these, "
-    "T[] / ReadOnlySpan<T> / Span<T> / ReadOnlyMemory<T> / Memory<T> of numeric T (byte[] is bytes), "
+    "decimal, Int128, UInt128, System.Numerics.BigInteger, Half, "
+    "enums, DateTime, DateTimeOffset, DateOnly, TimeOnly, TimeSpan, Guid, Nullable<T> of these, "
+    "T[] / ReadOnlySpan<T> / Span<T> / ReadOnlyMemory<T> / Memory<T> of numeric T or Half (byte[] is bytes), "
     "arrays, List<T>, IList<T>, IReadOnlyList<T>, ICollection<T>, IReadOnlyCollection<T>, IEnumerable<T>, "
     "Dictionary<K, V> / IDictionary / IReadOnlyDictionary with string, integer, enum or Guid keys, "
     "value tuples, public records and structs whose fields are supported, [PyExport] classes, "
@@ -22,6 +23,13 @@ _WELL_KNOWN = {
     "System.DateTimeOffset": "datetimeoffset",
     "System.TimeSpan": "timespan",
     "System.Guid": "guid",
+    "System.Decimal": "decimal",
+    "System.DateOnly": "dateonly",
+    "System.TimeOnly": "timeonly",
+    "System.Numerics.BigInteger": "biginteger",
+    "System.Int128": "int128",
+    "System.UInt128": "uint128",
+    "System.Half": "half",
 }
 _SPANS = {
     "System.Span`1": "span", "System.ReadOnlySpan`1": "readonlyspan",
@@ -65,7 +73,7 @@ class Resolver:
         if kind == "array":
             element = shape["element"]
             item = self.resolve(element, top=False)
-            if top and item.tag in NUMERIC:
+            if top and item.tag in BUFFER_FORMATS:
                 return TypeNode("span", item.cs + "[]", (item,), container="array")
             return TypeNode("list", item.cs + "[]", (item,), container="array")
         if kind == "generic":
@@ -81,8 +89,8 @@ class Resolver:
         raw_args = shape.get("arguments", [])
         if name in _SPANS:
             item = self.resolve(raw_args[0], top=False)
-            if item.tag not in NUMERIC:
-                raise Unsupported(f"{display(shape)}: spans and memory are supported for numeric items only")
+            if item.tag not in BUFFER_FORMATS:
+                raise Unsupported(f"{display(shape)}: spans and memory are supported for numeric (and Half) items only")
             if not top:
                 raise Unsupported(f"{display(shape)} is supported only as a parameter or return type, not nested")
             return TypeNode("span", _generic_cs(name, [item]), (item,), container=_SPANS[name])

@@ -9,7 +9,9 @@ mirrors AotWheel.Interop.WireReader/WireWriter in C#.
 import array
 import ctypes
 import datetime
+import decimal
 import enum
+import operator
 import struct
 import sys
 import uuid
@@ -207,9 +209,10 @@ _release_buffer.restype = None
 _PYBUF_C_CONTIGUOUS = 0x0038
 
 _KINDS = {"b": ("signed", 1), "B": ("unsigned", 1), "h": ("signed", 2), "H": ("unsigned", 2), "i": ("signed", 4),
-          "I": ("unsigned", 4), "q": ("signed", 8), "Q": ("unsigned", 8), "f": ("float", 4), "d": ("float", 8)}
+          "I": ("unsigned", 4), "q": ("signed", 8), "Q": ("unsigned", 8), "e": ("float", 2), "f": ("float", 4),
+          "d": ("float", 8)}
 _NAMES = {"b": "int8", "B": "uint8", "h": "int16", "H": "uint16", "i": "int32", "I": "uint32", "q": "int64",
-          "Q": "uint64", "f": "float32", "d": "float64"}
+          "Q": "uint64", "e": "float16", "f": "float32", "d": "float64"}
 
 
 class Borrow:
@@ -222,7 +225,8 @@ class Borrow:
     __slots__ = ("count", "_keep", "_buffer")
 
     def __init__(self, value: Any, fmt: str, writable: bool, where: str) -> None:
-        if isinstance(value, (list, tuple)):
+        packed = isinstance(value, (list, tuple))
+        if packed:
             if writable:
                 raise TypeError(f"{where} must be {_wanted(fmt, writable)} (.NET writes into it), not {type(value).__name__}")
             value = _pack(value, fmt, where)
@@ -231,7 +235,7 @@ class Borrow:
         except TypeError:
             raise TypeError(f"{where} must be {_wanted(fmt, writable)} (numpy array, array.array, bytes, ...) or a list, "
                             f"not {type(value).__name__}") from None
-        if view.format not in _ACCEPTED[fmt] or not view.c_contiguous or (writable and view.readonly):
+        if (not packed and view.format not in _ACCEPTED[fmt]) or not view.c_contiguous or (writable and view.readonly):
             _refuse(view, fmt, writable, where)
         self.count = view.nbytes // _KINDS[fmt][1]
         self._keep: Any = None
@@ -278,11 +282,15 @@ def _refuse(view: memoryview, fmt: str, writable: bool, where: str) -> None:
 _ARRAY_CODES = {"b": "b", "B": "B", "h": "h", "H": "H", "i": "i", "I": "I", "q": "q", "Q": "Q", "f": "f", "d": "d"}
 
 
-def _pack(values: Sequence[Any], fmt: str, where: str) -> "array.array[Any]":
+def _pack(values: Sequence[Any], fmt: str, where: str) -> Any:
+    """*values* packed as items of *fmt*, in a buffer whose format Borrow does not check again."""
     try:
+        if fmt == "e":  # array.array has no float16
+            return struct.pack(f"<{len(values)}e", *(check_float(v, where) for v in values))
         return array.array(_ARRAY_CODES[fmt], values)
-    except (TypeError, OverflowError) as exc:
-        raise type(exc)(f"{where}: every item must fit {_NAMES[fmt]} ({exc})") from None
+    except (TypeError, OverflowError, struct.error) as exc:
+        kind = OverflowError if isinstance(exc, OverflowError) else TypeError
+        raise kind(f"{where}: every item must fit {_NAMES[fmt]} ({exc})") from None
 
 
 # -- results -------------------------------------------------------------------------------------
@@ -330,6 +338,8 @@ def take_array(pointer: ctypes.c_void_p, fmt: str) -> Any:
     numpy = _numpy()
     if numpy is not None:
         return numpy.frombuffer(data, dtype=numpy.dtype("<" + fmt)).copy()
+    if fmt == "e":  # memoryview cannot cast to float16
+        return [item for (item,) in struct.iter_unpack("<e", data)]
     return memoryview(data).cast(fmt).tolist()
 
 
@@ -660,6 +670,188 @@ class Guid(Codec):
 
     def read(self, reader: _Reader) -> uuid.UUID:
         return uuid.UUID(bytes=reader.raw(16))
+
+
+# -- decimal, DateOnly, TimeOnly, BigInteger, Int128/UInt128, Half --------------------------------
+# Each codec's write/read converts one value; a bulk (column) conversion reuses them item by item.
+
+_DECIMAL_WIRE = struct.Struct("<QIB?")  # mantissa: low 64 bits, high 32 bits; scale (0-28); negative
+_DECIMAL_LIMIT = 1 << 96  # the mantissa is a 96-bit unsigned integer
+_DECIMAL_MAX = decimal.Decimal(_DECIMAL_LIMIT - 1)
+_DECIMAL_MAX_SCALE = 28
+_LOW64 = (1 << 64) - 1
+# Enough digits that scaling a 96-bit mantissa never rounds (the default context keeps only 28).
+_EXACT = decimal.Context(prec=40, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+_NEGATIVE_ZERO = decimal.Decimal("-0")
+
+
+def _decimal_parts(value: Any, where: str) -> Tuple[int, int, bool]:
+    """(mantissa, scale, negative) of the .NET decimal equal to *value*, exactly, or an error naming *where*."""
+    if not isinstance(value, decimal.Decimal):
+        if isinstance(value, float) or (hasattr(type(value), "__float__") and not hasattr(type(value), "__index__")):
+            raise TypeError(f"{where} must be decimal.Decimal or int, not {type(value).__name__}: a binary float "
+                            "cannot hold most decimal fractions (0.1 is 0.1000000000000000055...), so converting "
+                            "it would silently change the amount; pass a Decimal, e.g. Decimal(str(x))")
+        if isinstance(value, bool):
+            raise TypeError(f"{where} must be decimal.Decimal or int, not bool")
+        try:
+            number = operator.index(value)
+        except TypeError:
+            raise TypeError(f"{where} must be decimal.Decimal or int, not {type(value).__name__}") from None
+        if not -_DECIMAL_LIMIT < number < _DECIMAL_LIMIT:
+            raise OverflowError(f"{where} = {number} is out of range for a .NET decimal (at most ±{_DECIMAL_MAX})")
+        return abs(number), 0, number < 0
+    if not value.is_finite():
+        raise ValueError(f"{where} = {value} cannot be a .NET decimal (it has no NaN or infinities)")
+    # str() is the fastest exact view of coefficient and exponent in plain notation (measured in
+    # benchmarks/decimals.py against as_tuple() and as_integer_ratio()); the rest takes the slow path.
+    text = decimal.Decimal.__str__(value)
+    negative = text[0] == "-"
+    if "E" in text or len(text) > 40:
+        if value.adjusted() > 28:  # checked first: 1E+999999999 must not be expanded
+            raise OverflowError(f"{where} = {value} is out of range for a .NET decimal (at most ±{_DECIMAL_MAX})")
+        _, digits, exponent = value.as_tuple()
+        scale, count = -int(exponent), len(digits)
+        # Trailing zeros go only when they must: the value stays exact, only its scale shrinks.
+        while count > 1 and scale > 0 and (scale > _DECIMAL_MAX_SCALE or count > 29) and not digits[count - 1]:
+            count, scale = count - 1, scale - 1
+        if count > 29:
+            mantissa = _DECIMAL_LIMIT  # too many digits either way: explained below
+        else:
+            mantissa = int("".join(map(str, digits[:count])))
+            if scale < 0:
+                mantissa, scale = mantissa * 10 ** -scale, 0
+    else:
+        digits_text = text[1:] if negative else text
+        point = digits_text.find(".")
+        if point < 0:
+            mantissa, scale = int(digits_text), 0
+        else:
+            mantissa, scale = int(digits_text[:point] + digits_text[point + 1:]), len(digits_text) - point - 1
+    if not mantissa:
+        scale = min(scale, _DECIMAL_MAX_SCALE)
+    while mantissa >= _DECIMAL_LIMIT and scale and not mantissa % 10:
+        mantissa, scale = mantissa // 10, scale - 1
+    if mantissa >= _DECIMAL_LIMIT:
+        if value.copy_abs() > _DECIMAL_MAX:
+            raise OverflowError(f"{where} = {value} is out of range for a .NET decimal (at most ±{_DECIMAL_MAX})")
+        raise ValueError(f"{where} = {value} has more significant digits than a .NET decimal holds "
+                         "(a 96-bit integer scaled by 10**-28 to 1); round it first, e.g. with quantize()")
+    if scale > _DECIMAL_MAX_SCALE:
+        raise ValueError(f"{where} = {value} has {scale} decimal places, a .NET decimal at most "
+                         f"{_DECIMAL_MAX_SCALE}; round it first, e.g. with quantize()")
+    return mantissa, scale, negative
+
+
+class Decimal(Codec):
+    """decimal.Decimal (or int) <-> System.Decimal, exactly: trailing zeros and negative zero survive."""
+
+    def write(self, out: bytearray, value: Any, where: str) -> None:
+        mantissa, scale, negative = _decimal_parts(value, where)
+        out += _DECIMAL_WIRE.pack(mantissa & _LOW64, mantissa >> 64, scale, negative)
+
+    def read(self, reader: _Reader) -> decimal.Decimal:
+        low, high, scale, negative = _DECIMAL_WIRE.unpack_from(reader.data, reader.pos)
+        reader.pos += _DECIMAL_WIRE.size
+        mantissa = low | high << 64
+        number = decimal.Decimal(-mantissa if negative else mantissa) if mantissa or not negative else _NEGATIVE_ZERO
+        return number.scaleb(-scale, _EXACT)
+
+
+class DateOnly(Codec):
+    """datetime.date <-> System.DateOnly (as its day number; both span the years 1 to 9999)."""
+
+    def write(self, out: bytearray, value: Any, where: str) -> None:
+        if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
+            hint = " (its .date() is one)" if isinstance(value, datetime.datetime) else ""
+            raise TypeError(f"{where} must be datetime.date, not {type(value).__name__}{hint}")
+        out += _I32.pack(value.toordinal() - 1)
+
+    def read(self, reader: _Reader) -> datetime.date:
+        return datetime.date.fromordinal(reader.unpack(_I32) + 1)
+
+
+_MICROSECONDS_PER_SECOND = 1_000_000
+
+
+class TimeOnly(Codec):
+    """A naive datetime.time <-> System.TimeOnly (microseconds; the 100 ns digit is dropped)."""
+
+    def write(self, out: bytearray, value: Any, where: str) -> None:
+        if not isinstance(value, datetime.time):
+            raise TypeError(f"{where} must be datetime.time, not {type(value).__name__}")
+        if value.utcoffset() is not None:
+            raise ValueError(f"{where} must be a naive datetime.time: a .NET TimeOnly has no time zone "
+                             f"(this one has tzinfo={value.tzinfo!r})")
+        seconds = (value.hour * 60 + value.minute) * 60 + value.second
+        out += _I64.pack((seconds * _MICROSECONDS_PER_SECOND + value.microsecond) * 10)
+
+    def read(self, reader: _Reader) -> datetime.time:
+        seconds, micros = divmod(reader.unpack(_I64) // 10, _MICROSECONDS_PER_SECOND)
+        minutes, second = divmod(seconds, 60)
+        return datetime.time(minutes // 60, minutes % 60, second, micros)
+
+
+def _integer(value: Any, where: str) -> int:
+    """*value* as an int of any size (objects with __index__ too), else TypeError."""
+    if isinstance(value, float):
+        raise TypeError(f"{where} must be int, not float")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{where} must be int, not {type(value).__name__}") from None
+
+
+class BigInteger(Codec):
+    """int of any size <-> System.Numerics.BigInteger (length-prefixed two's complement, little-endian)."""
+
+    def write(self, out: bytearray, value: Any, where: str) -> None:
+        number = _integer(value, where)
+        data = number.to_bytes(number.bit_length() // 8 + 1, "little", signed=True)
+        out += _I32.pack(_length(data, where))
+        out += data
+
+    def read(self, reader: _Reader) -> int:
+        return int.from_bytes(reader.raw(reader.unpack(_I32)), "little", signed=True)
+
+
+class Int128(Codec):
+    """int <-> System.Int128, range-checked like the other integers."""
+
+    signed = True
+
+    def __init__(self) -> None:
+        bits = 127 if self.signed else 128
+        self.low, self.high = (-(1 << bits) if self.signed else 0), (1 << bits) - 1
+
+    def write(self, out: bytearray, value: Any, where: str) -> None:
+        out += check_int(value, self.low, self.high, where).to_bytes(16, "little", signed=self.signed)
+
+    def read(self, reader: _Reader) -> int:
+        return int.from_bytes(reader.raw(16), "little", signed=self.signed)
+
+
+class UInt128(Int128):
+    """int <-> System.UInt128, range-checked like the other integers."""
+
+    signed = False
+
+
+_F16 = struct.Struct("<e")
+
+
+class Half(Codec):
+    """float <-> System.Half (rounded to the nearest half; beyond ±65504 is an OverflowError)."""
+
+    def write(self, out: bytearray, value: Any, where: str) -> None:
+        number = check_float(value, where)
+        try:
+            out += _F16.pack(number)
+        except OverflowError:
+            raise OverflowError(f"{where} = {number!r} is out of range for a .NET Half (at most ±65504)") from None
+
+    def read(self, reader: _Reader) -> float:
+        return float(reader.unpack(_F16))
 
 
 def finish_annotations(namespace: Dict[str, Any]) -> None:

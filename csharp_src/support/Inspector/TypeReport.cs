@@ -179,12 +179,21 @@ sealed class TypeReport(MetadataReader reader, ShapeProvider provider)
                 json.WriteBoolean("isIn", hasRow && (row.Attributes & ParameterAttributes.In) != 0);
                 json.WriteBoolean("isParams", hasRow && HasAttribute(row.GetCustomAttributes(), "System.ParamArrayAttribute"));
                 json.WriteBoolean("nullable", hasRow && Nullable(row.GetCustomAttributes(), context) == 2);
-                var hasDefault = hasRow && (row.Attributes & ParameterAttributes.HasDefault) != 0;
-                json.WriteBoolean("hasDefault", hasDefault);
-                if (hasDefault)
+                var hasConstant = hasRow && (row.Attributes & ParameterAttributes.HasDefault) != 0;
+                // A decimal default has no metadata constant: C# records it as [DecimalConstant].
+                var decimalDefault = hasRow && !hasConstant ? DecimalConstant(row.GetCustomAttributes()) : null;
+                json.WriteBoolean("hasDefault", hasConstant || decimalDefault is not null);
+                if (hasConstant)
                 {
                     json.WritePropertyName("default");
                     WriteConstant(json, row.GetDefaultValue());
+                }
+                else if (decimalDefault is { } value)
+                {
+                    json.WriteStartObject("default");
+                    json.WriteString("kind", "decimal");
+                    json.WriteString("value", value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    json.WriteEndObject();
                 }
                 json.WriteEndObject();
             }
@@ -238,6 +247,22 @@ sealed class TypeReport(MetadataReader reader, ShapeProvider provider)
             default: json.WriteString("kind", "int"); json.WriteNumber("value", Convert.ToInt64(value)); break;
         }
         json.WriteEndObject();
+    }
+
+    /// <summary>The value of a [DecimalConstant(scale, sign, hi, mid, lo)] (kept exactly: 1.10m stays 1.10).</summary>
+    decimal? DecimalConstant(CustomAttributeHandleCollection attributes)
+    {
+        foreach (var handle in attributes)
+        {
+            var attribute = reader.GetCustomAttribute(handle);
+            if (Names.OfAttribute(reader, attribute) != "System.Runtime.CompilerServices.DecimalConstantAttribute") continue;
+            var arguments = attribute.DecodeValue(provider).FixedArguments;
+            if (arguments.Length != 5) return null;
+            // The mantissa words are uint or int, depending on the constructor the compiler chose.
+            int Word(int index) => unchecked((int)Convert.ToInt64(arguments[index].Value));
+            return new decimal(Word(4), Word(3), Word(2), Convert.ToByte(arguments[1].Value) != 0, Convert.ToByte(arguments[0].Value));
+        }
+        return null;
     }
 
     bool HasAttribute(CustomAttributeHandleCollection attributes, string name) =>

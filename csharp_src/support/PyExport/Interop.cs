@@ -8,6 +8,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
+using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
@@ -242,6 +243,25 @@ namespace AotWheel.Interop
         public Guid ReadGuid() => new(Take(16), bigEndian: true);
         public T ReadObject<T>() where T : class => Handles.Get<T>(ReadIntPtr());
 
+        // decimal: the 96-bit mantissa (low 64 bits, high 32 bits), the scale (0-28), then the sign;
+        // exact both ways, trailing zeros and negative zero included.
+        public decimal ReadDecimal()
+        {
+            var low = ReadUInt64();
+            var high = ReadUInt32();
+            var scale = ReadByte();
+            var negative = ReadBool();
+            if (scale > 28) throw new ArgumentException("malformed argument encoding");
+            return new decimal((int)(uint)low, (int)(uint)(low >> 32), (int)high, negative, scale);
+        }
+
+        public DateOnly ReadDateOnly() => DateOnly.FromDayNumber(ReadInt32());
+        public TimeOnly ReadTimeOnly() => new(ReadInt64());
+        public BigInteger ReadBigInteger() => new(Take(ReadCount()), isUnsigned: false, isBigEndian: false);
+        public Int128 ReadInt128() => BinaryPrimitives.ReadInt128LittleEndian(Take(16));
+        public UInt128 ReadUInt128() => BinaryPrimitives.ReadUInt128LittleEndian(Take(16));
+        public Half ReadHalf() => BinaryPrimitives.ReadHalfLittleEndian(Take(2));
+
         public T? ReadNullable<T>(Func<WireReader, T> read) where T : struct => ReadBool() ? read(this) : null;
 
         public int ReadCount()
@@ -336,6 +356,30 @@ namespace AotWheel.Interop
         public void WriteTimeSpan(TimeSpan value) => WriteInt64(value.Ticks);
         public void WriteGuid(Guid value) => value.TryWriteBytes(Next(16), bigEndian: true, out _);
         public void WriteObject(object? value) => WriteIntPtr(Handles.New(value));
+
+        public void WriteDecimal(decimal value)
+        {
+            Span<int> bits = stackalloc int[4];
+            decimal.GetBits(value, bits);
+            WriteUInt64((uint)bits[0] | (ulong)(uint)bits[1] << 32);
+            WriteUInt32((uint)bits[2]);
+            WriteByte((byte)(bits[3] >> 16));
+            WriteBool(bits[3] < 0);
+        }
+
+        public void WriteDateOnly(DateOnly value) => WriteInt32(value.DayNumber);
+        public void WriteTimeOnly(TimeOnly value) => WriteInt64(value.Ticks);
+
+        public void WriteBigInteger(BigInteger value)
+        {
+            var count = value.GetByteCount();
+            WriteInt32(count);
+            value.TryWriteBytes(Next(count), out _);
+        }
+
+        public void WriteInt128(Int128 value) => BinaryPrimitives.WriteInt128LittleEndian(Next(16), value);
+        public void WriteUInt128(UInt128 value) => BinaryPrimitives.WriteUInt128LittleEndian(Next(16), value);
+        public void WriteHalf(Half value) => BinaryPrimitives.WriteHalfLittleEndian(Next(2), value);
 
         public void WriteNullable<T>(T? value, Action<WireWriter, T> write) where T : struct
         {
