@@ -763,7 +763,7 @@ class DateOnly(Codec):
 
     def write(self, out: bytearray, value: Any, where: str) -> None:
         if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
-            hint = " (its .date() is one)" if isinstance(value, datetime.datetime) else ""
+            hint = " (pass its .date())" if isinstance(value, datetime.datetime) else ""
             raise TypeError(f"{where} must be datetime.date, not {type(value).__name__}{hint}")
         out += _I32.pack(value.toordinal() - 1)
 

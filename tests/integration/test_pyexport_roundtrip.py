@@ -184,6 +184,87 @@ def _(point, size, person):
     assert m.echo_size(size) == size
     assert m.echo_person(person) == person
 
+from decimal import Decimal
+
+def dotnet_decimal(parts):
+    mantissa, scale, negative = parts
+    return Decimal(f"{'-' if negative else ''}{mantissa}E-{scale}")
+
+dotnet_decimals = st.tuples(st.integers(0, 2**96 - 1), st.integers(0, 28), st.booleans()).map(dotnet_decimal)
+money = st.decimals(places=2, min_value=-10**12, max_value=10**12)
+
+@check("decimal: every .NET decimal, digit for digit")
+@run
+@given(dotnet_decimals, st.lists(money | dotnet_decimals, max_size=8))
+def _(value, values):
+    assert m.echo_decimal(value).as_tuple() == value.as_tuple()
+    assert [v.as_tuple() for v in m.echo_decimals(values)] == [v.as_tuple() for v in values]
+    if value or not value.is_signed():  # .NET prints a negative zero without its sign
+        assert Decimal(m.format_decimal(value)).as_tuple() == value.as_tuple()  # .NET sees the same digits
+
+@check("decimal: any Python Decimal is exact or refused")
+@run
+@given(st.decimals() | st.integers(-2**100, 2**100))
+def _(value):
+    try:
+        result = m.echo_decimal(value)
+    except (ValueError, OverflowError):
+        return
+    assert result == value and result.is_signed() == (value < 0 or (isinstance(value, Decimal) and value.is_signed()))
+
+@check("DateOnly, TimeOnly")
+@run
+@given(st.dates(), st.times(), st.none() | st.dates(), st.times(timezones=st.just(dt.timezone.utc)))
+def _(day, time, maybe, aware):
+    assert m.echo_date_only(day) == day and m.echo_time_only(time) == time
+    assert m.echo_nullable_date_only(maybe) == maybe
+    assert m.format_date(day) == day.isoformat()
+    try:
+        m.echo_time_only(aware)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("an aware time crossed")
+
+@check("BigInteger, Int128, UInt128")
+@run
+@given(st.integers() | st.integers(-2**5000, 2**5000), ints(128, True), ints(128, False), st.integers(-2**130, 2**130))
+def _(big, signed, unsigned, any_int):
+    assert m.echo_big_integer(big) == big and m.format_big(big) == str(big)
+    assert m.echo_int128(signed) == signed and m.echo_uint128(unsigned) == unsigned
+    for echo, low, high in ((m.echo_int128, -2**127, 2**127 - 1), (m.echo_uint128, 0, 2**128 - 1)):
+        try:
+            assert echo(any_int) == any_int
+        except OverflowError:
+            assert not low <= any_int <= high
+
+@check("Half")
+@run
+@given(st.floats(width=16), st.floats(), st.lists(st.floats(width=16, allow_nan=False)))
+def _(half, anything, halves):
+    assert same_float(m.echo_half(half), half)
+    try:
+        result = m.echo_half(anything)
+    except OverflowError:
+        assert abs(anything) > 65504
+    else:
+        assert same_float(result, struct.unpack("<e", struct.pack("<e", anything))[0])
+    array = np.array(halves, dtype=np.float16)
+    assert m.echo_half_memory(array).tolist() == halves and m.echo_half_list(halves) == halves
+    m.double_halves(array)
+    assert array.tolist() == [float(np.float16(h * 2)) for h in halves]
+
+@check("business records, tuples and dictionaries")
+@run
+@given(st.builds(m.InvoiceLine, dotnet_decimals, st.dates(), st.times(), st.integers(), ints(128, True), ints(128, False),
+                 st.floats(width=16, allow_nan=False), st.none() | money, st.lists(dotnet_decimals, max_size=4)),
+       st.dictionaries(st.text(), money))
+def _(line, prices):
+    assert m.echo_invoice_line(line) == line
+    assert m.echo_prices(prices) == prices
+    row = (line.amount, line.due, line.cutoff, line.reference, line.ledger, line.serial, line.weight)
+    assert m.echo_business_tuple(row) == row
+
 print(json.dumps(failures))
 '''
 

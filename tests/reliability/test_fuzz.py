@@ -111,3 +111,50 @@ def test_bad_input_never_crashes(numpy_python, tmp_path, examples):
                         f"runpy.run_path({str(script)!r}, run_name='__main__')", cwd=tmp_path, timeout=900)
     assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
     assert "fuzzed without a crash" in result.stdout
+
+
+BUSINESS_FUZZ = r'''
+import datetime as dt, decimal, math, sys
+import numpy as np
+from hypothesis import given, settings, strategies as st, HealthCheck
+import pyexportsample as m
+
+REJECTIONS = (TypeError, ValueError, OverflowError)
+settings.register_profile("fuzz", max_examples=int(sys.argv[1]), deadline=None, suppress_health_check=list(HealthCheck))
+settings.load_profile("fuzz")
+
+anything = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.integers(-2**200, 2**200), st.floats(), st.text(), st.binary(),
+    st.decimals(), st.decimals(places=40), st.dates(), st.times(), st.times(timezones=st.just(dt.timezone.utc)),
+    st.datetimes(), st.timedeltas(), st.lists(st.decimals() | st.floats() | st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=2), st.decimals() | st.integers(), max_size=2),
+    st.tuples(st.decimals(), st.dates(), st.times(), st.integers(), st.integers(), st.integers(), st.floats()),
+    st.builds(lambda size, kind: np.zeros(size, dtype=kind), st.integers(0, 5), st.sampled_from([np.float16, np.float32, np.int16])),
+    st.sampled_from([decimal.Decimal("sNaN"), decimal.Decimal("-Infinity"), decimal.Decimal("1E+999999999"),
+                     decimal.Decimal("1E-999999999"), np.float16(1.5), np.int64(3), object()]),
+)
+ECHOES = sorted(name for name in dir(m) if name.startswith("echo_") and callable(getattr(m, name)))
+BUSINESS = [name for name in ECHOES if any(word in name for word in (
+    "decimal", "date", "time", "big", "int128", "uint128", "half", "price", "business", "invoice", "reading"))]
+assert len(BUSINESS) >= 30, BUSINESS
+
+@given(st.sampled_from(BUSINESS + ["sum_halves", "double_halves", "net_price", "shift_date", "try_split"]), anything)
+def business_echo(name, value):
+    try:
+        getattr(m, name)(value)
+    except REJECTIONS:
+        pass
+
+business_echo()
+print("fuzzed without a crash")
+'''
+
+
+@pytest.mark.parametrize("examples", [pytest.param(300, id="quick"), pytest.param(5000, id="long", marks=pytest.mark.slow)])
+def test_bad_business_values_are_python_exceptions(pyexport_numpy, tmp_path, examples):
+    script = tmp_path / "business_fuzz.py"
+    script.write_text(BUSINESS_FUZZ)
+    result = run_python(pyexport_numpy, f"import sys, runpy; sys.argv = ['fuzz', '{examples}']; "
+                        f"runpy.run_path({str(script)!r}, run_name='__main__')", cwd=tmp_path, timeout=900)
+    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+    assert "fuzzed without a crash" in result.stdout

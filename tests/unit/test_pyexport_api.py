@@ -65,7 +65,7 @@ def test_class_members_properties_and_records():
     [
         (prim("object"), "type object is not supported"),
         (named("System.IO.Stream", "class"), "type System.IO.Stream is not supported"),
-        (generic("System.Span`1", prim("string")), "Span<string>: spans and memory are supported for numeric items only"),
+        (generic("System.Span`1", prim("string")), "Span<string>: spans and memory are supported for numeric (and Half) items only"),
         (generic("System.Collections.Generic.Dictionary`2", prim("double"), prim("int")), "dictionary keys must be"),
         (generic("System.Collections.Generic.List`1", generic("System.Span`1", prim("int"))), "only as a parameter or return type"),
         ({"kind": "pointer", "name": "int*", "element": prim("int")}, "pointer types are not supported"),
@@ -142,3 +142,27 @@ def test_struct_with_public_fields_uses_an_initializer_and_arrays_become_buffers
     ), size)
     assert api.records[0].construct == "initializer"
     assert [f.params[0].type.tag for f in api.functions] == ["record", "span", "list"]
+
+
+def test_business_types_resolve_everywhere_with_their_defaults():
+    decimal_, date, half = named("System.Decimal"), named("System.DateOnly"), named("System.Half")
+    line = type_("Lib.Line", record=True, properties=[prop("Amount", decimal_, init=True), prop("Weight", half, init=True)],
+                 methods=[method("", param("Amount", decimal_), param("Weight", half), ctor=True)])
+    api = build(static_class(
+        method("Net", param("gross", decimal_), param("rate", decimal_, default={"kind": "decimal", "value": "0.20"}),
+               returns=decimal_),
+        method("Shift", param("day", date, default={"kind": "null"}), param("at", named("System.TimeOnly"), default={"kind": "null"}),
+               param("big", named("System.Numerics.BigInteger"), default={"kind": "null"}),
+               param("wide", generic("System.Nullable`1", named("System.Int128")), default={"kind": "null"}),
+               param("rate", generic("System.Nullable`1", decimal_), default={"kind": "decimal", "value": "1.5"})),
+        method("Halves", param("values", generic("System.Span`1", half)), param("copy", array(half)),
+               param("prices", array(decimal_)), returns=generic("System.ReadOnlyMemory`1", half)),
+        method("Line", param("line", named("Lib.Line", "class")), param("serial", byref(named("System.UInt128")), out=True)),
+    ), line)
+    net, shift, halves, line_fn = api.functions
+    assert [p.type.tag for p in net.params] == ["decimal", "decimal"] and net.params[1].default.python == "_decimal.Decimal('0.20')"
+    assert [p.default.python for p in shift.params] == [
+        "_datetime.date.min", "_datetime.time()", "0", "None", "_decimal.Decimal('1.5')"]
+    assert [p.type.tag for p in halves.params] == ["span", "span", "list"] and halves.returns.tag == "span"
+    assert [o.tag for o in line_fn.outputs] == ["uint128"]
+    assert [f.type.tag for f in api.records[0].fields] == ["decimal", "half"]

@@ -71,3 +71,29 @@ def test_backend_adds_the_api_and_reexports_it():
 def test_docstring_literal_escapes_and_indents():
     assert docstring_literal('say """hi""" \\ there', "    ") == '"""say \\"""hi\\""" \\\\ there"""'
     assert docstring_literal("one\n\ntwo", "    ") == '"""one\n\n    two\n    """'
+
+
+def test_business_types_cross_as_codecs_and_half_buffers_as_float16():
+    decimal_, half = named("System.Decimal"), named("System.Half")
+    api = build_api(report(static_class(
+        method("Net", param("gross", decimal_), param("rate", decimal_, default={"kind": "decimal", "value": "0.2"}),
+               returns=decimal_),
+        method("When", param("day", named("System.DateOnly")), returns=generic("System.Nullable`1", named("System.TimeOnly"))),
+        method("Halves", param("values", generic("System.Span`1", half)), returns=array(half)),
+        method("Big", param("n", named("System.Numerics.BigInteger")), returns=named("System.Int128")),
+    )), {})
+    shims = render_shims(api)
+    assert "WireReader.Decode<global::System.Decimal>(a0, n0, Codecs.R" in shims
+    assert "public static int S2(global::System.Half* a0, nint n0, byte** r0, byte** error)" in shims
+    assert "new global::System.Span<global::System.Half>(a0, checked((int)n0))" in shims
+    assert "r.ReadDecimal()" in shims and "w.WriteInt128(v);" in shims and "r.ReadBigInteger()" in shims
+    files = render_python(api, "Lib.so", "Docs.", "0.0")
+    module, stub = files["_api.py"].decode(), files["_api.pyi"].decode()
+    ast.parse(module)
+    ast.parse(stub)
+    assert "def net(gross: _decimal.Decimal, rate: _decimal.Decimal = _decimal.Decimal('0.2')) -> _decimal.Decimal:" in module
+    assert "def when(day: _datetime.date) -> _t.Optional[_datetime.time]:" in module
+    assert "_rt.Borrow(values, \"e\", True, " in module and "_rt.take_array(_r0, \"e\")" in module
+    assert "def big(n: int) -> int:" in module and "_rt.BigInteger()" in module and "_rt.Int128()" in module
+    assert "def net(gross: decimal.Decimal, rate: decimal.Decimal = ...) -> decimal.Decimal: ..." in stub
+    assert "import decimal\n" in stub
