@@ -392,6 +392,7 @@ def test_stubs_pass_mypy_strict(pyexport_numpy, tmp_path):
     script = tmp_path / "user.py"
     script.write_text(
         "import datetime\n"
+        "import decimal\n"
         "from typing import Dict, List, Optional, Tuple\n"
         "import pyexportsample as m\n\n"
         "def main() -> None:\n"
@@ -410,11 +411,18 @@ def test_stubs_pass_mypy_strict(pyexport_numpy, tmp_path):
         "    when: datetime.datetime = m.add_days(datetime.datetime(2020, 1, 1), 1.0)\n"
         "    colour: m.Color = m.mix(m.Color.Red)\n"
         "    data: bytes = m.reverse_bytes(b'ab')\n"
+        "    price: decimal.Decimal = m.net_price(decimal.Decimal('100'), rate=decimal.Decimal('0.1'))\n"
+        "    day: datetime.date = m.shift_date(datetime.date(2020, 1, 1))\n"
+        "    noon: datetime.time = m.noon()\n"
+        "    wide: int = m.factorial(30) + m.echo_int128(1) + m.echo_uint128(2)\n"
+        "    half: float = m.echo_half(0.5)\n"
+        "    maybe_price: Optional[decimal.Decimal] = m.echo_nullable_decimal(None)\n"
         "    try:\n"
         "        m.throw('Argument')\n"
         "    except m.DotNetError as error:\n"
         "        print(error)\n"
         "    print(words, greeting, total, copy, point, pair, parsed, maybe, counts, parts, when, colour, data)\n"
+        "    print(price, day, noon, wide, half, maybe_price)\n"
     )
     bad = tmp_path / "bad.py"
     bad.write_text("import pyexportsample as m\n\nx: str = m.count_words('a')\nm.greet(3)\n")
