@@ -37,7 +37,7 @@ print(json.dumps([
     assert result[9] == "(a: int, b: int, c: int = 0) -> int"
     assert result[10] == "(value: float, factor: float = 2.5) -> float"
     assert result[11] is False
-    assert result[12] == ["echo_bool", "echo_byte", "echo_bytes"]
+    assert result[12] == ["echo_big_integer", "echo_big_integers", "echo_big_values"]
 
 
 def test_scalars_round_trip_at_their_limits(pyexport_clean):
