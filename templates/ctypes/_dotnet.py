@@ -688,48 +688,25 @@ _NEGATIVE_ZERO = decimal.Decimal("-0")
 def _decimal_parts(value: Any, where: str) -> Tuple[int, int, bool]:
     """(mantissa, scale, negative) of the .NET decimal equal to *value*, exactly, or an error naming *where*."""
     if not isinstance(value, decimal.Decimal):
-        if isinstance(value, float) or (hasattr(type(value), "__float__") and not hasattr(type(value), "__index__")):
-            raise TypeError(f"{where} must be decimal.Decimal or int, not {type(value).__name__}: a binary float "
-                            "cannot hold most decimal fractions (0.1 is 0.1000000000000000055...), so converting "
-                            "it would silently change the amount; pass a Decimal, e.g. Decimal(str(x))")
-        if isinstance(value, bool):
-            raise TypeError(f"{where} must be decimal.Decimal or int, not bool")
-        try:
-            number = operator.index(value)
-        except TypeError:
-            raise TypeError(f"{where} must be decimal.Decimal or int, not {type(value).__name__}") from None
-        if not -_DECIMAL_LIMIT < number < _DECIMAL_LIMIT:
-            raise OverflowError(f"{where} = {number} is out of range for a .NET decimal (at most ±{_DECIMAL_MAX})")
-        return abs(number), 0, number < 0
-    if not value.is_finite():
-        raise ValueError(f"{where} = {value} cannot be a .NET decimal (it has no NaN or infinities)")
-    # str() is the fastest exact view of coefficient and exponent in plain notation (measured in
-    # benchmarks/decimals.py against as_tuple() and as_integer_ratio()); the rest takes the slow path.
+        return _integer_decimal_parts(value, where)
+    # str() is the fastest exact view of coefficient and exponent (measured in benchmarks/decimals.py
+    # against as_tuple(), as_integer_ratio() and scaleb()): in plain notation ("-12.340") int() reads
+    # the digits; exponent notation, NaN and infinities fail int() and take the slow path.
     text = decimal.Decimal.__str__(value)
-    negative = text[0] == "-"
-    if "E" in text or len(text) > 40:
-        if value.adjusted() > 28:  # checked first: 1E+999999999 must not be expanded
-            raise OverflowError(f"{where} = {value} is out of range for a .NET decimal (at most ±{_DECIMAL_MAX})")
-        _, digits, exponent = value.as_tuple()
-        scale, count = -int(exponent), len(digits)
-        # Trailing zeros go only when they must: the value stays exact, only its scale shrinks.
-        while count > 1 and scale > 0 and (scale > _DECIMAL_MAX_SCALE or count > 29) and not digits[count - 1]:
-            count, scale = count - 1, scale - 1
-        if count > 29:
-            mantissa = _DECIMAL_LIMIT  # too many digits either way: explained below
-        else:
-            mantissa = int("".join(map(str, digits[:count])))
-            if scale < 0:
-                mantissa, scale = mantissa * 10 ** -scale, 0
+    point = text.find(".")
+    mantissa = -1
+    if len(text) <= 40:
+        try:
+            mantissa = abs(int(text if point < 0 else text[:point] + text[point + 1:]))
+        except ValueError:
+            pass
+    if mantissa < 0:
+        mantissa, scale = _exponent_decimal_parts(value, where)
     else:
-        digits_text = text[1:] if negative else text
-        point = digits_text.find(".")
-        if point < 0:
-            mantissa, scale = int(digits_text), 0
-        else:
-            mantissa, scale = int(digits_text[:point] + digits_text[point + 1:]), len(digits_text) - point - 1
+        scale = 0 if point < 0 else len(text) - point - 1
     if not mantissa:
         scale = min(scale, _DECIMAL_MAX_SCALE)
+    # Trailing zeros go only when they must: the value stays exact, only its scale shrinks.
     while mantissa >= _DECIMAL_LIMIT and scale and not mantissa % 10:
         mantissa, scale = mantissa // 10, scale - 1
     if mantissa >= _DECIMAL_LIMIT:
@@ -740,7 +717,39 @@ def _decimal_parts(value: Any, where: str) -> Tuple[int, int, bool]:
     if scale > _DECIMAL_MAX_SCALE:
         raise ValueError(f"{where} = {value} has {scale} decimal places, a .NET decimal at most "
                          f"{_DECIMAL_MAX_SCALE}; round it first, e.g. with quantize()")
-    return mantissa, scale, negative
+    return mantissa, scale, text[0] == "-"
+
+
+def _exponent_decimal_parts(value: decimal.Decimal, where: str) -> Tuple[int, int]:
+    """(mantissa, scale) of a Decimal str() shows in exponent notation, or NaN, infinite or very long."""
+    if not value.is_finite():
+        raise ValueError(f"{where} = {value} cannot be a .NET decimal (it has no NaN or infinities)")
+    if value.adjusted() > 28:  # checked first: 1E+999999999 must not be expanded
+        raise OverflowError(f"{where} = {value} is out of range for a .NET decimal (at most ±{_DECIMAL_MAX})")
+    _, digits, exponent = value.as_tuple()
+    scale, count = -int(exponent), len(digits)
+    while count > 1 and scale > 0 and (scale > _DECIMAL_MAX_SCALE or count > 29) and not digits[count - 1]:
+        count, scale = count - 1, scale - 1
+    if count > 29:
+        return _DECIMAL_LIMIT, scale  # too many digits either way: the caller explains
+    mantissa = int("".join(map(str, digits[:count])))
+    return (mantissa * 10 ** -scale, 0) if scale < 0 else (mantissa, scale)
+
+
+def _integer_decimal_parts(value: Any, where: str) -> Tuple[int, int, bool]:
+    if isinstance(value, float) or (hasattr(type(value), "__float__") and not hasattr(type(value), "__index__")):
+        raise TypeError(f"{where} must be decimal.Decimal or int, not {type(value).__name__}: a binary float "
+                        "cannot hold most decimal fractions (0.1 is 0.1000000000000000055...), so converting "
+                        "it would silently change the amount; pass a Decimal, e.g. Decimal(str(x))")
+    if isinstance(value, bool):
+        raise TypeError(f"{where} must be decimal.Decimal or int, not bool")
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{where} must be decimal.Decimal or int, not {type(value).__name__}") from None
+    if not -_DECIMAL_LIMIT < number < _DECIMAL_LIMIT:
+        raise OverflowError(f"{where} = {number} is out of range for a .NET decimal (at most ±{_DECIMAL_MAX})")
+    return abs(number), 0, number < 0
 
 
 class Decimal(Codec):
