@@ -183,3 +183,29 @@ print(json.dumps(out))
     assert out[4:8] == ["ndarray", "float16", [0.0, 1.0, 2.0], "float16"]
     assert [e[0] for e in out[8:]] == ["TypeError", "ValueError", "TypeError"]
     assert "buffer of float16, got items of float32" in out[8][1]
+
+
+def test_business_types_on_exported_classes(pyexport_clean):
+    code = """
+import datetime as dt, inspect, json
+from decimal import Decimal as D
+import pyexportsample as m
+with m.Account() as empty, m.Account(D("10.50"), dt.date(2020, 2, 29)) as account:
+    out = [str(inspect.signature(m.Account)), str(empty.balance), str(empty.opened), str(account.deposit(D("0.25"))),
+           str(account.balance), str(account.opened), account.last_movement]
+    account.balance = 7
+    account.last_movement = dt.time(9, 30)
+    out += [str(account.balance), str(account.last_movement)]
+    for bad in (lambda: setattr(account, "balance", 1.5), lambda: account.deposit(D("-1"))):
+        try:
+            bad()
+        except Exception as exc:
+            out.append([type(exc).__name__, str(exc).splitlines()[0]])
+print(json.dumps(out))
+"""
+    out = call_json(pyexport_clean, code)
+    assert out[:7] == ["(opening: decimal.Decimal = Decimal('0.00'), opened: Optional[datetime.date] = None) -> None", "0.00",
+                       "2000-01-01", "10.75", "10.75", "2020-02-29", None]
+    assert out[7:9] == ["7", "09:30:00"]
+    assert out[9][0] == "TypeError" and out[9][1].startswith("Account.balance value must be decimal.Decimal or int, not float")
+    assert out[10][0] == "DotNetValueError" and "a deposit must be positive" in out[10][1]

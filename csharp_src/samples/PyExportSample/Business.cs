@@ -131,3 +131,24 @@ public static class Business
     public static Half[] HalfRange(int count) => Enumerable.Range(0, count).Select(i => (Half)i).ToArray();
     public static ReadOnlyMemory<Half> EchoHalfMemory(ReadOnlyMemory<Half> values) => values.ToArray();
 }
+
+/// <summary>An account in .NET: decimal constructor default, property and method.</summary>
+[PyExport]
+public class Account
+{
+    public Account(decimal opening = 0.00m, DateOnly? opened = null)
+    {
+        Balance = opening;
+        Opened = opened ?? new DateOnly(2000, 1, 1);
+    }
+
+    public decimal Balance { get; set; }
+    public DateOnly Opened { get; }
+    public TimeOnly? LastMovement { get; set; }
+
+    public decimal Deposit(decimal amount)
+    {
+        if (amount <= 0) throw new ArgumentOutOfRangeException(nameof(amount), "a deposit must be positive");
+        return Balance += amount;
+    }
+}
