@@ -225,6 +225,7 @@ def render_ci(
     dotnet_version: str = "10.0.x",
     manylinux: str = DEFAULT_FLOOR,
     no_sdist: str = "",
+    global_json: bool = False,
 ) -> str:
     """The CI definition for *provider* ("github" or "azure") as YAML text.
 
@@ -232,7 +233,8 @@ def render_ci(
     the newest of *python_versions* to build and package; the wheels are tested under each of them.
     *manylinux* is the glibc floor the Linux builds ask for (`aotwheel build --manylinux`).
     The sdist is built and published with the wheels unless *no_sdist* gives the reason not to
-    (it is said in the file)."""
+    (it is said in the file). *global_json*: the repository root has a global.json, which `dotnet`
+    obeys in the jobs (they run there), so the SDK it names is installed too."""
     spec = _provider(provider)
     rids = list(dict.fromkeys(rids))
     pythons = [_plain("Python version", str(v)) for v in dict.fromkeys(python_versions)]
@@ -296,6 +298,7 @@ def render_ci(
         "tests": [t for t in tests if not t["emulate"]],
         "emulated_tests": [t for t in tests if t["emulate"]],
         "sdist": not no_sdist,
+        "global_json": global_json,
         "no_sdist": no_sdist,
         "import_check": IMPORT_CHECK,
         "stage_script": STAGE_NATIVE.replace("@BUILD@", shlex.quote(str(source / "build" / "aotwheel"))),
@@ -364,7 +367,8 @@ def write_ci(provider: str, project: Project, *, force: bool = False, **options:
     spec = _provider(provider)
     root = _repository_root(project.root)
     relative = project.root.resolve().relative_to(root).as_posix()
-    text = render_ci(provider, project_dir=relative, **{**options_from_project(project), **options})
+    derived = {**options_from_project(project), "global_json": (root / "global.json").is_file()}
+    text = render_ci(provider, project_dir=relative, **{**derived, **options})
 
     target = root / spec.output
     if target.exists() and not force:

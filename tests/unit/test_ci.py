@@ -51,6 +51,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "linux-only": {"rids": ("linux-arm64", "linux-x64")},
     "no-sdist": {"no_sdist": "pyproject.toml does not set the backend"},
     "sub-folder": {"project_dir": "src/My Lib", "python_versions": ("3.11",)},
+    "global-json": {"global_json": True},
 }
 
 
@@ -670,6 +671,22 @@ def test_every_rid_with_a_test_runner_is_tested_and_every_rid_packaged(provider:
         assert f"aotwheel package native/native-{TARGETS[rid].os}/{rid}/" in text
 
 
+def test_a_global_json_at_the_root_has_its_sdk_installed_too() -> None:
+    # dotnet obeys the global.json of the folder it runs in (the checkout's root): its SDK must be there.
+    jobs = github_jobs(global_json=True)
+    for job in ("build", "sdist"):
+        assert step_using(jobs[job]["steps"], "actions/setup-dotnet")["with"] == {
+            "dotnet-version": "10.0.x", "global-json-file": "global.json",
+        }
+    assert "global-json" not in render_ci("github")
+    build, sdist = azure_stages(global_json=True)["Build"]["jobs"]
+    for job in (build, sdist):
+        assert [t["inputs"] for t in azure_task(job["steps"], "UseDotNet@2")] == [
+            {"packageType": "sdk", "version": "$(dotnetVersion)"}, {"packageType": "sdk", "useGlobalJson": True},
+        ]
+    assert "useGlobalJson" not in render_ci("azure")
+
+
 # ---------------------------------------------------------------------------------------------
 # The staging script the build jobs run
 
@@ -1251,3 +1268,13 @@ def test_cli_generate_ci_for_a_new_project(tmp_path: Path) -> None:
     # `new` writes requires-python >= 3.8 and the aotwheel backend: every default, and an sdist.
     assert text == render_ci("azure", project_dir="demo-lib", dotnet_version="9.0.x")
     assert azure_problems(yaml.safe_load(text)) == []
+
+
+@pytest.mark.sdk
+def test_write_ci_sees_a_global_json_at_the_repository_root(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "global.json").write_text('{"sdk": {"version": "10.0.100", "rollForward": "latestMajor"}}\n')
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "Lib.csproj").write_text(REAL_CSPROJ)
+    written = write_ci("github", Project.load(tmp_path / "lib"))
+    assert "global-json-file: global.json" in written.read_text()
