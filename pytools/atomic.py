@@ -36,3 +36,17 @@ def atomic_output(final: Path) -> Iterator[BinaryIO]:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def check_folder(path: Path, what: str) -> None:
+    """Stop before any work when *path* cannot become a folder: it, or the nearest of its parents
+    that exists, is a file (or cannot be written)."""
+    for existing in (path, *path.parents):
+        if existing.exists():
+            break
+    if existing == path and not path.is_dir():
+        raise AotWheelError(f"{what} {path} is a file, not a folder")
+    if not existing.is_dir():
+        raise AotWheelError(f"{what} {path} cannot be created: {existing} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise AotWheelError(f"{what} {path}: {existing} is not writable")

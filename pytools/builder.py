@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from .abi import Export
+from .atomic import check_folder
 from .binary import read_native_library
 from .compile import Log, NativeBuild, NativeCompiler
 from .discover import read_assembly
@@ -43,6 +44,7 @@ class ProjectBuilder:
         with self._stage("project"):
             self.project = Project.load(Path(directory))
         self.build_dir = Path(build_dir) if build_dir else self.project.root / "build" / "aotwheel"
+        check_folder(self.build_dir, "the build folder")
 
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:
@@ -68,6 +70,7 @@ class ProjectBuilder:
     def build(
         self, out_dir: Path, *, rids: Sequence[str] = (), debug: bool = False, framework: str | None = None
     ) -> list[BuiltWheel]:
+        check_folder(out_dir, "the output folder")
         return [self.build_target(t, out_dir, debug=debug, framework=framework) for t in self.targets(rids)]
 
     def build_target(

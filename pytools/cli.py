@@ -56,6 +56,15 @@ def _new(args: argparse.Namespace, log: Callable[[str], None]) -> int:
     return 0
 
 
+def _init(args: argparse.Namespace, log: Callable[[str], None]) -> int:
+    from .new import init_project
+
+    pyproject = init_project(Path(args.path))
+    print(f"Wrote {pyproject}")
+    log(f"next: aotwheel build {pyproject.parent} -o dist")
+    return 0
+
+
 def _develop(args: argparse.Namespace, log: Callable[[str], None]) -> int:
     import subprocess
     import tempfile
@@ -90,6 +99,16 @@ def _doctor(args: argparse.Namespace, log: Callable[[str], None]) -> int:
     for line in lines:
         print(line)
     return 0 if healthy else 1
+
+
+def _schema(args: argparse.Namespace, log: Callable[[str], None]) -> int:
+    from .resources import tool_schema_path
+
+    if args.path:
+        print(tool_schema_path())
+    else:
+        sys.stdout.write(tool_schema_path().read_text(encoding="utf-8"))
+    return 0
 
 
 def _generate_ci(args: argparse.Namespace, log: Callable[[str], None]) -> int:
@@ -141,6 +160,14 @@ def parser() -> argparse.ArgumentParser:
     new.add_argument("--framework", metavar="TFM", help="target framework (default: the SDK's own)")
     new.set_defaults(run=_new)
 
+    init = commands.add_parser(
+        "init", parents=[verbosity], help="write a pyproject.toml beside an existing C# project",
+        description="Make an existing C# project a Python package: write the pyproject.toml (aotwheel as the "
+        "build backend, name and version from the project) beside its .csproj. Never replaces one.",
+    )
+    init.add_argument("path", nargs="?", default=".", help="the .csproj, or the folder holding the only one (default: .)")
+    init.set_defaults(run=_init)
+
     develop = commands.add_parser(
         "develop", parents=[verbosity], help="build and install into the active virtualenv (editable)",
         description="Build, then install an editable wheel: importing the package rebuilds it when the C# sources changed.",
@@ -154,6 +181,12 @@ def parser() -> argparse.ArgumentParser:
 
     doctor = commands.add_parser("doctor", parents=[verbosity], help="check the SDK, NativeAOT packages and linker")
     doctor.set_defaults(run=_doctor)
+
+    schema = commands.add_parser(
+        "schema", parents=[verbosity], help="print the JSON schema of [tool.aotwheel] (for editors that check pyproject.toml)",
+    )
+    schema.add_argument("--path", action="store_true", help="print where the installed schema file is instead")
+    schema.set_defaults(run=_schema)
 
     generate_ci = commands.add_parser(
         "generate-ci", parents=[verbosity], help="write a CI workflow that builds per-platform wheels",

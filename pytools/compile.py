@@ -12,6 +12,8 @@ import os
 import re
 import shlex
 import subprocess
+import sys
+import threading
 import time
 from xml.sax.saxutils import escape
 from dataclasses import dataclass
@@ -34,6 +36,8 @@ QUOTE = {'"': "&quot;"}
 MISSING_PACKAGE = re.compile(r"error NU110[123]: Unable to find package (\S+?)\.? ")
 AOT_PACKAGES = ("ILCompiler", "Runtime.NativeAOT", "NETCore.App.Runtime", "ILLink")
 OLDEST_AOT_FRAMEWORK = 8
+# NativeAOT's code generation prints nothing for tens of seconds: on a terminal, say it still runs.
+HEARTBEAT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -193,7 +197,9 @@ class NativeCompiler:
         self.log(f"dotnet {verb} {self.project.csproj.name} ({self.framework}, {self.target.rid}, {what})")
         command = self.command(verb, extra_sources)
         self.log("$ " + " ".join(shlex.quote(part) for part in command))
-        lines, status = _run_streaming(command, self.log)
+        started = time.monotonic()
+        lines, status = _run_streaming(command, self.log, heartbeat=HEARTBEAT_SECONDS if sys.stdout.isatty() else None)
+        self.log(f"dotnet {verb} ({what}) took {time.monotonic() - started:.1f}s")
         errors = _unique(line.strip() for line in lines if ERROR_LINE.search(line))
         missing = _unique(m.group(1) for line in errors if (m := MISSING_PACKAGE.search(line)))
         if any(marker in name for name in missing for marker in AOT_PACKAGES):
@@ -229,8 +235,9 @@ def _escape(value: str) -> str:
     return value.replace("%", "%25").replace(";", "%3B").replace(",", "%2C")
 
 
-def _run_streaming(command: list[str], log: Log) -> tuple[list[str], int]:
-    """Run *command*, echoing each line with a short prefix; return all lines and the exit status."""
+def _run_streaming(command: list[str], log: Log, heartbeat: float | None = None) -> tuple[list[str], int]:
+    """Run *command*, echoing each line with a short prefix; return all lines and the exit status.
+    With *heartbeat*, a silence that long is broken by a line with the time elapsed."""
     lines: list[str] = []
     try:
         process = subprocess.Popen(
@@ -240,12 +247,29 @@ def _run_streaming(command: list[str], log: Log) -> tuple[list[str], int]:
     except OSError as exc:
         raise AotWheelError(f"cannot run {command[0]}: {exc}") from None
     assert process.stdout is not None
+    started = last_line = time.monotonic()
+    finished = threading.Event()
+
+    def beat(interval: float) -> None:
+        nonlocal last_line
+        while not finished.wait(interval / 4):
+            now = time.monotonic()
+            if now - last_line >= interval:
+                log(f"  dotnet | ... still running, {now - started:.0f}s so far")
+                last_line = now
+
+    if heartbeat:
+        threading.Thread(target=beat, args=(heartbeat,), daemon=True).start()
     with process:
-        for line in process.stdout:
-            line = line.rstrip("\n")
-            lines.append(line)
-            if line.strip():
-                log(f"  dotnet | {line}")
+        try:
+            for line in process.stdout:
+                last_line = time.monotonic()
+                line = line.rstrip("\n")
+                lines.append(line)
+                if line.strip():
+                    log(f"  dotnet | {line}")
+        finally:
+            finished.set()
     return lines, process.returncode
 
 

@@ -1,4 +1,5 @@
-"""`aotwheel new`: a ready project that `aotwheel build` turns into a working wheel at once."""
+"""`aotwheel new`: a ready project that `aotwheel build` turns into a working wheel at once;
+`aotwheel init`: the pyproject.toml that makes an existing C# project one."""
 
 from __future__ import annotations
 
@@ -9,14 +10,14 @@ import jinja2
 
 from .errors import AotWheelError
 from .metadata import DistributionMetadata
-from .project import python_identifier
+from .project import DEFAULT_VERSION, csproj_version, python_identifier, read_msbuild_facts
 from .resources import templates_dir
 
 # template -> path in the new project ({namespace} and {import_name} filled in)
 LAYOUT = {
     "pyproject.toml.j2": "pyproject.toml",
     "project.csproj.j2": "src/{namespace}/{namespace}.csproj",
-    "Exports.cs.j2": "src/{namespace}/Exports.cs",
+    "Library.cs.j2": "src/{namespace}/Library.cs",
     "test_project.py.j2": "tests/test_{import_name}.py",
     "README.md.j2": "README.md",
     "gitignore.j2": ".gitignore",
@@ -38,20 +39,72 @@ def create_project(directory: Path, *, name: str | None = None, framework: str) 
     DistributionMetadata(name=name, version="0.1.0")  # validates the distribution name
     if directory.exists() and any(directory.iterdir()):
         raise AotWheelError(f"{directory} exists and is not empty")
+    namespace = pascal_case(name)
     context = {
         "name": name,
-        "namespace": pascal_case(name),
+        "namespace": namespace,
         "import_name": python_identifier(name.lower()),
         "framework": framework,
+        "version": "0.1.0",
+        "description": f"{namespace}: a C# library for Python, built by aotwheel",
+        "readme": "README.md",
+        "csproj": f"src/{namespace}/{namespace}.csproj",
     }
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir() / "new")), keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
     written = []
     for template, relative in LAYOUT.items():
         path = directory / relative.format(**context)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(environment.get_template(template).render(context), encoding="utf-8")
+        path.write_text(_templates().get_template(template).render(context), encoding="utf-8")
         written.append(path)
     return written
+
+
+def init_project(target: Path) -> Path:
+    """Write the pyproject.toml that makes the C# project *target* (a .csproj, or the folder holding
+    the only one) buildable by aotwheel and pip; return its path. An existing one is never replaced."""
+    csproj = _one_csproj(target)
+    pyproject = csproj.parent / "pyproject.toml"
+    if pyproject.exists():
+        raise AotWheelError(
+            f"{pyproject} already exists; aotwheel init does not replace it. Add the [build-system] "
+            "table (requires = [\"aotwheel\"], build-backend = \"aotwheel.backend\") by hand; "
+            "[tool.aotwheel] keys are in docs/configuration.md"
+        )
+    assembly = read_msbuild_facts(csproj).assembly_name
+    several = len(list(csproj.parent.glob("*.csproj"))) > 1
+    readme = next((n for n in ("README.md", "README.rst", "README.txt") if (csproj.parent / n).is_file()), None)
+    context = {
+        # The name `aotwheel build` would pick without a pyproject.toml, so the import name stays.
+        "name": python_identifier(assembly.lower()),
+        "version": csproj_version(csproj) or DEFAULT_VERSION,
+        "description": f"{assembly}: a C# library for Python, built by aotwheel",
+        "readme": readme,
+        "csproj": csproj.name if several else None,
+    }
+    text = _templates().get_template("pyproject.toml.j2").render(context)
+    with open(pyproject, "x", encoding="utf-8") as stream:  # "x": never over a file made meanwhile
+        stream.write(text)
+    return pyproject
+
+
+def _one_csproj(target: Path) -> Path:
+    if target.is_file():
+        if target.suffix != ".csproj":
+            raise AotWheelError(f"{target} is not a .csproj file")
+        return target.resolve()
+    if not target.is_dir():
+        raise AotWheelError(f"{target}: no such file or folder")
+    found = sorted(target.glob("*.csproj"))
+    if not found:
+        raise AotWheelError(f"{target}: no .csproj here; name the project file: aotwheel init path/to/X.csproj")
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        raise AotWheelError(f"{target}: several .csproj files ({names}); name one: aotwheel init {found[0]}")
+    return found[0].resolve()
+
+
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir() / "new")), keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )

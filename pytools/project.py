@@ -118,12 +118,11 @@ class Project:
         if not root.is_dir():
             raise AotWheelError(f"{directory}: not a directory")
         pyproject_path = root / "pyproject.toml"
-        pyproject: dict[str, Any] = {}
-        if pyproject_path.is_file():
-            try:
-                pyproject = tomllib.loads(pyproject_path.read_text(encoding="utf-8"))
-            except tomllib.TOMLDecodeError as exc:
-                raise AotWheelError(f"{pyproject_path}: invalid TOML: {exc}") from None
+        if not pyproject_path.is_file():
+            owner = owning_project(root)
+            if owner is not None:  # the csproj's folder inside a project: build that project
+                return cls.load(owner)
+        pyproject = read_pyproject(pyproject_path)
         config = ToolConfig.from_table(pyproject.get("tool", {}).get("aotwheel", {}), pyproject_path)
         csproj = find_csproj(root, config.csproj, pyproject_path)
         facts = read_msbuild_facts(csproj)
@@ -138,6 +137,30 @@ class Project:
         if not import_name.isidentifier() or keyword.iskeyword(import_name):
             raise AotWheelError(f"{pyproject_path}: module-name {import_name!r} is not a Python identifier")
         return cls(root, csproj, facts.assembly_name, facts.target_frameworks, import_name, metadata, config)
+
+
+def read_pyproject(path: Path) -> dict[str, Any]:
+    """The parsed pyproject.toml at *path*; empty when there is none."""
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise AotWheelError(f"{path}: invalid TOML: {exc}") from None
+
+
+def owning_project(folder: Path) -> Path | None:
+    """The folder above *folder* whose pyproject.toml names, as its `[tool.aotwheel] csproj`, a
+    project file in *folder*: building the csproj's folder then means building that project (same
+    names, same build folder). Only the nearest pyproject.toml above is asked."""
+    for parent in folder.parents:
+        path = parent / "pyproject.toml"
+        if path.is_file():
+            configured = read_pyproject(path).get("tool", {}).get("aotwheel", {}).get("csproj")
+            if isinstance(configured, str) and (parent / configured).resolve().parent == folder:
+                return parent
+            return None
+    return None
 
 
 SIZE_UNITS = {"": 1, "B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}

@@ -22,3 +22,8 @@ def templates_dir() -> Path:
 
 def support_dir() -> Path:
     return _locate("support", "csharp_src/support")
+
+
+def tool_schema_path() -> Path:
+    """The JSON schema of the `[tool.aotwheel]` table (kept equal to ToolConfig by a test)."""
+    return templates_dir() / "schema" / "tool-aotwheel.schema.json"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import zipfile
@@ -20,9 +21,14 @@ pytestmark = pytest.mark.sdk
 def test_new_project_builds_and_its_tests_pass(tmp_path):
     run_aotwheel("new", str(tmp_path / "demo-lib"), "--framework", "net9.0")
     project = tmp_path / "demo-lib"
-    assert (project / "src" / "DemoLib" / "Exports.cs").is_file()
-    wheel = build_wheel(project, tmp_path / "dist", tmp_path / "build")
+    assert (project / "src" / "DemoLib" / "Library.cs").is_file()
+    built = run_aotwheel("build", str(project), "-o", str(tmp_path / "dist"), "--build-dir", str(tmp_path / "build"))
+    wheel = next((tmp_path / "dist").glob("*.whl"))
     assert wheel.name.startswith("demo_lib-0.1.0-py3-none-manylinux_")
+    # A [PyExport] scaffold: the managed build and the NativeAOT publish, each timed.
+    assert re.search(r"^dotnet build \(managed\) took \d+\.\ds$", built.stdout, flags=re.M), built.stdout
+    assert re.search(r"^dotnet publish \(NativeAOT\) took \d+\.\ds$", built.stdout, flags=re.M), built.stdout
+    assert "\n  dotnet | ... still running" not in built.stdout  # no heartbeat off a terminal
     python = make_venv(tmp_path / "venv", system_site_packages=True)  # Debian's pytest
     pip_install(python, wheel)
     result = subprocess.run(
@@ -30,7 +36,7 @@ def test_new_project_builds_and_its_tests_pass(tmp_path):
         capture_output=True, text=True, cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 passed" in result.stdout
+    assert "4 passed" in result.stdout
 
 
 def test_inspect_wheel_shows_signatures_and_why_of_the_tag(poc_wheel):
@@ -49,6 +55,23 @@ def test_cross_os_target_is_refused_before_compiling(tmp_path):
     assert "generate-ci" in result.stderr
     assert "dotnet publish" not in result.stdout
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("option", ["-o", "--build-dir"])
+@pytest.mark.parametrize("where", ["the file", "below the file"])
+def test_an_output_folder_that_is_a_file_is_refused_before_compiling(tmp_path, option, where):
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a folder")
+    folder = blocker if where == "the file" else blocker / "sub"
+    paths = {"-o": str(tmp_path / "dist"), "--build-dir": str(tmp_path / "build"), option: str(folder)}
+    result = run_aotwheel("build", str(POC_PROJECT), *(part for pair in paths.items() for part in pair), check=False)
+    assert result.returncode == 1, result.stdout
+    assert "Traceback" not in result.stderr
+    what = "output" if option == "-o" else "build"
+    expected = "is a file, not a folder" if where == "the file" else f"cannot be created: {blocker} is a file"
+    assert result.stderr.strip() == f"error: the {what} folder {folder} {expected}"
+    assert "dotnet" not in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
 
 
 def test_compile_error_names_file_and_line_and_writes_no_wheel(tmp_path):
@@ -140,3 +163,54 @@ def test_build_folders_inside_the_project_are_never_compiled(tmp_path):
         source.write_text(source.read_text() + f"\n// change {attempt}\n")
         extra = ["--build-dir", str(build_dir)] if build_dir else []
         run_aotwheel("build", str(project), "-o", str(tmp_path / f"out{attempt}"), *extra)
+
+
+def test_init_writes_a_pyproject_beside_an_existing_csproj_and_never_replaces_it(tmp_path):
+    project = tmp_path / "Contoso.Pricing"
+    shutil.copytree(REPO / "tests" / "projects" / "pricing" / "src" / "Contoso.Pricing", project)
+    (project / "README.md").write_text("# Pricing\n")
+    result = run_aotwheel("init", str(project))
+    pyproject = project / "pyproject.toml"
+    assert result.stdout.splitlines()[0] == f"Wrote {pyproject}"
+    text = pyproject.read_text()
+    assert 'requires = ["aotwheel"]\nbuild-backend = "aotwheel.backend"' in text
+    assert 'readme = "README.md"' in text and "[tool.aotwheel]" not in text  # the only csproj is found
+    from aotwheel.project import Project
+
+    # The same names `aotwheel build` picked without it.
+    loaded = Project.load(project)
+    assert (loaded.import_name, loaded.metadata.name, loaded.metadata.version) == ("contoso_pricing", "contoso_pricing", "0.1.0")
+
+    pyproject.write_text("# mine\n")
+    again = run_aotwheel("init", str(project / "Contoso.Pricing.csproj"), check=False)
+    assert again.returncode == 1 and "Traceback" not in again.stderr
+    assert again.stderr.startswith(f"error: {pyproject} already exists; aotwheel init does not replace it")
+    assert pyproject.read_text() == "# mine\n"
+
+
+def test_init_with_several_csproj_names_the_one_and_refuses_to_guess(tmp_path):
+    source = REPO / "tests" / "projects" / "pricing" / "src" / "Contoso.Pricing"
+    shutil.copytree(source, tmp_path, dirs_exist_ok=True)
+    shutil.copy(source / "Contoso.Pricing.csproj", tmp_path / "Other.csproj")
+    guessed = run_aotwheel("init", str(tmp_path), check=False)
+    assert guessed.returncode == 1
+    assert "several .csproj files (Contoso.Pricing.csproj, Other.csproj); name one" in guessed.stderr
+    assert not (tmp_path / "pyproject.toml").exists()
+    run_aotwheel("init", str(tmp_path / "Other.csproj"))
+    assert 'name = "other"' in (tmp_path / "pyproject.toml").read_text()
+    assert '[tool.aotwheel]\ncsproj = "Other.csproj"\n' in (tmp_path / "pyproject.toml").read_text()
+    for wrong, message in ((tmp_path / "missing", "no such file or folder"), (tmp_path / "Pricing.cs", "is not a .csproj file")):
+        result = run_aotwheel("init", str(wrong), check=False)
+        assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_csproj_folder_of_a_project_builds_as_that_project(tmp_path):
+    """`aotwheel build src/X` is `aotwheel build .` when ./pyproject.toml names src/X/X.csproj: the
+    same import name, and the build folder at the project's root, not inside the csproj's folder."""
+    run_aotwheel("new", str(tmp_path / "contoso-pricing"), "--framework", "net9.0")
+    from aotwheel.builder import ProjectBuilder
+
+    whole = ProjectBuilder(tmp_path / "contoso-pricing", log=lambda line: None)
+    inner = ProjectBuilder(tmp_path / "contoso-pricing" / "src" / "ContosoPricing", log=lambda line: None)
+    assert inner.project == whole.project and inner.project.import_name == "contoso_pricing"
+    assert inner.build_dir == whole.build_dir == (tmp_path / "contoso-pricing" / "build" / "aotwheel")

@@ -12,7 +12,7 @@ def aotwheel(*args, cwd=None):
 
 
 def test_every_command_has_help():
-    for command in ("build", "package", "new", "develop", "inspect", "doctor", "generate-ci"):
+    for command in ("build", "package", "new", "init", "develop", "inspect", "doctor", "schema", "generate-ci"):
         result = aotwheel(command, "--help")
         assert result.returncode == 0, command
         assert "usage: aotwheel " + command in result.stdout
