@@ -84,3 +84,24 @@ def pwsh_or_skip() -> str:
             pytest.fail("pwsh is not on PATH: .ci/setup installs it (dotnet tool install PowerShell)")
         pytest.skip("pwsh is not installed: `make setup` installs it")
     return pwsh
+
+
+# What a checkout has besides the tracked files, for a copy made without git.
+NOT_IN_A_CHECKOUT = shutil.ignore_patterns(".git", ".venv", "build", "dist", "bin", "obj", "__pycache__", "*.egg-info")
+
+
+def fresh_copy(destination: Path) -> Path:
+    """The repository as a clone has it: the tracked (and new, not ignored) files, nothing built."""
+    listed = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        capture_output=True, text=True,
+    )
+    if listed.returncode != 0:
+        shutil.copytree(REPO, destination, ignore=NOT_IN_A_CHECKOUT)
+        return destination
+    for name in filter(None, listed.stdout.split("\0")):
+        source = REPO / name
+        if source.is_file():  # a file deleted but not yet committed is listed too
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+    return destination

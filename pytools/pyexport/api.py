@@ -251,7 +251,9 @@ class ApiBuilder:
                 resolved.append(RecordField(field_name, safe_identifier(snake_case(field_name)), node))
         self.problems += check_collisions([(f.python_name, f"{name}.{f.cs_name}") for f in resolved], f"the dataclass {raw['simpleName']}")
         construct, ordered = self._construction(raw, resolved, all(w for _, _, w in fields))
-        return RecordModel(name, self._type_python_name(name), tuple(ordered), construct, self._type_doc(name))
+        # A positional record documents its fields as <param>s: named as the dataclass names them.
+        field_names = {f.cs_name: f.python_name for f in resolved}
+        return RecordModel(name, self._type_python_name(name), tuple(ordered), construct, self._type_doc(name, field_names))
 
     def _construction(self, raw: Raw, fields: list[RecordField], all_settable: bool) -> tuple[str, list[RecordField]]:
         by_name = {f.cs_name.lower(): f for f in fields}
@@ -283,8 +285,8 @@ class ApiBuilder:
             self.problems.append(str(exc))
         return python
 
-    def _type_doc(self, name: str) -> str:
-        return self._doc(f"T:{name.replace('+', '.')}", {}, f"The .NET type {name}.")
+    def _type_doc(self, name: str, field_names: Mapping[str, str] | None = None) -> str:
+        return self._doc(f"T:{name.replace('+', '.')}", field_names or {}, f"The .NET type {name}.")
 
     def _doc(self, doc_id: str, names: Mapping[str, str], footer: str) -> str:
         doc = self.docs.get(doc_id)

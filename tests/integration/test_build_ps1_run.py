@@ -10,30 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from support import REPO, SYSTEM_PYTHON, pwsh_or_skip, run_python
+from support import SYSTEM_PYTHON, fresh_copy, pwsh_or_skip, run_python
 
 pytestmark = pytest.mark.sdk
-
-# What a checkout has besides the tracked files, for a copy made without git.
-NOT_IN_A_CHECKOUT = shutil.ignore_patterns(".git", ".venv", "build", "dist", "bin", "obj", "__pycache__", "*.egg-info")
-
-
-def fresh_copy(destination: Path) -> Path:
-    """The repository as a clone has it: the tracked (and new, not ignored) files, nothing built."""
-    listed = subprocess.run(
-        ["git", "-C", str(REPO), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        capture_output=True, text=True,
-    )
-    if listed.returncode != 0:
-        shutil.copytree(REPO, destination, ignore=NOT_IN_A_CHECKOUT)
-        return destination
-    for name in filter(None, listed.stdout.split("\0")):
-        source = REPO / name
-        if source.is_file():  # a file deleted but not yet committed is listed too
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination / name)
-    return destination
-
 
 def run_build_ps1(clone: Path, *args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     done = subprocess.run(

@@ -6,6 +6,7 @@ import pytest
 
 from aotwheel.errors import AotWheelError
 from aotwheel.pyexport.api import build_api
+from aotwheel.xmldoc import MemberDoc
 from pyexport_reports import array, byref, generic, method, named, param, prim, prop, report, static_class, type_
 
 POINT = type_("Lib.Point", record=True, properties=[prop("X", prim("double"), init=True), prop("Y", prim("double"), init=True)],
@@ -166,3 +167,11 @@ def test_business_types_resolve_everywhere_with_their_defaults():
     assert [p.type.tag for p in halves.params] == ["span", "span", "list"] and halves.returns.tag == "span"
     assert [o.tag for o in line_fn.outputs] == ["uint128"]
     assert [f.type.tag for f in api.records[0].fields] == ["decimal", "half"]
+
+
+def test_a_record_docstring_names_the_dataclass_fields_not_the_csharp_ones():
+    docs = {"T:Lib.Point": MemberDoc(summary="A point.", parameters={"X": "Across.", "Y": "Up."})}
+    uses = static_class(method("Origin", returns=named("Lib.Point", "class")))
+    doc = build_api(report(uses, POINT), docs).records[0].doc
+    assert "Args:\n    x: Across.\n    y: Up." in doc
+    assert "X:" not in doc and "Y:" not in doc
