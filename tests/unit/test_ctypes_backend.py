@@ -182,3 +182,12 @@ def test_stub_declares_every_function(tmp_path):
     assert "def sum_doubles(values: Buffer, count: int) -> float:" in stub
     assert "def text_length(text: BytesLike) -> int:" in stub
     assert files["py.typed"] == b""
+
+
+def test_help_lists_no_alias_of_the_run_time_helper_as_a_submodule(bound):
+    import pydoc
+
+    text = pydoc.render_doc(bound, renderer=pydoc.plaintext)
+    contents = text[text.index("PACKAGE CONTENTS"):].split("\n\n", 1)[0]
+    assert "_aotwheel" in contents
+    assert "SUBMODULES" not in text and "_rt" not in text
