@@ -92,6 +92,7 @@ class ProjectBuilder:
                 metadata=self.project.metadata,
                 report=read_assembly(native.assembly),
                 docs_xml=docs.read_text(encoding="utf-8") if docs.is_file() else "",
+                python_files={name: path.read_bytes() for name, path in self.project.python_source_files().items()},
             )
             manifest.save(native.library.with_name(MANIFEST_NAME))
         with self._stage("package"):

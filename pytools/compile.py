@@ -198,7 +198,9 @@ class NativeCompiler:
         command = self.command(verb, extra_sources)
         self.log("$ " + " ".join(shlex.quote(part) for part in command))
         started = time.monotonic()
-        lines, status = _run_streaming(command, self.log, heartbeat=HEARTBEAT_SECONDS if sys.stdout.isatty() else None)
+        lines, status = _run_streaming(
+            command, self.log, heartbeat=HEARTBEAT_SECONDS if sys.stdout.isatty() else None, cwd=self.project.csproj.parent
+        )
         self.log(f"dotnet {verb} ({what}) took {time.monotonic() - started:.1f}s")
         errors = _unique(line.strip() for line in lines if ERROR_LINE.search(line))
         missing = _unique(m.group(1) for line in errors if (m := MISSING_PACKAGE.search(line)))
@@ -235,14 +237,17 @@ def _escape(value: str) -> str:
     return value.replace("%", "%25").replace(";", "%3B").replace(",", "%2C")
 
 
-def _run_streaming(command: list[str], log: Log, heartbeat: float | None = None) -> tuple[list[str], int]:
-    """Run *command*, echoing each line with a short prefix; return all lines and the exit status.
-    With *heartbeat*, a silence that long is broken by a line with the time elapsed."""
+def _run_streaming(
+    command: list[str], log: Log, heartbeat: float | None = None, cwd: Path | None = None
+) -> tuple[list[str], int]:
+    """Run *command* (in *cwd*: dotnet picks the SDK by the global.json above it), echoing each line
+    with a short prefix; return all lines and the exit status. With *heartbeat*, a silence that long
+    is broken by a line with the time elapsed."""
     lines: list[str] = []
     try:
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
-            env=dotnet_environment(), stdin=subprocess.DEVNULL,
+            env=dotnet_environment(), stdin=subprocess.DEVNULL, cwd=cwd,
         )
     except OSError as exc:
         raise AotWheelError(f"cannot run {command[0]}: {exc}") from None

@@ -7,6 +7,7 @@ wheel, with no SDK and no C# sources needed.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 from dataclasses import dataclass
@@ -42,6 +43,9 @@ class Manifest:
     metadata: DistributionMetadata
     report: dict[str, Any]
     docs_xml: str
+    # The user's own files shipped beside the bindings ([tool.aotwheel] python-source), carried here
+    # so that `aotwheel package` on another machine makes the same wheel without the sources.
+    python_files: dict[str, bytes] = dataclasses.field(default_factory=dict)
 
     def save(self, path: Path) -> None:
         data = {
@@ -51,6 +55,7 @@ class Manifest:
             "metadata": dataclasses.asdict(self.metadata),
             "report": self.report,
             "docs_xml": self.docs_xml,
+            "python_files": {name: base64.b64encode(data).decode("ascii") for name, data in self.python_files.items()},
         }
         with atomic_output(path) as stream:
             stream.write(json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
@@ -67,8 +72,9 @@ class Manifest:
             raw = data["metadata"]
             raw["urls"] = tuple(tuple(pair) for pair in raw.get("urls", ()))
             metadata = DistributionMetadata(**raw)
-            return cls(data["import_name"], data["assembly"], metadata, data["report"], data["docs_xml"])
-        except (KeyError, TypeError) as exc:
+            python_files = {name: base64.b64decode(text) for name, text in data.get("python_files", {}).items()}
+            return cls(data["import_name"], data["assembly"], metadata, data["report"], data["docs_xml"], python_files)
+        except (KeyError, TypeError, ValueError) as exc:
             raise AotWheelError(f"{path}: incomplete manifest ({exc})") from None
 
 
@@ -100,12 +106,39 @@ def write_wheel(manifest: Manifest, library: NativeLibrary, out_dir: Path, log: 
     )
     files = CtypesBackend().render(binding)
     files[library.path.name] = library.path.read_bytes()
+    files.update(_checked_python_source(manifest, files, _public_names(exports, api)))
     writer = WheelWriter(manifest.metadata, f"py3-none-{tag.tag}", generator=f"aotwheel {__version__}")
     for relative, data in sorted(files.items()):
         writer.add_bytes(f"{manifest.import_name}/{relative}", data, executable=relative == library.path.name)
     path = writer.write(Path(out_dir))
     log(f"platform tag {tag.tag}: {tag.reason}")
     return PackagedWheel(path, tag, exports, api)
+
+
+def _public_names(exports: tuple[Export, ...], api: Api | None) -> set[str]:
+    return {e.python_name for e in exports} | set(api.public_names if api else ())
+
+
+def _checked_python_source(manifest: Manifest, generated: dict[str, bytes], public: set[str]) -> dict[str, bytes]:
+    """The user's python-source files, refused where one would replace a generated file or, as a
+    submodule attribute, hide a generated function or class."""
+    package = manifest.import_name
+    taken = {name.casefold(): name for name in generated}
+    for relative in manifest.python_files:
+        clash = taken.get(relative.casefold())
+        if clash is not None:
+            raise AotWheelError(
+                f"python-source: {package}/{relative} has the name of a file aotwheel generates ({package}/{clash}); "
+                f"rename yours (the package's __init__.py is the generated bindings: import your modules as "
+                f"{package}.<module>)"
+            )
+        top = relative.split("/", 1)[0]
+        module = top[: -len(".py")] if top.endswith(".py") else top
+        if module in public:
+            raise AotWheelError(
+                f"python-source: {package}/{relative} would hide the generated {package}.{module} once imported; rename it"
+            )
+    return dict(manifest.python_files)
 
 
 def package_library(library_path: Path, manifest_path: Path | None, out_dir: Path, log: Callable[[str], None] = print) -> PackagedWheel:

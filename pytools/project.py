@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import keyword
+import os
 import re
 import subprocess
 import sys
@@ -41,6 +42,7 @@ class ToolConfig:
     gc_heap_hard_limit: int | None = None  # bytes
     runtime_options: dict[str, str] = field(default_factory=dict)
     msbuild_properties: dict[str, str] = field(default_factory=dict)
+    python_source: str | None = None  # folder holding <import name>/ with the user's own modules
 
     def all_runtime_options(self) -> dict[str, str]:
         """The runtime configuration knobs compiled into the library."""
@@ -63,6 +65,7 @@ class ToolConfig:
             "gc-heap-hard-limit": (int, str),
             "runtime-options": dict,
             "msbuild-properties": dict,
+            "python-source": str,
         }
         values: dict[str, Any] = {}
         for key, value in table.items():
@@ -136,7 +139,30 @@ class Project:
         import_name = config.module_name or python_identifier(metadata.name.lower())
         if not import_name.isidentifier() or keyword.iskeyword(import_name):
             raise AotWheelError(f"{pyproject_path}: module-name {import_name!r} is not a Python identifier")
-        return cls(root, csproj, facts.assembly_name, facts.target_frameworks, import_name, metadata, config)
+        project = cls(root, csproj, facts.assembly_name, facts.target_frameworks, import_name, metadata, config)
+        project.python_source_files()  # a missing or misplaced python-source stops the build before compiling
+        return project
+
+    def python_source_files(self) -> dict[str, Path]:
+        """The user's own files that ship inside the package beside the generated bindings
+        (`[tool.aotwheel] python-source`): package-relative POSIX path -> file."""
+        if self.config.python_source is None:
+            return {}
+        where = f"{self.root / 'pyproject.toml'}: [tool.aotwheel] python-source = {self.config.python_source!r}"
+        source = (self.root / self.config.python_source).resolve()
+        if source != self.root and self.root not in source.parents:
+            raise AotWheelError(f"{where} lies outside the project folder {self.root}")
+        package = source / self.import_name
+        if not package.is_dir():
+            raise AotWheelError(f"{where} has no folder {self.import_name}/ (the import name) holding your modules")
+        files = {}
+        for directory, dirnames, filenames in os.walk(package):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and not d.startswith("."))
+            for name in sorted(filenames):
+                path = Path(directory) / name
+                if not name.startswith(".") and path.suffix not in (".pyc", ".pyo"):
+                    files[path.relative_to(package).as_posix()] = path
+        return files
 
 
 def read_pyproject(path: Path) -> dict[str, Any]:
@@ -216,8 +242,12 @@ def read_msbuild_facts(csproj: Path) -> MSBuildFacts:
         *dotnet_command(), "msbuild", str(csproj), "-nologo",
         "-getProperty:AssemblyName", "-getProperty:TargetFramework", "-getProperty:TargetFrameworks",
     ]
-    result = subprocess.run(command, capture_output=True, text=True)
+    # From the project's folder, as dotnet picks the SDK by the global.json above the current folder.
+    result = subprocess.run(command, capture_output=True, text=True, cwd=csproj.parent)
     if result.returncode != 0:
+        missing_sdk = sdk_not_found(result.stdout, result.stderr)
+        if missing_sdk:
+            raise AotWheelError(f"{csproj}: {missing_sdk}")
         detail = (result.stdout + result.stderr).strip()
         raise AotWheelError(f"{csproj}: MSBuild could not evaluate the project:\n{detail}")
     try:
@@ -229,6 +259,24 @@ def read_msbuild_facts(csproj: Path) -> MSBuildFacts:
         assembly_name=properties["AssemblyName"],
         target_frameworks=tuple(f.strip() for f in frameworks.split(";") if f.strip()),
     )
+
+
+def sdk_not_found(stdout: str, stderr: str) -> str | None:
+    """The host's "compatible .NET SDK was not found" report, in reading order. The host writes
+    the installed SDKs to stdout and their heading to stderr, so joined they come out of order."""
+    if "A compatible .NET SDK was not found" not in stderr:
+        return None
+    requested = re.search(r"^Requested SDK version: (.+)$", stderr, flags=re.M)
+    global_json = re.search(r"^global\.json file: (.+)$", stderr, flags=re.M)
+    installed = [line.strip() for line in stdout.splitlines() if line.strip()]
+    lines = [
+        f"the .NET SDK {requested.group(1).strip() if requested else 'that was asked for'} is not installed",
+        *([f"requested by: {global_json.group(1).strip()}"] if global_json else []),
+        "installed SDKs:",
+        *(f"  {line}" for line in installed or ["(none)"]),
+        "Install that SDK, or change the version (or add \"rollForward\") in that global.json.",
+    ]
+    return "\n".join(lines)
 
 
 def csproj_version(csproj: Path) -> str | None:

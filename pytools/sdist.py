@@ -25,10 +25,11 @@ def sdist_files(project: Project) -> list[Path]:
             f"{project.csproj} lies outside {project.root}; an sdist can only carry C# sources below the "
             "folder holding pyproject.toml"
         )
-    files = [
+    files = {
         path.relative_to(project.root) for path in input_files(project.root)
         if not path.name.endswith(IGNORED_SUFFIXES) and path.is_file() and not path.is_symlink()
-    ]
+    }
+    files |= {path.relative_to(project.root) for path in project.python_source_files().values()}
     return sorted(files, key=lambda p: p.as_posix())
 
 

@@ -214,3 +214,65 @@ def test_the_csproj_folder_of_a_project_builds_as_that_project(tmp_path):
     inner = ProjectBuilder(tmp_path / "contoso-pricing" / "src" / "ContosoPricing", log=lambda line: None)
     assert inner.project == whole.project and inner.project.import_name == "contoso_pricing"
     assert inner.build_dir == whole.build_dir == (tmp_path / "contoso-pricing" / "build" / "aotwheel")
+
+
+def test_python_source_modules_ship_inside_the_package_and_the_sdist(tmp_path):
+    """A mixed project: the user's own module (and a data file) beside the generated bindings,
+    calling them; in the wheel, in a clean venv with no .NET, and in the sdist."""
+    project = tmp_path / "mixed-lib"
+    run_aotwheel("new", str(project), "--framework", "net9.0")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + 'python-source = "python"\n')
+    missing = run_aotwheel("build", str(project), "-o", str(tmp_path / "dist"), check=False)
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert "python-source = 'python' has no folder mixed_lib/ (the import name)" in missing.stderr
+    assert "dotnet build" not in missing.stdout  # stopped before compiling
+
+    package = project / "python" / "mixed_lib"
+    (package / "stats").mkdir(parents=True)
+    (package / "stats" / "__init__.py").write_text(
+        "import json, pathlib\n"
+        "from .. import mean, greet\n\n"
+        "WEIGHTS = json.loads((pathlib.Path(__file__).parent / 'weights.json').read_text())\n\n"
+        "def weighted_mean(values):\n"
+        "    return mean([v * w for v, w in zip(values, WEIGHTS)])\n\n"
+        "def welcome(name):\n"
+        "    return greet(name.title())\n"
+    )
+    (package / "stats" / "weights.json").write_text("[1, 2, 3]")
+    (package / "stats" / "__pycache__").mkdir()
+    (package / "stats" / "__pycache__" / "junk.pyc").write_bytes(b"junk")
+    wheel = build_wheel(project, tmp_path / "dist", tmp_path / "build")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    assert "mixed_lib/stats/__init__.py" in names and "mixed_lib/stats/weights.json" in names
+    assert not [n for n in names if "__pycache__" in n]
+    python = make_venv(tmp_path / "venv", system_site_packages=False)
+    pip_install(python, wheel)
+    code = ("import mixed_lib.stats as s, mixed_lib; "
+            "print(s.weighted_mean([1.0, 1.0, 1.0]), s.welcome('ada'), mixed_lib.add(1, 2))")
+    from support import run_python
+
+    called = run_python(python, code)
+    assert called.returncode == 0, called.stderr
+    assert called.stdout.split() == ["2.0", "Hello,", "Ada!", "3"]
+
+    from aotwheel.project import Project
+    from aotwheel.sdist import sdist_files
+
+    listed = {path.as_posix() for path in sdist_files(Project.load(project))}
+    assert {"python/mixed_lib/stats/__init__.py", "python/mixed_lib/stats/weights.json"} <= listed
+
+
+def test_a_global_json_asking_for_a_missing_sdk_is_reported_in_reading_order(tmp_path):
+    # Built from another folder: dotnet runs in the project's, so the project's global.json counts.
+    shutil.copytree(POC_PROJECT, tmp_path / "lib", ignore=shutil.ignore_patterns("build", "bin", "obj"))
+    (tmp_path / "global.json").write_text('{"sdk": {"version": "8.0.100", "rollForward": "disable"}}')
+    result = run_aotwheel("build", str(tmp_path / "lib"), "-o", str(tmp_path / "dist"), check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0].endswith(": the .NET SDK 8.0.100 is not installed"), lines
+    assert lines[1] == f"requested by: {tmp_path / 'global.json'}"
+    heading = lines.index("installed SDKs:")
+    installed = subprocess.run(["dotnet", "--list-sdks"], capture_output=True, text=True, cwd=REPO).stdout.split("\n")[0]
+    assert lines[heading + 1] == "  " + installed.strip()

@@ -4,6 +4,7 @@ The Windows path is exercised on a real PE DLL built here by mingw-w64."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -109,3 +110,36 @@ def test_bad_manifests_are_named(tmp_path, content, message):
     with pytest.raises(AotWheelError, match=message) as raised:
         Manifest.load(path)
     assert str(path) in str(raised.value)
+
+
+def _python_files(files):
+    import base64
+
+    return {name: base64.b64encode(data).decode("ascii") for name, data in files.items()}
+
+
+def test_python_source_files_ship_beside_the_bindings(windows_dll, tmp_path):
+    files = {"helpers.py": b"from . import add\n\ndef twice(a):\n    return add(a, a)\n", "data/rates.json": b"[1, 2]"}
+    manifest = _manifest(tmp_path / "m.json", python_files=_python_files(files))
+    assert Manifest.load(manifest).python_files == files
+    built = package_library(windows_dll, manifest, tmp_path / "dist", log=lambda line: None)
+    with zipfile.ZipFile(built.path) as archive:
+        assert archive.read("demo/helpers.py") == files["helpers.py"]
+        assert archive.read("demo/data/rates.json") == b"[1, 2]"
+        assert "demo/__init__.py" in archive.namelist()
+        record = archive.read("demo-1.0.0.dist-info/RECORD").decode()
+    assert "demo/helpers.py," in record and "demo/data/rates.json," in record
+
+
+@pytest.mark.parametrize("name, message", [
+    ("__init__.py", "demo/__init__.py has the name of a file aotwheel generates (demo/__init__.py)"),
+    ("PY.TYPED", "demo/PY.TYPED has the name of a file aotwheel generates (demo/py.typed)"),
+    ("_aotwheel.py", "demo/_aotwheel.py has the name of a file aotwheel generates"),
+    ("add.py", "demo/add.py would hide the generated demo.add once imported"),
+    ("total/__init__.py", "demo/total/__init__.py would hide the generated demo.total"),
+])
+def test_python_source_clashing_with_generated_names_is_an_error(windows_dll, tmp_path, name, message):
+    manifest = _manifest(tmp_path / "m.json", python_files=_python_files({name: b"x = 1\n"}))
+    with pytest.raises(AotWheelError, match=re.escape(message)):
+        package_library(windows_dll, manifest, tmp_path / "dist", log=lambda line: None)
+    assert not (tmp_path / "dist").exists() or not list((tmp_path / "dist").iterdir())
