@@ -119,7 +119,8 @@ class CtypesBackend:
         runtime = (templates_dir() / "ctypes" / "_aotwheel.py").read_bytes()
         files = render_python(api, package.library_filename, docstring, __version__) if api else {}
         if api:
-            files["_dotnet.py"] = (templates_dir() / "ctypes" / "_dotnet.py").read_bytes()
+            for runtime_file in ("_dotnet.py", "_columns.py"):
+                files[runtime_file] = (templates_dir() / "ctypes" / runtime_file).read_bytes()
         return {
             **files,
             "__init__.py": self._env.get_template("__init__.py.j2").render(context).encode(),

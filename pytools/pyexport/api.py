@@ -61,7 +61,8 @@ class ApiBuilder:
                 self.problems.append(f"{name}: [PyExport] applies to classes, structs, enums and static methods, not to a {raw['kind']}")
             else:
                 functions += self._functions(raw, [m for m in raw["methods"] if m["pyExport"] is not None])
-        enums, records = self._enums(), self._records()
+        records = self._records()  # first: resolving record fields can reach enums no signature names
+        enums = self._enums()
         names = [(n, f"hand-written export {n}") for n, _ in reserved] + [(n, "aotwheel's own " + n) for n in RESERVED_MODULE_NAMES]
         names += [(e.python_name, e.name) for e in enums] + [(r.python_name, r.name) for r in records]
         names += [(c.python_name, c.name) for c in classes] + [(f.python_name, f.origin) for f in functions]

@@ -7,11 +7,12 @@ result, then `byte** error`; it returns Status.Ok or Status.Error. python.py mir
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Mapping, Optional
 
 import jinja2
 
 from ..resources import templates_dir
+from .columns import Leaf, MapPlan, map_plan
 from .model import Api, Member, RecordModel, TypeNode
 
 _READ_WRITE = {
@@ -196,16 +197,80 @@ class ShimRenderer:
             "stores": stores,
         }
 
+    # -- .map: one export per mappable function, looping over the rows of its columns ------------
+
+    def _column_read(self, leaf: Leaf, column: str) -> str:
+        """The C# expression of row `i` of input *column*."""
+        scalar = leaf.scalar
+        if leaf.layout == "string":
+            return f"Columns.String({column}, i)"
+        if leaf.layout == "wire":
+            return f"Columns.Wire<{leaf.node.cs}>({column}, i, Codecs.R{self.codecs.id(leaf.node)})"
+        raw = f"Columns.Fixed<{wire_scalar(scalar, self.codecs.underlying)}>({column}, i)"
+        value = {"bool": f"{raw} != 0", "char": f"(char){raw}"}.get(scalar.tag, f"({scalar.cs}){raw}" if scalar.tag == "enum" else raw)
+        if leaf.nullable:
+            return f"(Columns.IsValid({column}, i) ? ({scalar.cs}?)({value}) : null)"
+        return value
+
+    def _column_write(self, leaf: Leaf, j: int, value: str) -> tuple[Optional[str], str]:
+        """(the ColumnWriter declaration or None, the statement storing *value* in row `i` of output *j*)."""
+        column = f"outputs[{j}]"
+        if leaf.layout == "string":
+            return f"var w{j} = new ColumnWriter(rows);", f"w{j}.String({column}, i, {value});"
+        if leaf.layout == "wire":
+            return f"var w{j} = new ColumnWriter(rows);", f"w{j}.Wire<{leaf.node.cs}>({value}, Codecs.W{self.codecs.id(leaf.node)});"
+        scalar = leaf.scalar
+        wire = wire_scalar(scalar, self.codecs.underlying)
+
+        def native(x: str) -> str:
+            return {"bool": f"(byte)({x} ? 1 : 0)", "char": f"(ushort){x}"}.get(scalar.tag, f"({wire}){x}" if scalar.tag == "enum" else x)
+
+        if leaf.nullable:
+            return None, (f"{{ var v{j} = {value}; Columns.SetNullable<{wire}>({column}, i, "
+                          f"v{j}.HasValue ? ({wire}?){native(f'v{j}.GetValueOrDefault()')} : null); }}")
+        return None, f"Columns.SetFixed<{wire}>({column}, i, {native(value)});"
+
+    def map_shim(self, plan: MapPlan, number: int) -> dict[str, object]:
+        member, arguments, k = plan.member, [], 0
+        for value in plan.inputs:
+            reads = []
+            for leaf in value.leaves:
+                reads.append(self._column_read(leaf, f"inputs[{k}]"))
+                k += 1
+            if value.record is None:
+                arguments.append(reads[0])
+            elif value.record.construct == "constructor":
+                arguments.append(f"new {value.node.cs}({', '.join(reads)})")
+            else:
+                arguments.append(f"new {value.node.cs} {{ " + ", ".join(
+                    f"{leaf.cs_name} = {read}" for leaf, read in zip(value.leaves, reads)) + " }")
+        prepare, stores, finish = [], [], []
+        for j, leaf in enumerate(plan.result.leaves):
+            declare, store = self._column_write(leaf, j, f"result.{leaf.cs_name}" if plan.result.record else "result")
+            stores.append(store)
+            if declare:
+                prepare.append(declare)
+                finish.append(f"outputs[{j}].Data = w{j}.Finish();")
+        owner = f"global::{member.owner.replace('+', '.')}"
+        return {
+            "entry_point": plan.entry_point, "name": f"M{number}", "origin": member.origin,
+            "call": f"var result = {owner}.{member.cs_name}({', '.join(arguments)});",
+            "prepare": prepare, "stores": stores, "finish": finish,
+        }
+
     def render(self) -> str:
         members = [m for m in self.api.functions]
         for cls in self.api.classes:
             members += ([cls.constructor] if cls.constructor else []) + list(cls.members)
         shims = [self.shim(m, n) for n, m in enumerate(members)]
+        records = {r.name: r for r in self.api.records}
+        plans = [p for p in (map_plan(m, records) for m in members) if p is not None]
+        maps = [self.map_shim(p, n) for n, p in enumerate(plans)]
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(templates_dir() / "csharp")), trim_blocks=True, lstrip_blocks=True,
             keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False,
         )
-        return env.get_template("shims.cs.j2").render(shims=shims, codecs=self.codecs.methods, assembly=self.api.assembly)
+        return env.get_template("shims.cs.j2").render(shims=shims, maps=maps, codecs=self.codecs.methods, assembly=self.api.assembly)
 
 
 def render_shims(api: Api) -> str:

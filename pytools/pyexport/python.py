@@ -13,6 +13,7 @@ import jinja2
 
 from ..abi import PRIMITIVES
 from ..resources import templates_dir
+from .columns import Leaf, MapPlan, Value, map_plan
 from .csharp import wire_scalar
 from .model import BUFFER_FORMATS, NUMERIC, Api, ClassModel, Member, TypeNode
 from .naming import safe_identifier
@@ -67,6 +68,9 @@ class PythonRenderer:
         self.codec_lines: list[str] = []
         self.record_lines: list[str] = []
         self.ffi: list[dict[str, str]] = []
+        self.records = {r.name: r for r in api.records}
+        self.maps: list[dict[str, Any]] = []
+        self.map_ffi: list[dict[str, str]] = []
 
     # -- annotations -------------------------------------------------------------------------------
 
@@ -253,14 +257,89 @@ class PythonRenderer:
 
     def callable(self, member: Member, owner: Optional[ClassModel]) -> dict[str, Any]:
         indent = "        " if owner else "    "
+        plan = map_plan(member, self.records)
+        doc = member.doc
+        protocol = ""
+        if plan is not None:
+            function = f"{owner.python_name}.{member.python_name}" if owner else member.python_name
+            protocol = self.map(plan, function)
+            doc += f"\n\n{function}.map(...) applies it to whole columns (arrays, Series, DataFrames) in one .NET call."
+        stub = self.signature(member, STUB, True)
         return {
             "kind": member.kind,
             "name": member.python_name,
             "signature": self.signature(member, RUNTIME, False),
-            "stub_signature": self.signature(member, STUB, True),
-            "doc": docstring_literal(member.doc, indent),
+            "stub_signature": stub,
+            "doc": docstring_literal(doc, indent),
             "body": self.body(member, owner),
+            "protocol": protocol,
         }
+
+    # -- .map --------------------------------------------------------------------------------------
+
+    def column_kind(self, leaf: Leaf) -> str:
+        """The run-time object that moves one leaf column (see _columns.py)."""
+        scalar = leaf.scalar
+        tag = scalar.tag
+        if tag in NUMERIC:
+            return f'_cols.Number("{NUMERIC[tag][0]}", "{tag}")'
+        if tag in ("bool", "char", "string"):
+            return f"_cols.{tag.capitalize()}()"
+        if tag == "enum":
+            return f'_cols.Enum({self.names[scalar.name]}, "{NUMERIC[self.underlying[scalar.name]][0]}")'
+        return f'_cols.Wire({self.codec(leaf.node)}, "{scalar.cs.replace("global::System.", "")}")'
+
+    def map_value(self, value: Value) -> str:
+        leaves = "".join(f"_cols.Leaf({leaf.python_name!r}, {self.column_kind(leaf)}, {leaf.nullable}), " for leaf in value.leaves)
+        record = self.names[value.record.name] if value.record else "None"
+        return f"_cols.Value({value.python_name!r}, {record}, ({leaves.rstrip(' ')}))"
+
+    def _map_result(self, plan: MapPlan) -> str:
+        if plan.result.record:
+            return f"a dict of columns by {plan.result.record.python_name} field (a DataFrame for pandas input)"
+        leaf = plan.result.leaves[0]
+        if leaf.layout == "fixed" and leaf.scalar.tag in NUMERIC:
+            kind = {"signed": "int", "unsigned": "uint", "float": "float"}[PRIMITIVES[leaf.scalar.tag].kind]
+            items = f"{kind}{8 * PRIMITIVES[leaf.scalar.tag].size}"
+            if leaf.nullable:
+                return (f"a numpy array of {items} (NaN for null)" if kind == "float"
+                        else f"a numpy object array ({items} values, None for null)")
+            return f"a numpy array of {items}"
+        if leaf.scalar.tag == "bool" and not leaf.nullable:
+            return "a numpy array of bool"
+        return f"a numpy object array ({self.annotation(leaf.node, STUB, False)} items)"
+
+    def map(self, plan: MapPlan, function: str) -> str:
+        """Register the `.map` of *function*; returns the name of its stub protocol."""
+        number = len(self.maps)
+        self.map_ffi.append({"name": f"_m{number}", "symbol": plan.entry_point,
+                             "argtypes": "_ctypes.c_int64, _ctypes.c_void_p, _ctypes.c_void_p, _ctypes.c_void_p, _ctypes.c_void_p,"})
+        inputs = plan.member.inputs
+        runtime = ", ".join(f"{p.python_name}: _t.Any" + ("" if p.default is None else f" = {p.default.python}") for p in inputs)
+        stub = ", ".join(f"{p.python_name}: Column" + ("" if p.default is None else " = ...") for p in inputs)
+        records = [v for v in plan.inputs if v.record]
+        doc = (f"Applies {function}() to whole columns in one .NET call: the loop over rows runs in .NET, "
+               "without the GIL.\n\n"
+               "Each argument is a column (a 1-D numpy array, a pandas Series or any sequence) or one value "
+               "used for every row"
+               + (f"; a record argument ({', '.join(repr(v.python_name) for v in records)}) also takes a pandas "
+                  "DataFrame or a mapping of field names to columns (extra columns are ignored)" if records else "")
+               + ". None, NaN and pandas.NA are null where the .NET value is nullable (else ValueError).\n\n"
+               f"Returns {self._map_result(plan)}; with a pandas argument, a pandas object carrying its index. "
+               "A .NET exception names the row. Needs numpy.")
+        call_self = "(self" + (", " if stub else "") + stub + ")"
+        self.maps.append({
+            "number": number, "function": function,
+            "signature": f"({runtime}) -> _t.Any",
+            "doc": docstring_literal(doc, "    "),
+            "call": f"return _cols.apply(_m{number}, _P{number}, ({''.join(p.python_name + ', ' for p in inputs).rstrip(' ')}))",
+            "plan": f"_cols.Plan({function!r}, ({''.join(self.map_value(v) + ', ' for v in plan.inputs).rstrip(' ')}), "
+                    f"{self.map_value(plan.result)})",
+            "protocol": "_Map_" + function.replace(".", "_"),
+            "stub_map": f"{call_self} -> MapResult",
+            "stub_call": _method_stub(self.signature(plan.member, STUB, True)),
+        })
+        return self.maps[-1]["protocol"]
 
     def render(self, docstring: str, tool_version: str) -> dict[str, bytes]:
         classes = []
@@ -282,10 +361,12 @@ class PythonRenderer:
              "members": [(safe_identifier(n), v) for n, v in e.members]}
             for e in self.api.enums
         ]
+        maps = self.maps
         context = {
+            "maps": maps,
             "docstring": docstring, "tool_version": tool_version, "library": self.library,
             "names": ["DotNetError", *self.api.public_names], "enums": enums, "records": records,
-            "classes": classes, "functions": functions, "ffi": self.ffi,
+            "classes": classes, "functions": functions, "ffi": self.ffi + self.map_ffi,
             "codecs": self.codec_lines + self.record_lines,
         }
         env = jinja2.Environment(
@@ -296,6 +377,11 @@ class PythonRenderer:
             "_api.py": env.get_template("api.py.j2").render(context).encode(),
             "_api.pyi": env.get_template("api.pyi.j2").render(context).encode(),
         }
+
+
+def _method_stub(signature: str) -> str:
+    """A function's stub signature `(a: int) -> int` as a method's: `(self, a: int) -> int`."""
+    return "(self" + ("" if signature.startswith("()") else ", ") + signature[1:]
 
 
 def render_python(api: Api, library: str, docstring: str, tool_version: str) -> dict[str, bytes]:

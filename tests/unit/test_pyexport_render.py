@@ -29,7 +29,8 @@ API = build_api(report(static_class(
 def test_every_shim_catches_everything_and_reports_through_the_error_pointer():
     source = render_shims(API)
     assert source.count("[UnmanagedCallersOnly(EntryPoint = ") == source.count("catch (global::System.Exception exception)")
-    assert source.count("return Errors.Capture(exception, error);") == 11  # 7 functions, ctor, method, get, set
+    # 7 functions, ctor, method, get, set; and the .map of mid and flag
+    assert source.count("return Errors.Capture(exception, error);") == 13
     assert 'EntryPoint = "aotwheel_fn_sum"' in source
     assert "public static int S0(double* a0, nint n0, double* r0, byte** error)" in source
     assert "new global::System.ReadOnlySpan<double>(a0, checked((int)n0))" in source
