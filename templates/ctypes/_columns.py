@@ -407,7 +407,7 @@ def _fields(value: Value, argument: Any, where: str) -> List[Any]:
                              f"{', '.join(repr(m) for m in missing)} (it has: {', '.join(repr(str(n)) for n in names)})")
         return [argument[leaf.name] for leaf in value.leaves]
     raise TypeError(f"{where} must be a pandas DataFrame, a mapping of {value.record.__name__} field names "
-                    f"to columns, or a {value.record.__name__}, not {type(argument).__name__}")
+                    f"to columns, or one {value.record.__name__}, not {type(argument).__name__}")
 
 
 def _row_error(pointer: ctypes.c_void_p, row: int) -> _dotnet.DotNetError:
@@ -439,8 +439,11 @@ def apply(native: Any, plan: Plan, arguments: Sequence[Any]) -> Any:
                         f"for one row call {plan.function}()")
     rows = sized[0][1]
     if any(n != rows for _, n in sized):
+        first: Dict[int, str] = {}
+        for where, n in sized:
+            first.setdefault(n, where)
         raise ValueError(f"{plan.function}.map(): the columns have different lengths: "
-                         + ", ".join(f"{where} has {n}" for where, n in sized))
+                         + ", ".join(f"{where} has {n}" for n, where in first.items()))
     inputs = (NativeColumn * max(len(columns), 1))()
     keep: List[Any] = []
     for k, ((leaf, column, where), (_, n)) in enumerate(zip(columns, lengths)):

@@ -98,3 +98,48 @@ def test_business_types_cross_as_codecs_and_half_buffers_as_float16():
     assert "def big(n: int) -> int:" in module and "_rt.BigInteger()" in module and "_rt.Int128()" in module
     assert "def net(gross: decimal.Decimal, rate: decimal.Decimal = ...) -> decimal.Decimal: ..." in stub
     assert "import decimal\n" in stub
+
+
+# An enum named only by a record field (no signature of its own), nullable fields, a record result.
+CHANNEL = type_("Lib.Channel", kind="enum", underlying="byte", values=[{"name": "Web", "value": {"kind": "int", "value": 0}}])
+ORDER = type_("Lib.Order", record=True,
+              properties=[prop("Weight", prim("float"), init=True), prop("Channel", named("Lib.Channel"), init=True),
+                          prop("Sku", prim("string"), init=True),
+                          prop("Discount", generic("System.Nullable`1", prim("double")), init=True),
+                          prop("When", named("System.DateTime"), init=True)],
+              methods=[method("", param("Weight", prim("float")), param("Channel", named("Lib.Channel")), param("Sku", prim("string")),
+                              param("Discount", generic("System.Nullable`1", prim("double"))), param("When", named("System.DateTime")),
+                              ctor=True)])
+MAPPED = build_api(report(static_class(
+    method("Price", param("order", named("Lib.Order", "class")), param("rate", prim("double")), returns=prim("double")),
+    method("Echo", param("order", named("Lib.Order", "class")), returns=named("Lib.Order", "class")),
+    method("Tags", param("tags", array(prim("string"))), returns=prim("int")),
+    method("Nothing", param("a", prim("int"))),
+    method("Constant", returns=prim("int")),
+), ORDER, CHANNEL), {})
+
+
+def test_an_enum_reached_only_through_a_record_field_is_exported_and_renders():
+    assert [e.name for e in MAPPED.enums] == ["Lib.Channel"]
+    source = render_shims(MAPPED)
+    assert "(global::Lib.Channel)Columns.Fixed<byte>(inputs[1], i)" in source
+    assert "(global::Lib.Channel)r.ReadByte()" in source
+
+
+def test_map_shims_only_for_scalar_like_functions_with_one_column_per_field():
+    source = render_shims(MAPPED)
+    assert source.count("(long rows, Column* inputs, Column* outputs, long* failed, byte** error)") == 2  # price, echo
+    assert 'EntryPoint = "aotwheel_map__fn_price"' in source and 'EntryPoint = "aotwheel_map__fn_echo"' in source
+    assert ("new global::Lib.Order(Columns.Fixed<float>(inputs[0], i), (global::Lib.Channel)Columns.Fixed<byte>(inputs[1], i), "
+            "Columns.String(inputs[2], i), (Columns.IsValid(inputs[3], i) ? (double?)(Columns.Fixed<double>(inputs[3], i)) : null), "
+            "Columns.Wire<global::System.DateTime>(inputs[4], i, Codecs.R") in source
+    assert "Columns.Fixed<double>(inputs[5], i)" in source  # rate
+    assert "w2.String(outputs[2], i, result.Sku);" in source and "outputs[4].Data = w4.Finish();" in source
+    assert "Columns.SetNullable<double>(outputs[3], i, v3.HasValue ? (double?)v3.GetValueOrDefault() : null);" in source
+    module = render_python(MAPPED, "Lib.so", "Docs.", "0.0")
+    api, stub = module["_api.py"].decode(), module["_api.pyi"].decode()
+    ast.parse(api) and ast.parse(stub)
+    assert "_cols.attach(price, _map0)" in api and "_cols.attach(echo, _map1)" in api and "attach(tags" not in api
+    assert "_cols.Leaf('discount', _cols.Number(\"d\", \"double\"), True)" in api
+    assert "price: _Map_price" in stub and "def map(self, order: Column, rate: Column) -> MapResult: ..." in stub
+    assert "def __call__(self, order: Order, rate: float) -> float: ..." in stub and "def tags(tags: Sequence[str]) -> int: ..." in stub

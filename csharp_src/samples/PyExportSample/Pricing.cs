@@ -61,11 +61,32 @@ public static class Pricing
     /// <summary>The hexadecimal text of a GUID.</summary>
     public static string GuidText(Guid id) => id.ToString("N");
 
-    /// <summary>CPU-bound work per row (for the parallelism test).</summary>
+    /// <summary>CPU-bound work per row (for the parallelism benchmark).</summary>
     public static double Churn(double seed, int rounds)
     {
         var value = seed;
         for (var i = 0; i < rounds; i++) value = Math.Sqrt(value * value + i) * 0.999;
         return value;
     }
+
+    static int inside, mostInside;
+
+    /// <summary>Churn that also records how many threads were inside at once (see MostAtOnce).</summary>
+    public static double Overlapping(double seed, int rounds)
+    {
+        var now = Interlocked.Increment(ref inside);
+        for (var most = Volatile.Read(ref mostInside); most < now; most = Volatile.Read(ref mostInside))
+            Interlocked.CompareExchange(ref mostInside, now, most);
+        try
+        {
+            return Churn(seed, rounds);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref inside);
+        }
+    }
+
+    /// <summary>The most threads inside Overlapping at once since the last call.</summary>
+    public static int MostAtOnce() => Interlocked.Exchange(ref mostInside, 0);
 }
