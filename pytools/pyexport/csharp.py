@@ -232,10 +232,14 @@ class ShimRenderer:
 
     def map_shim(self, plan: MapPlan, number: int) -> dict[str, object]:
         member, arguments, k = plan.member, [], 0
+        prepare, keep = [], []
         for value in plan.inputs:
             reads = []
             for leaf in value.leaves:
                 reads.append(self._column_read(leaf, f"inputs[{k}]"))
+                if leaf.layout == "string":
+                    prepare.append(f"var s{k} = Columns.Split(&inputs[{k}], rows);")
+                    keep.append(f"global::System.GC.KeepAlive(s{k});")
                 k += 1
             if value.record is None:
                 arguments.append(reads[0])
@@ -244,7 +248,7 @@ class ShimRenderer:
             else:
                 arguments.append(f"new {value.node.cs} {{ " + ", ".join(
                     f"{leaf.cs_name} = {read}" for leaf, read in zip(value.leaves, reads)) + " }")
-        prepare, stores, finish = [], [], []
+        stores, finish = [], list(keep)
         for j, leaf in enumerate(plan.result.leaves):
             declare, store = self._column_write(leaf, j, f"result.{leaf.cs_name}" if plan.result.record else "result")
             stores.append(store)

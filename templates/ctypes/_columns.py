@@ -24,7 +24,8 @@ MapResult = Any
 
 
 class NativeColumn(ctypes.Structure):
-    _fields_ = [("data", ctypes.c_void_p), ("aux", ctypes.c_void_p), ("valid", ctypes.c_void_p), ("step", ctypes.c_int64)]
+    _fields_ = [("data", ctypes.c_void_p), ("aux", ctypes.c_void_p), ("valid", ctypes.c_void_p), ("step", ctypes.c_int64),
+                ("length", ctypes.c_int64)]
 
 
 def _numpy() -> Any:
@@ -256,38 +257,46 @@ def _blob(pointer: Optional[int], rows: int) -> Tuple[Any, bytes]:
 
 
 class String(Kind):
-    """One UTF-8 blob and int64 offsets per column: encoded once per call, not per row."""
+    """One UTF-8 blob per column, encoded once per call: the rows joined by NUL, which .NET splits
+    (UTF-8 has no other 0 byte). When a string holds a NUL itself, int64 offsets also say where each
+    row starts (the last one: the blob's length + 1)."""
 
     cs = "string"
 
     def encode(self, numpy: Any, values: Any, nullable: bool, where: _Where) -> Tuple[NativeColumn, List[Any]]:
         items = _items(numpy, values)
         valid = None
-        for row in [i for i, item in enumerate(items) if type(item) is not str]:
+        try:
+            joined = "\0".join(items)
+        except TypeError:  # not all str: nulls, or a wrong type
+            valid = self._nulls(numpy, items, nullable, where)
+            joined = "\0".join(items)
+        try:
+            data = joined.encode("utf-8")
+        except UnicodeEncodeError:
+            row = next(i for i, item in enumerate(items) if not _encodable(item))
+            raise ValueError(f"{where.at(row)}: the str has a lone surrogate; UTF-8 (and .NET strings "
+                             "crossing to it) cannot carry one") from None
+        offsets = None
+        if joined.count("\0") != max(len(items) - 1, 0):  # a string holds NUL: say where each row starts
+            encoded = [item.encode("utf-8") for item in items]
+            data, offsets = b"\0".join(encoded), _offsets(numpy, (len(e) + 1 for e in encoded), len(items))
+        blob = numpy.frombuffer(data, dtype=numpy.uint8) if data else numpy.zeros(1, dtype=numpy.uint8)
+        column = _column(blob, offsets, valid)
+        column.length = len(data)
+        return column, [blob, offsets, valid]
+
+    def _nulls(self, numpy: Any, items: List[Any], nullable: bool, where: _Where) -> Any:
+        """The validity mask of *items*, whose nulls become "" (a non-str that is no null: TypeError)."""
+        valid = numpy.ones(len(items), dtype=numpy.uint8)
+        for row in [i for i, item in enumerate(items) if not isinstance(item, str)]:
             item = items[row]
-            if isinstance(item, str):
-                continue
             if not _is_null(item):
                 raise TypeError(f"{where.at(row)} must be str, not {type(item).__name__}")
             if not nullable:
                 raise _not_null(where, row, item, self.cs)
-            if valid is None:
-                valid = numpy.ones(len(items), dtype=numpy.uint8)
             valid[row], items[row] = 0, ""
-        joined = "".join(items)
-        if joined.isascii():
-            data, lengths = joined.encode("ascii"), map(len, items)
-        else:
-            try:
-                encoded = [item.encode("utf-8") for item in items]
-            except UnicodeEncodeError:
-                row = next(i for i, item in enumerate(items) if not _encodable(item))
-                raise ValueError(f"{where.at(row)}: the str has a lone surrogate; UTF-8 (and .NET strings "
-                                 "crossing to it) cannot carry one") from None
-            data, lengths = b"".join(encoded), map(len, encoded)
-        blob = numpy.frombuffer(data, dtype=numpy.uint8) if data else numpy.zeros(1, dtype=numpy.uint8)
-        offsets = _offsets(numpy, lengths, len(items))
-        return _column(blob, offsets, valid), [blob, offsets, valid]
+        return valid
 
     def allocate(self, numpy: Any, rows: int, nullable: bool) -> Tuple[NativeColumn, List[Any]]:
         valid = numpy.empty(rows, dtype=numpy.uint8)  # .NET may return null for any string

@@ -82,6 +82,7 @@ out = [
     m.later.map([dt.datetime(2020, 1, 1), dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)], [None, dt.timedelta(days=1)]).tolist(),
     m.guid_text.map([uuid.UUID(int=255)]).tolist(),
     m.later.map(pd.Series(pd.to_datetime(["2020-01-01", "2021-06-01"])), dt.timedelta(minutes=1)).tolist(),
+    m.label.map(["a\\0b", "", "c"], 1).tolist(), m.label.map([], 1).tolist(), m.label.map("x", [1, 2]).tolist(),
 ]
 for call in (lambda: m.hypot.map([1, 2], [1, 2, 3]), lambda: m.net_price.map({"weight": [1.0]}),
              lambda: m.net_price.map(pd.DataFrame({"weight": [1.0], "quantity": [1], "channel": [0], "sku": ["a"], "discount": [0.0]}), [1.0, 2.0]),
@@ -103,7 +104,8 @@ print(json.dumps(out, default=str))
     assert out[18] == ["2020-01-01 01:00:00", "2020-01-02 00:00:00+00:00"]
     assert out[19] == ["000000000000000000000000000000ff"]
     assert out[20] == ["2020-01-01 00:01:00", "2021-06-01 00:01:00"]
-    errors = out[21:]
+    assert out[21:24] == [["A\0B-1", "-1", "C-1"], [], ["X-1", "X-2"]]  # a NUL inside a string, no rows, broadcast
+    errors = out[24:]
     assert errors[0] == ["ValueError", "hypot.map(): the columns have different lengths: hypot.map() argument 'x' has 2, "
                                        "hypot.map() argument 'y' has 3"]
     assert errors[1][0] == "ValueError" and "has no column for the Order field(s) 'quantity', 'channel', 'sku', 'discount'" in errors[1][1]

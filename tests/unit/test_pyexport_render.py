@@ -134,6 +134,7 @@ def test_map_shims_only_for_scalar_like_functions_with_one_column_per_field():
             "Columns.String(inputs[2], i), (Columns.IsValid(inputs[3], i) ? (double?)(Columns.Fixed<double>(inputs[3], i)) : null), "
             "Columns.Wire<global::System.DateTime>(inputs[4], i, Codecs.R") in source
     assert "Columns.Fixed<double>(inputs[5], i)" in source  # rate
+    assert "var s2 = Columns.Split(&inputs[2], rows);" in source and "global::System.GC.KeepAlive(s2);" in source
     assert "w2.String(outputs[2], i, result.Sku);" in source and "outputs[4].Data = w4.Finish();" in source
     assert "Columns.SetNullable<double>(outputs[3], i, v3.HasValue ? (double?)v3.GetValueOrDefault() : null);" in source
     module = render_python(MAPPED, "Lib.so", "Docs.", "0.0")

@@ -5,6 +5,7 @@
 #nullable enable
 #pragma warning disable
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace AotWheel.Interop
@@ -15,12 +16,16 @@ namespace AotWheel.Interop
     {
         /// <summary>Fixed: the items. String/wire: the bytes of every row.</summary>
         public void* Data;
-        /// <summary>String/wire inputs: int64 offsets into Data (row i is [Aux[i], Aux[i+1])).</summary>
+        /// <summary>Wire inputs: int64 offsets into Data (row i is [Aux[i], Aux[i+1])). String inputs:
+        /// the rows are joined by a 0 byte, and Aux (when not null; else Split computes it) holds where
+        /// each starts, the last entry being Length + 1.</summary>
         public long* Aux;
         /// <summary>Null, or one byte per row (0: null); a broadcast column has one.</summary>
         public byte* Valid;
         /// <summary>Items between rows: 1 for a column, 0 for a broadcast scalar, numpy's stride otherwise.</summary>
         public long Step;
+        /// <summary>String inputs: the bytes in Data.</summary>
+        public long Length;
     }
 
     internal static unsafe class Columns
@@ -29,18 +34,40 @@ namespace AotWheel.Interop
 
         public static bool IsValid(in Column c, long i) => c.Valid == null || c.Valid[c.Step == 0 ? 0 : i] != 0;
 
-        static ReadOnlySpan<byte> Row(in Column c, long i)
+        static ReadOnlySpan<byte> Row(in Column c, long i, int separator)
         {
             var row = i * c.Step;
             var start = c.Aux[row];
-            return new ReadOnlySpan<byte>((byte*)c.Data + start, checked((int)(c.Aux[row + 1] - start)));
+            return new ReadOnlySpan<byte>((byte*)c.Data + start, checked((int)(c.Aux[row + 1] - separator - start)));
         }
 
-        public static string? String(in Column c, long i) => IsValid(c, i) ? Utf8.Strict.GetString(Row(c, i)) : null;
+        /// <summary>Where each row of a NUL-joined string column starts, when Python did not say; the
+        /// array is pinned, and the caller keeps it alive for the loop.</summary>
+        public static long[]? Split(Column* c, long rows)
+        {
+            if (c->Aux != null) return null;
+            var count = c->Step == 0 ? 1 : rows;
+            var starts = GC.AllocateUninitializedArray<long>(checked((int)count + 1), pinned: true);
+            var data = new ReadOnlySpan<byte>(c->Data, checked((int)c->Length));
+            var start = 0;
+            starts[0] = 0;
+            for (var r = 1; r < count; r++)
+            {
+                var separator = data[start..].IndexOf((byte)0);
+                if (separator < 0) throw new ArgumentException("malformed string column");
+                start += separator + 1;
+                starts[r] = start;
+            }
+            starts[count] = c->Length + 1;
+            c->Aux = (long*)Unsafe.AsPointer(ref starts[0]);
+            return starts;
+        }
+
+        public static string? String(in Column c, long i) => IsValid(c, i) ? Utf8.Strict.GetString(Row(c, i, 1)) : null;
 
         public static T Wire<T>(in Column c, long i, Func<WireReader, T> read)
         {
-            var row = Row(c, i);
+            var row = Row(c, i, 0);
             fixed (byte* data = row) return WireReader.Decode(data, row.Length, read);
         }
 
