@@ -282,7 +282,7 @@ class PythonRenderer:
         scalar = leaf.scalar
         tag = scalar.tag
         if tag in NUMERIC:
-            return f'_cols.Number("{NUMERIC[tag][0]}", "{tag}")'
+            return f'_cols.Fixed("{NUMERIC[tag][0]}", "{tag}")'
         if tag in ("bool", "char", "string"):
             return f"_cols.{tag.capitalize()}()"
         if tag == "enum":

@@ -36,7 +36,7 @@ def _numpy() -> Any:
 
 
 def _pandas_kind(value: Any) -> str:
-    """"Series", "DataFrame" (or another pandas class name) for a pandas object, else ""."""
+    """The class name of a pandas object ("Series", "DataFrame", ...), else "" (pandas is not imported)."""
     cls = type(value)
     return cls.__name__ if cls.__module__.partition(".")[0] == "pandas" else ""
 
@@ -204,10 +204,6 @@ def _objects(numpy: Any, items: Sequence[Any]) -> Any:
     array = numpy.empty(len(items), dtype=object)
     array[:] = items
     return array
-
-
-class Number(Fixed):
-    pass
 
 
 class Bool(Fixed):

@@ -141,6 +141,16 @@ def test_map_shims_only_for_scalar_like_functions_with_one_column_per_field():
     api, stub = module["_api.py"].decode(), module["_api.pyi"].decode()
     ast.parse(api) and ast.parse(stub)
     assert "_cols.attach(price, _map0)" in api and "_cols.attach(echo, _map1)" in api and "attach(tags" not in api
-    assert "_cols.Leaf('discount', _cols.Number(\"d\", \"double\"), True)" in api
+    assert "_cols.Leaf('discount', _cols.Fixed(\"d\", \"double\"), True)" in api
     assert "price: _Map_price" in stub and "def map(self, order: Column, rate: Column) -> MapResult: ..." in stub
     assert "def __call__(self, order: Order, rate: float) -> float: ..." in stub and "def tags(tags: Sequence[str]) -> int: ..." in stub
+
+
+def test_a_static_method_of_a_class_gets_map_too():
+    tool = type_("Lib.Tool", export={}, methods=[method("", ctor=True), method("Twice", param("n", prim("int")), returns=prim("int"))])
+    files = render_python(build_api(report(tool), {}), "Lib.so", "Docs.", "0.0")
+    api, stub = files["_api.py"].decode(), files["_api.pyi"].decode()
+    assert "_cols.attach(Tool.twice, _map0)" in api
+    assert "    twice: ClassVar[_Map_Tool_twice]" in stub and "@staticmethod" not in stub
+    assert "class _Map_Tool_twice(Protocol):" in stub and "def __call__(self, n: int) -> int: ..." in stub
+    assert 'EntryPoint = "aotwheel_map__Tool_static_twice"' in render_shims(build_api(report(tool), {}))
