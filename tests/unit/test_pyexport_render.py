@@ -154,3 +154,24 @@ def test_a_static_method_of_a_class_gets_map_too():
     assert "    twice: ClassVar[_Map_Tool_twice]" in stub and "@staticmethod" not in stub
     assert "class _Map_Tool_twice(Protocol):" in stub and "def __call__(self, n: int) -> int: ..." in stub
     assert 'EntryPoint = "aotwheel_map__Tool_static_twice"' in render_shims(build_api(report(tool), {}))
+
+
+def test_every_supported_type_reached_only_inside_records_renders():
+    # Enums and records named by no signature of their own, at every depth a record allows.
+    kinds = [named("Lib.Deep", "class"), generic("System.Nullable`1", named("Lib.Hidden")), array(named("Lib.Hidden")),
+             generic("System.Collections.Generic.List`1", named("Lib.Deep", "class")),
+             generic("System.Collections.Generic.Dictionary`2", named("Lib.Hidden"), named("Lib.Deep", "class")),
+             generic("System.ValueTuple`2", named("Lib.Hidden"), prim("string")), named("System.Guid"),
+             generic("System.Nullable`1", named("System.DateTimeOffset")), named("System.TimeSpan")]
+    outer = type_("Lib.Outer", record=True, properties=[prop(f"F{i}", k, init=True) for i, k in enumerate(kinds)],
+                  methods=[method("", *[param(f"F{i}", k) for i, k in enumerate(kinds)], ctor=True)])
+    deep = type_("Lib.Deep", record=True, properties=[prop("Tag", named("Lib.Other"), init=True)],
+                 methods=[method("", param("Tag", named("Lib.Other")), ctor=True)])
+    enums = [type_(n, kind="enum", underlying=u, values=[{"name": "A", "value": {"kind": "int", "value": 1}}])
+             for n, u in (("Lib.Hidden", "short"), ("Lib.Other", "ulong"))]
+    api = build_api(report(static_class(method("Use", param("o", named("Lib.Outer", "class")), returns=prim("int"))),
+                           outer, deep, *enums), {})
+    assert [e.name for e in api.enums] == ["Lib.Hidden", "Lib.Other"]
+    assert "r.ReadUInt64()" in render_shims(api)
+    files = render_python(api, "Lib.so", "Docs.", "0.0")
+    ast.parse(files["_api.py"].decode()) and ast.parse(files["_api.pyi"].decode())
