@@ -264,12 +264,11 @@ class PythonRenderer:
             function = f"{owner.python_name}.{member.python_name}" if owner else member.python_name
             protocol = self.map(plan, function)
             doc += f"\n\n{function}.map(...) applies it to whole columns (arrays, Series, DataFrames) in one .NET call."
-        stub = self.signature(member, STUB, True)
         return {
             "kind": member.kind,
             "name": member.python_name,
             "signature": self.signature(member, RUNTIME, False),
-            "stub_signature": stub,
+            "stub_signature": self.signature(member, STUB, True),
             "doc": docstring_literal(doc, indent),
             "body": self.body(member, owner),
             "protocol": protocol,
@@ -316,7 +315,7 @@ class PythonRenderer:
                              "argtypes": "_ctypes.c_int64, _ctypes.c_void_p, _ctypes.c_void_p, _ctypes.c_void_p, _ctypes.c_void_p,"})
         inputs = plan.member.inputs
         runtime = ", ".join(f"{p.python_name}: _t.Any" + ("" if p.default is None else f" = {p.default.python}") for p in inputs)
-        stub = ", ".join(f"{p.python_name}: Column" + ("" if p.default is None else " = ...") for p in inputs)
+        columns = ", ".join(f"{p.python_name}: Column" + ("" if p.default is None else " = ...") for p in inputs)
         records = [v for v in plan.inputs if v.record]
         doc = (f"Applies {function}() to whole columns in one .NET call: the loop over rows runs in .NET, "
                "without the GIL.\n\n"
@@ -327,7 +326,6 @@ class PythonRenderer:
                + ". None, NaN and pandas.NA are null where the .NET value is nullable (else ValueError).\n\n"
                f"Returns {self._map_result(plan)}; with a pandas argument, a pandas object carrying its index. "
                "A .NET exception names the row. Needs numpy.")
-        call_self = "(self" + (", " if stub else "") + stub + ")"
         self.maps.append({
             "number": number, "function": function,
             "signature": f"({runtime}) -> _t.Any",
@@ -336,7 +334,7 @@ class PythonRenderer:
             "plan": f"_cols.Plan({function!r}, ({''.join(self.map_value(v) + ', ' for v in plan.inputs).rstrip(' ')}), "
                     f"{self.map_value(plan.result)})",
             "protocol": "_Map_" + function.replace(".", "_"),
-            "stub_map": f"{call_self} -> MapResult",
+            "stub_map": f"(self, {columns}) -> MapResult",
             "stub_call": _method_stub(self.signature(plan.member, STUB, True)),
         })
         return self.maps[-1]["protocol"]
@@ -361,9 +359,8 @@ class PythonRenderer:
              "members": [(safe_identifier(n), v) for n, v in e.members]}
             for e in self.api.enums
         ]
-        maps = self.maps
         context = {
-            "maps": maps,
+            "maps": self.maps,
             "docstring": docstring, "tool_version": tool_version, "library": self.library,
             "names": ["DotNetError", *self.api.public_names], "enums": enums, "records": records,
             "classes": classes, "functions": functions, "ffi": self.ffi + self.map_ffi,
