@@ -131,6 +131,8 @@ def main() -> None:
     threads = result["threads"]
     ratios["threads"] = {"two_threads_over_sequential": threads["two_threads"] / threads["sequential"]}
     result["ratios"] = ratios
+    loadavg = Path("/proc/loadavg")
+    result["load_average"] = float(loadavg.read_text().split()[0]) if loadavg.exists() else None
     print(f"\n{'variant':<16}{'ms':>10}{'ns/row':>10}")
     for name, value in seconds.items():
         print(f"{name:<16}{value * 1e3:>10.1f}{value * 1e9 / rows:>10.1f}")
