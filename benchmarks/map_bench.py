@@ -6,7 +6,7 @@ and against the same arithmetic written with numpy/pandas; and 2 threads mapping
     .venv/bin/python benchmarks/map_bench.py --quick         # 10^5 rows, one round (a smoke test)
 
 Functions (csharp_src/samples/PyExportSample/Pricing.cs): `hypot(x, y)` (numeric: two float64
-columns) and `net_price(order)` (a record of a float, an int, an enum, a string and a double?, from a
+columns) and `line_price(order)` (a record of a float, an int, an enum, a string and a double?, from a
 DataFrame). Goals: .map >= 30x faster than the loop, and within 2x of numpy/pandas.
 
 Every figure is a ratio of variants measured in one process, interleaved round by round; the best
@@ -50,13 +50,13 @@ def loop_numeric():
     return [hypot(a, b) for a, b in zip(x.tolist(), y.tolist())]
 
 def loop_record():
-    net_price, order = m.net_price, m.Order
+    line_price, order = m.line_price, m.Order
     columns = zip(frame["weight"].tolist(), frame["quantity"].tolist(), frame["channel"].tolist(), frame["sku"].tolist(),
                   frame["discount"].tolist())
-    return [net_price(order(w, q, channels[c], s, None if d != d else d)) for w, q, c, s, d in columns]
+    return [line_price(order(w, q, channels[c], s, None if d != d else d)) for w, q, c, s, d in columns]
 
 def pandas_record():
-    # the same rule as Pricing.NetPrice, written with pandas (the string column is not used by it)
+    # the same rule as Pricing.LinePrice, written with pandas (the string column is not used by it)
     gross = frame["quantity"] * 2.5 + frame["weight"].astype(np.float64) * 0.5 + (frame["channel"] == 7)
     return gross * (1.0 - frame["discount"].fillna(0.0))
 
@@ -64,7 +64,7 @@ variants = {
     "numeric .map": lambda: m.hypot.map(x, y),
     "numeric numpy": lambda: np.sqrt(x * x + y * y),
     "numeric loop": loop_numeric,
-    "record .map": lambda: m.net_price.map(frame),
+    "record .map": lambda: m.line_price.map(frame),
     "record pandas": pandas_record,
     "record loop": loop_record,
 }

@@ -22,7 +22,8 @@ from .model import NUMERIC, Member, RecordModel, TypeNode
 
 # Scalar-like tags by layout; a tag absent here makes its function not mappable.
 FIXED_TAGS = frozenset(NUMERIC) | {"bool", "char", "enum"}
-WIRE_TAGS = frozenset({"datetime", "datetimeoffset", "timespan", "guid"})
+WIRE_TAGS = frozenset({"datetime", "datetimeoffset", "timespan", "guid", "decimal", "dateonly", "timeonly", "biginteger",
+                       "int128", "uint128", "half"})
 LEAF_TAGS = FIXED_TAGS | WIRE_TAGS | {"string"}
 
 

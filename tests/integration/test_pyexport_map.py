@@ -40,8 +40,8 @@ def test_record_rule_maps_over_200k_rows_keeping_the_index_and_agrees_with_scala
     code = ORDERS + """
 import json
 frame = orders(200_000)
-net = m.net_price.map(frame)
-scalar = np.array([m.net_price(scalar_order(row)) for row in frame.itertuples()])
+net = m.line_price.map(frame)
+scalar = np.array([m.line_price(scalar_order(row)) for row in frame.itertuples()])
 quotes = m.quote_for.map(frame)
 sample = [m.quote_for(scalar_order(row)) for row in frame.iloc[:2000].itertuples()]
 top = quotes.iloc[:2000]
@@ -52,7 +52,7 @@ print(json.dumps([
     [q.discounted for q in sample] == top["discounted"].tolist(),
     [q.surcharged for q in sample] == top["surcharged"].tolist(), str(quotes["discounted"].dtype),
     sorted({repr(x) for x in top["surcharged"]}),
-    bool((m.net_price.map(frame, unit_price=1.0) == m.net_price.map(frame, 1.0)).all()),
+    bool((m.line_price.map(frame, unit_price=1.0) == m.line_price.map(frame, 1.0)).all()),
 ]))
 """
     out = call_json(pyexport_numpy, code)
@@ -66,6 +66,7 @@ print(json.dumps([
 def test_arguments_positional_keyword_broadcast_sequences_and_mappings(pyexport_numpy):
     code = """
 import json, numpy as np, pandas as pd, datetime as dt, uuid
+from decimal import Decimal
 import pyexportsample as m
 x = np.arange(10.0)
 rows = {"weight": [2.0, 4.0], "quantity": (1, 3), "channel": [m.Channel.Web, 7], "sku": ["a", "b"], "discount": [None, 0.5]}
@@ -74,8 +75,8 @@ out = [
     m.hypot.map([3, 5], 4).tolist(), m.hypot.map(x=np.array([3.0]), y=(4,)).tolist(),
     m.hypot.map(x[::3], 0.0).tolist(), m.hypot.map(x[::-4], 0.0).tolist(),
     m.clamp.map(np.array([-5, 50, 500], dtype=np.int16)).tolist(), m.clamp.map([-5, 50, 500], high=10).tolist(),
-    m.net_price.map(rows).tolist(), m.net_price.map(rows, unit_price=[1.0, 2.0]).tolist(),
-    m.net_price.map(m.Order(2.0, 1, m.Channel.Web, "a", None), [1.0, 2.0]).tolist(),
+    m.line_price.map(rows).tolist(), m.line_price.map(rows, unit_price=[1.0, 2.0]).tolist(),
+    m.line_price.map(m.Order(2.0, 1, m.Channel.Web, "a", None), [1.0, 2.0]).tolist(),
     type(quote).__name__, sorted(quote), quote["label"].tolist(), quote["surcharged"].tolist(),
     m.label.map(("ab", "é😀"), 2024).tolist(), m.shift.map(list("az")).tolist(), m.is_even.map(range(3)).tolist(),
     m.is_even.map(np.arange(3, dtype=np.int32)).dtype.name, m.clamp.map([]).dtype.name,
@@ -83,10 +84,13 @@ out = [
     m.guid_text.map([uuid.UUID(int=255)]).tolist(),
     m.later.map(pd.Series(pd.to_datetime(["2020-01-01", "2021-06-01"])), dt.timedelta(minutes=1)).tolist(),
     m.label.map(["a\\0b", "", "c"], 1).tolist(), m.label.map([], 1).tolist(), m.label.map("x", [1, 2]).tolist(),
+    m.net_price.map([Decimal("100"), Decimal("10.5")], rate=Decimal("0.1")).tolist(),
+    m.echo_nullable_date_only.map([dt.date(2020, 1, 2), None]).tolist(), m.echo_half.map(np.array([0.5, 2.0], dtype=np.float16)).tolist(),
+    m.echo_int128.map([2**100, -1]).tolist(),
 ]
-for call in (lambda: m.hypot.map([1, 2], [1, 2, 3]), lambda: m.net_price.map({"weight": [1.0]}),
-             lambda: m.net_price.map(pd.DataFrame({"weight": [1.0], "quantity": [1], "channel": [0], "sku": ["a"], "discount": [0.0]}), [1.0, 2.0]),
-             lambda: m.hypot.map(3, 4), lambda: m.hypot.map(np.zeros((2, 2)), 1.0), lambda: m.net_price.map([1, 2]),
+for call in (lambda: m.hypot.map([1, 2], [1, 2, 3]), lambda: m.line_price.map({"weight": [1.0]}),
+             lambda: m.line_price.map(pd.DataFrame({"weight": [1.0], "quantity": [1], "channel": [0], "sku": ["a"], "discount": [0.0]}), [1.0, 2.0]),
+             lambda: m.hypot.map(3, 4), lambda: m.hypot.map(np.zeros((2, 2)), 1.0), lambda: m.line_price.map([1, 2]),
              lambda: m.clamp.map([2**63]), lambda: m.clamp.map([1.5]), lambda: m.shift.map(["ab"]), lambda: m.is_even.map([1, "2"])):
     try:
         call()
@@ -105,12 +109,14 @@ print(json.dumps(out, default=str))
     assert out[19] == ["000000000000000000000000000000ff"]
     assert out[20] == ["2020-01-01 00:01:00", "2021-06-01 00:01:00"]
     assert out[21:24] == [["A\0B-1", "-1", "C-1"], [], ["X-1", "X-2"]]  # a NUL inside a string, no rows, broadcast
-    errors = out[24:]
+    # types with a codec cross as wire columns (decimal, DateOnly?, Half, Int128)
+    assert out[24:28] == [["90.0", "9.45"], ["2020-01-02", None], [0.5, 2.0], [2**100, -1]]
+    errors = out[28:]
     assert errors[0] == ["ValueError", "hypot.map(): the columns have different lengths: hypot.map() argument 'x' has 2, "
                                        "hypot.map() argument 'y' has 3"]
     assert errors[1][0] == "ValueError" and "has no column for the Order field(s) 'quantity', 'channel', 'sku', 'discount'" in errors[1][1]
-    assert errors[2] == ["ValueError", "net_price.map(): the columns have different lengths: net_price.map() argument 'order' "
-                                       "field 'weight' has 1, net_price.map() argument 'unit_price' has 2"]
+    assert errors[2] == ["ValueError", "line_price.map(): the columns have different lengths: line_price.map() argument 'order' "
+                                       "field 'weight' has 1, line_price.map() argument 'unit_price' has 2"]
     assert errors[3][0] == "TypeError" and "needs at least one column" in errors[3][1]
     assert errors[4] == ["ValueError", "hypot.map() argument 'x' must be 1-D, not an array of shape (2, 2)"]
     assert errors[5][0] == "TypeError" and "must be a pandas DataFrame, a mapping of Order field names" in errors[5][1]
@@ -127,10 +133,10 @@ import pyexportsample as m
 rows = {"weight": [1.0, 1.0, 1.0, 1.0], "quantity": [1, 1, 1, 1], "channel": [0, 0, 0, 0], "sku": ["a"] * 4,
         "discount": [0.5, None, float("nan"), pd.NA]}
 out = [
-    m.net_price.map(rows).tolist(),
-    m.half_of.map([4, None, float("nan"), pd.NA]).tolist(),
-    m.half_of.map(pd.Series([4, None, 9], dtype="Int64")).tolist(),
-    m.half_of.map(np.array([4.0, np.nan])).tolist(),
+    m.line_price.map(rows).tolist(),
+    m.half_or_null.map([4, None, float("nan"), pd.NA]).tolist(),
+    m.half_or_null.map(pd.Series([4, None, 9], dtype="Int64")).tolist(),
+    m.half_or_null.map(np.array([4.0, np.nan])).tolist(),
     m.label.map(["a", None, pd.NA, float("nan")], 1).tolist(),
     m.label.map(pd.Series(["a", None], dtype="string"), 1).tolist(),
     [repr(v) for v in m.hypot.map(np.array([np.nan, 3.0]), 4.0)],
@@ -138,7 +144,7 @@ out = [
 ]
 for call in (lambda: m.clamp.map([1, None]), lambda: m.clamp.map(np.array([1.0, np.nan])),
              lambda: m.clamp.map(pd.Series([1, pd.NA], dtype="Int64")), lambda: m.label.map(["a", "b"], [2000, None]),
-             lambda: m.net_price.map(dict(rows, sku=["a", "b", None, "c"])), lambda: m.label.map(["a", 3], 1),
+             lambda: m.line_price.map(dict(rows, sku=["a", "b", None, "c"])), lambda: m.label.map(["a", 3], 1),
              lambda: m.later.map(pd.Series(pd.to_datetime(["2020-01-01", None])), None), lambda: m.label.map(["x", "\\ud800"], 1)):
     try:
         call()
@@ -158,7 +164,7 @@ print(json.dumps(out))
     assert errors[1] == ["ValueError", "clamp.map() argument 'value', row 1 is nan, but the .NET long is not nullable"]
     assert errors[2] == ["ValueError", "clamp.map() argument 'value', row 1 is <NA>, but the .NET long is not nullable"]
     assert errors[3] == ["ValueError", "label.map() argument 'year', row 1 is None, but the .NET int is not nullable"]
-    assert errors[4] == ["ValueError", "net_price.map() argument 'order' field 'sku', row 2 is None, but the .NET string is not nullable"]
+    assert errors[4] == ["ValueError", "line_price.map() argument 'order' field 'sku', row 2 is None, but the .NET string is not nullable"]
     assert errors[5] == ["TypeError", "label.map() argument 'code', row 1 must be str, not int"]
     assert errors[6] == ["ValueError", "later.map() argument 'when', row 1 is None, but the .NET DateTime is not nullable"]
     assert errors[7][0] == "ValueError" and errors[7][1].startswith("label.map() argument 'code', row 1: the str has a lone surrogate")
@@ -169,11 +175,11 @@ def test_a_dotnet_exception_names_the_row_and_keeps_its_class(pyexport_numpy):
 import json, pyexportsample as m
 rows = {"weight": [1.0] * 3, "quantity": [1, 2, -3], "channel": [0] * 3, "sku": ["a", "b", "c"], "discount": [None] * 3}
 try:
-    m.net_price.map(rows)
+    m.line_price.map(rows)
 except m.DotNetError as exc:
     scalar = None
     try:
-        m.net_price(m.Order(1.0, -3, m.Channel.Web, "c", None))
+        m.line_price(m.Order(1.0, -3, m.Channel.Web, "c", None))
     except m.DotNetError as one:
         scalar = type(one).__name__
     print(json.dumps([type(exc).__name__, isinstance(exc, ValueError), exc.dotnet_type, str(exc), scalar]))
@@ -260,14 +266,14 @@ def test_map_is_in_help_and_only_on_eligible_functions(pyexport_numpy):
     code = """
 import json, inspect, pydoc, pyexportsample as m
 print(json.dumps([
-    str(inspect.signature(m.net_price.map)), m.net_price.map.__qualname__,
-    "net_price.map(...)" in pydoc.render_doc(m.net_price, renderer=pydoc.plaintext),
+    str(inspect.signature(m.line_price.map)), m.line_price.map.__qualname__,
+    "line_price.map(...)" in pydoc.render_doc(m.line_price, renderer=pydoc.plaintext),
     "Returns a dict of columns by PriceQuote field" in m.quote_for.map.__doc__,
     [hasattr(getattr(m, name), "map") for name in ("sum", "split", "div_rem", "throw", "most_at_once", "count_words", "distance")],
 ]))
 """
     signature, qualname, in_help, doc, eligible = call_json(pyexport_numpy, code)
-    assert signature == "(order: Any, unit_price: Any = 2.5) -> Any" and qualname == "net_price.map"
+    assert signature == "(order: Any, unit_price: Any = 2.5) -> Any" and qualname == "line_price.map"
     assert in_help and doc
     # spans, lists, out parameters, void, no parameters: no .map; strings and records of numbers: .map
     assert eligible == [False, False, False, False, False, True, True]
@@ -282,14 +288,14 @@ from dask.distributed import Client, LocalCluster
 
 def rule(part):
     import pyexportsample as m
-    return m.net_price.map(part)
+    return m.line_price.map(part)
 
 if __name__ == "__main__":
     frame = orders(20_000, seed=3)
-    expected = m.net_price.map(frame)
+    expected = m.line_price.map(frame)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
         ddf = dd.from_pandas(frame, npartitions=4)
-        result = ddf.map_partitions(rule, meta=("net_price", "f8")).compute()
+        result = ddf.map_partitions(rule, meta=("line_price", "f8")).compute()
         pids = client.run(lambda: __import__("os").getpid())
     print(json.dumps([result.sort_index().equals(expected.sort_index()), len(result), len(pids)]))
 """)

@@ -24,7 +24,7 @@ public static class Pricing
     /// <summary>The net price of an order line.</summary>
     /// <param name="order">The order line.</param>
     /// <param name="unitPrice">The price of one item.</param>
-    public static double NetPrice(Order order, double unitPrice = 2.5)
+    public static double LinePrice(Order order, double unitPrice = 2.5)
     {
         if (order.Quantity < 0)
             throw new ArgumentOutOfRangeException(nameof(order), $"the quantity {order.Quantity} of {order.Sku} is negative");
@@ -34,7 +34,7 @@ public static class Pricing
 
     /// <summary>A quote for an order line.</summary>
     public static PriceQuote QuoteFor(Order order) => new(
-        NetPrice(order), $"{order.Sku} x{order.Quantity}", order.Discount is not null,
+        LinePrice(order), $"{order.Sku} x{order.Quantity}", order.Discount is not null,
         order.Channel == Channel.Phone ? order.Channel : null);
 
     /// <summary>The length of the vector (x, y).</summary>
@@ -47,7 +47,7 @@ public static class Pricing
     public static string? Label(string? code, int year) => code is null ? null : $"{code.ToUpperInvariant()}-{year}";
 
     /// <summary>Half of a value that may be missing.</summary>
-    public static int? HalfOf(int? value) => value / 2;
+    public static int? HalfOrNull(int? value) => value / 2;
 
     /// <summary>Shifts a character.</summary>
     public static char Shift(char c, short by = 1) => (char)(c + by);
