@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 import pefile
 from elftools.common.exceptions import ELFError
 from elftools.construct import ConstructError
+from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 
 from .errors import AotWheelError
@@ -134,6 +135,7 @@ _ELF_MACHINES = {
 
 _ELF_FUNCTION_TYPES = ("STT_FUNC", "STT_GNU_IFUNC")
 _ELF_EXPORT_BINDINGS = ("STB_GLOBAL", "STB_WEAK")
+_SECTION_BOUNDS = ("__start_", "__stop_")
 _ELF_EXPORT_VISIBILITIES = ("STV_DEFAULT", "STV_PROTECTED")
 
 
@@ -188,15 +190,25 @@ def _elf_machine(elf: ELFFile) -> str:
 
 
 def _elf_exported_functions(elf: ELFFile) -> Iterator[str]:
-    """Defined, global or weak, default or protected visibility function symbols of .dynsym."""
+    """Defined, global or weak, default or protected visibility function symbols of .dynsym.
+
+    .NET 8's compiler writes its exports untyped (`NOTYPE GLOBAL add@@V1.0`, size 0), so an untyped
+    symbol counts as a function when it is defined in an executable section. Data symbols (the
+    runtime's descriptors) are typed OBJECT or live in data sections; the untyped `__start_X`/`__stop_X`
+    bounds a linker defines for each section X (lld exports them when zig links) are no functions."""
+    executable = {
+        index for index, section in enumerate(elf.iter_sections()) if section["sh_flags"] & SH_FLAGS.SHF_EXECINSTR
+    }
     for section in elf.iter_sections():
         if section["sh_type"] != "SHT_DYNSYM":
             continue
         for symbol in section.iter_symbols():
             entry = symbol.entry
+            kind = entry["st_info"]["type"]
             if (
                 symbol.name
-                and entry["st_info"]["type"] in _ELF_FUNCTION_TYPES
+                and (kind in _ELF_FUNCTION_TYPES or (kind == "STT_NOTYPE" and entry["st_shndx"] in executable
+                                                     and not symbol.name.startswith(_SECTION_BOUNDS)))
                 and entry["st_info"]["bind"] in _ELF_EXPORT_BINDINGS
                 and entry["st_other"]["visibility"] in _ELF_EXPORT_VISIBILITIES
                 and entry["st_shndx"] != "SHN_UNDEF"

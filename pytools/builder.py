@@ -20,7 +20,8 @@ from .binary import read_native_library
 from .compile import Log, NativeBuild, NativeCompiler
 from .discover import read_assembly
 from .package import MANIFEST_NAME, Manifest, write_wheel
-from .platform_tags import PlatformTag, check_machine
+from .linking import HOST_LINKER, LinkPlan
+from .platform_tags import PlatformTag, check_machine, glibc_floor
 from .project import Project
 from .pyexport.stage import prepare as prepare_pyexport
 from .targets import Target, check_buildable_here, host_os, host_rid, target_for
@@ -57,7 +58,7 @@ class ProjectBuilder:
         builds (the key also lists other OSes' targets, for `generate-ci`), else this machine's.
         Cross-OS ones are refused here, before anything is compiled."""
         if rids:
-            chosen = [target_for(r) for r in rids]
+            chosen = [target_for(r) for r in dict.fromkeys(rids)]
         else:
             configured = [target_for(r) for r in self.project.config.rids]
             # None of this OS: the first is kept, to be refused below with the OS that builds it.
@@ -68,23 +69,40 @@ class ProjectBuilder:
         return chosen
 
     def build(
-        self, out_dir: Path, *, rids: Sequence[str] = (), debug: bool = False, framework: str | None = None
+        self, out_dir: Path, *, rids: Sequence[str] = (), debug: bool = False, framework: str | None = None,
+        manylinux: str | None = None,
     ) -> list[BuiltWheel]:
+        """One wheel per target. Every target's linker is settled before the first compile, so a
+        missing zig or a bad floor fails at once."""
         check_folder(out_dir, "the output folder")
-        return [self.build_target(t, out_dir, debug=debug, framework=framework) for t in self.targets(rids)]
+        compilers = [
+            NativeCompiler(
+                self.project, target, self.build_dir, debug=debug, framework=framework, manylinux=manylinux,
+                log=self.log,
+            )
+            for target in self.targets(rids)
+        ]
+        return [self._build_with(compiler, out_dir) for compiler in compilers]
 
     def build_target(
-        self, target: Target, out_dir: Path, *, debug: bool = False, framework: str | None = None
+        self, target: Target, out_dir: Path, *, debug: bool = False, framework: str | None = None,
+        manylinux: str | None = None,
     ) -> BuiltWheel:
+        compiler = NativeCompiler(
+            self.project, target, self.build_dir, debug=debug, framework=framework, manylinux=manylinux, log=self.log
+        )
+        return self._build_with(compiler, out_dir)
+
+    def _build_with(self, compiler: NativeCompiler, out_dir: Path) -> BuiltWheel:
+        target = compiler.target
         with self._stage("compile"):
-            compiler = NativeCompiler(
-                self.project, target, self.build_dir, debug=debug, framework=framework, log=self.log
-            )
             pyexport = prepare_pyexport(compiler, self.log)
             native = compiler.publish(extra_sources=pyexport.sources)
         with self._stage("discover"):
             library = read_native_library(native.library)
             check_machine(library, target)
+            if compiler.link is not None:
+                self._warn_about_floor(compiler.link, glibc_floor(library))
             docs = native.assembly.with_suffix(".xml")
             manifest = Manifest(
                 import_name=self.project.import_name,
@@ -98,3 +116,20 @@ class ProjectBuilder:
         with self._stage("package"):
             packaged = write_wheel(manifest, library, out_dir, self.log)
         return BuiltWheel(packaged.path, target, packaged.tag, packaged.exports, native)
+
+    def _warn_about_floor(self, link: LinkPlan, floor: tuple[int, int]) -> None:
+        got = "{}.{}".format(*floor)
+        if not link.chosen:
+            self.log(
+                f"warning: no zig found, so {link.target.rid} was linked with the host linker and the wheel needs "
+                f"glibc {got} or later (this machine's); for a manylinux2014 wheel (glibc 2.17) install zig "
+                f"(`pip install ziglang`) or set $AOTWHEEL_ZIG; --manylinux {HOST_LINKER} keeps the host linker "
+                f"without this warning"
+            )
+        elif link.floor is not None and floor > link.floor:
+            self.log(
+                "warning: glibc {}.{} was asked for, but {} needs glibc {} (a static library it links, "
+                "or a symbol zig's glibc {}.{} stubs lack); the wheel is tagged for glibc {}".format(
+                    *link.floor, link.target.rid, got, *link.floor, got
+                )
+            )

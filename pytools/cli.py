@@ -30,7 +30,9 @@ def _build(args: argparse.Namespace, log: Callable[[str], None]) -> int:
     from .builder import ProjectBuilder
 
     builder = ProjectBuilder(Path(args.directory), build_dir=args.build_dir, log=log)
-    built = builder.build(Path(args.out), rids=args.rid or (), debug=args.debug, framework=args.framework)
+    built = builder.build(
+        Path(args.out), rids=args.rid or (), debug=args.debug, framework=args.framework, manylinux=args.manylinux
+    )
     for wheel in built:
         print(f"Built wheel: {wheel.path}")
     return 0
@@ -141,6 +143,11 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--rid", action="append", metavar="RID", help="target runtime identifier, repeatable (default: this machine's)")
     build.add_argument("--debug", action="store_true", help="Debug configuration, symbols kept")
     build.add_argument("--framework", metavar="TFM", help="target framework to compile for, e.g. net9.0")
+    build.add_argument(
+        "--manylinux", metavar="FLOOR",
+        help="oldest glibc the Linux wheels load on, e.g. 2_17 (manylinux2014, linked with zig) or 2_28; "
+        "'host' links with this machine's linker and glibc (default: 2_17 when a zig is found, else host)",
+    )
     build.add_argument("--build-dir", type=Path, help="folder for intermediate files (default: DIR/build/aotwheel)")
     build.set_defaults(run=_build)
 

@@ -22,6 +22,7 @@ from typing import Callable, Iterable
 
 from . import __version__
 from .errors import AotWheelError
+from .linking import LinkPlan, plan_link
 from .project import Project
 from .resources import support_dir
 from .targets import Target, check_buildable_here
@@ -32,6 +33,10 @@ Log = Callable[[str], None]
 # Folders that hold build products, never inputs.
 IGNORED_DIRS = frozenset({"bin", "obj", "build", "dist", ".git", ".vs", ".vscode", ".idea", "__pycache__", ".venv"})
 ERROR_LINE = re.compile(r": (?:fatal )?error [A-Z]+\d*:")
+# What a native compiler or linker prints ("ld.lld: error: ...", "error: undefined symbol: ..."); MSBuild's
+# own summary of the failed link only quotes the whole command line.
+NATIVE_ERROR_LINE = re.compile(r"(?:^|[\s:])(?:fatal )?error: ")
+LONGEST_QUOTED_LINE = 500
 QUOTE = {'"': "&quot;"}
 MISSING_PACKAGE = re.compile(r"error NU110[123]: Unable to find package (\S+?)\.? ")
 AOT_PACKAGES = ("ILCompiler", "Runtime.NativeAOT", "NETCore.App.Runtime", "ILLink")
@@ -75,10 +80,13 @@ class NativeCompiler:
 
     def __init__(
         self, project: Project, target: Target, build_dir: Path, *, debug: bool = False,
-        framework: str | None = None, log: Log = print,
+        framework: str | None = None, manylinux: str | None = None, log: Log = print,
     ) -> None:
         check_buildable_here(target)
         self.project, self.target, self.debug, self.log = project, target, debug, log
+        floor = manylinux or project.config.manylinux
+        where = "--manylinux" if manylinux else "[tool.aotwheel] manylinux"
+        self.link: LinkPlan | None = plan_link(target, floor, where)
         self.build_dir = build_dir
         self._candidates = framework_candidates(project, framework)
 
@@ -166,6 +174,7 @@ class NativeCompiler:
             # Deterministic, path-independent IL, so a rebuild elsewhere gives the same library.
             "Deterministic": "true",
             "PathMap": f"{self.project.root}=/src",
+            **(self.link.msbuild_properties(self.build_dir, config.strip_symbols and not self.debug) if self.link else {}),
             **config.msbuild_properties,
         }
         if self.project.target_frameworks != (self.framework,):
@@ -189,12 +198,13 @@ class NativeCompiler:
         (self.out / "runtime-options.targets").write_text(f"<Project>\n  <ItemGroup>\n{items}  </ItemGroup>\n</Project>\n")
 
     def _run(self, verb: str, extra_sources: Path | None) -> None:
-        if self.target.os != "windows" and native_linker() is None:
+        if self.target.os != "windows" and (self.link is None or self.link.zig is None) and native_linker() is None:
             raise AotWheelError("NativeAOT needs a native linker: install clang (apt-get install clang) or gcc")
         self.out.mkdir(parents=True, exist_ok=True)
         self._write_runtime_options()
         what = "NativeAOT" if verb == "publish" else "managed"
-        self.log(f"dotnet {verb} {self.project.csproj.name} ({self.framework}, {self.target.rid}, {what})")
+        linked = f", linked with {self.link.describe()}" if verb == "publish" and self.link else ""
+        self.log(f"dotnet {verb} {self.project.csproj.name} ({self.framework}, {self.target.rid}, {what}{linked})")
         command = self.command(verb, extra_sources)
         self.log("$ " + " ".join(shlex.quote(part) for part in command))
         started = time.monotonic()
@@ -207,7 +217,9 @@ class NativeCompiler:
         if any(marker in name for name in missing for marker in AOT_PACKAGES):
             raise MissingAotPackages(self.framework, missing)
         if errors or status != 0:
-            detail = "\n".join(errors) if errors else "\n".join(lines[-20:])
+            native = [line.strip() for line in lines if NATIVE_ERROR_LINE.search(line) and not ERROR_LINE.search(line)]
+            errors = _unique(native[:1] + errors)
+            detail = "\n".join(map(_shorten, errors)) if errors else "\n".join(lines[-20:])
             raise AotWheelError(f"dotnet {verb} of {self.project.csproj} failed:\n{detail}")
 
 
@@ -276,6 +288,11 @@ def _run_streaming(
         finally:
             finished.set()
     return lines, process.returncode
+
+
+def _shorten(line: str) -> str:
+    # MSBuild's line for a failed link quotes the whole command (kilobytes); the first native error says more.
+    return line if len(line) <= LONGEST_QUOTED_LINE else line[:LONGEST_QUOTED_LINE] + " [...]"
 
 
 def _unique(items: Iterable[str]) -> list[str]:

@@ -14,7 +14,7 @@ from .targets import Target
 class PlatformTag:
     """A platform tag, the one-sentence reason for it, and anything the user should know."""
 
-    tag: str  # e.g. "manylinux_2_34_x86_64", "linux_x86_64", "win_amd64", "macosx_11_0_arm64"
+    tag: str  # e.g. "manylinux_2_17_x86_64.manylinux2014_x86_64", "manylinux_2_34_x86_64", "linux_x86_64", "win_amd64", "macosx_11_0_arm64"
     reason: str
     warnings: tuple[str, ...] = ()
 
@@ -156,11 +156,20 @@ def _highest_glibc(library: NativeLibrary) -> tuple[tuple[int, int], str, str] |
     return best
 
 
-def _manylinux_tag(library: NativeLibrary) -> str:
-    """manylinux_<major>_<minor>_<arch>, never below the manylinux2014 floor."""
+def glibc_floor(library: NativeLibrary) -> tuple[int, int]:
+    """The oldest glibc *library* loads on, never below the manylinux2014 floor."""
     highest = _highest_glibc(library)
-    major, minor = max(highest[0], MANYLINUX_GLIBC_FLOOR) if highest else MANYLINUX_GLIBC_FLOOR
-    return f"manylinux_{major}_{minor}_{library.machine}"
+    return max(highest[0], MANYLINUX_GLIBC_FLOOR) if highest else MANYLINUX_GLIBC_FLOOR
+
+
+def _manylinux_tag(library: NativeLibrary) -> str:
+    """manylinux_<major>_<minor>_<arch>; at the 2.17 floor also its legacy alias manylinux2014_<arch>,
+    as a compressed tag set, because pip before 20.3 knows only the legacy spelling (PEP 600)."""
+    major, minor = glibc_floor(library)
+    tag = f"manylinux_{major}_{minor}_{library.machine}"
+    if (major, minor) == MANYLINUX_GLIBC_FLOOR:
+        tag += f".manylinux2014_{library.machine}"
+    return tag
 
 
 def _manylinux_reason(library: NativeLibrary) -> str:

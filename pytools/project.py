@@ -32,6 +32,7 @@ class ToolConfig:
     csproj: str | None = None
     module_name: str | None = None
     target_framework: str | None = None
+    manylinux: str | None = None  # the glibc floor ("2_17", ...) or "host"; None: 2_17 with a zig, else host
     rids: tuple[str, ...] = ()
     bindings: str = "ctypes"
     invariant_globalization: bool = True
@@ -57,6 +58,7 @@ class ToolConfig:
             "csproj": str,
             "module-name": str,
             "target-framework": str,
+            "manylinux": str,
             "rids": list,
             "bindings": str,
             "invariant-globalization": bool,
@@ -82,6 +84,10 @@ class ToolConfig:
             values[key.replace("-", "_")] = value
         if "gc_heap_hard_limit" in values:
             values["gc_heap_hard_limit"] = parse_size(values["gc_heap_hard_limit"], f"{source}: [tool.aotwheel] gc-heap-hard-limit")
+        if "manylinux" in values:
+            from .linking import parse_floor
+
+            parse_floor(values["manylinux"], f"{source}: [tool.aotwheel] manylinux")
         if "rids" in values:
             values["rids"] = tuple(str(r) for r in values["rids"])
         if "runtime_options" in values:

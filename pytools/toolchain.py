@@ -93,3 +93,64 @@ def native_linker() -> str | None:
         if shutil.which(name):
             return name
     return None
+
+
+ZIG_ENV = "AOTWHEEL_ZIG"
+ZIG_INSTALL_HINT = (
+    "install zig: `pip install ziglang` (the zig maturin uses), or put a `zig` (0.11 or later) on PATH, "
+    f"or name one in ${ZIG_ENV}"
+)
+
+
+@dataclass(frozen=True)
+class Zig:
+    """A zig found to link with: how to run it, its version, and where it was found."""
+
+    command: tuple[str, ...]  # e.g. ("/usr/bin/python3", "-m", "ziglang") or ("/usr/local/bin/zig",)
+    version: str
+    source: str  # "$AOTWHEEL_ZIG", "the ziglang package" or "PATH"
+
+    def describe(self) -> str:
+        return f"zig {self.version} ({' '.join(self.command)}, from {self.source})"
+
+
+@functools.lru_cache(maxsize=None)
+def find_zig() -> Zig | None:
+    """The zig to link with: $AOTWHEEL_ZIG when set (an explicit choice wins), else the `ziglang`
+    package of this Python (as maturin finds it), else `zig` on PATH."""
+    explicit = os.environ.get(ZIG_ENV)
+    if explicit:
+        zig = _probe_zig((explicit,), f"${ZIG_ENV}")
+        if zig is None:
+            raise AotWheelError(f"${ZIG_ENV}={explicit!r} is not a zig that answers `zig version`")
+        return zig
+    import importlib.util
+    import sys
+
+    if importlib.util.find_spec("ziglang") is not None:
+        zig = _probe_zig((sys.executable, "-m", "ziglang"), "the ziglang package")
+        if zig is not None:
+            return zig
+    on_path = shutil.which("zig")
+    return _probe_zig((on_path,), "PATH") if on_path else None
+
+
+def _probe_zig(command: tuple[str, ...], source: str) -> Zig | None:
+    try:
+        result = subprocess.run([*command, "version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    version = result.stdout.strip()
+    if result.returncode != 0 or not re.match(r"\d+\.\d+", version):
+        return None
+    return Zig(command, version, source)
+
+
+def objcopy_for(machine: str) -> str | None:
+    """An objcopy that reads *machine*'s ELF files: binutils' own only knows the host's."""
+    import platform
+
+    host = {"amd64": "x86_64", "arm64": "aarch64"}.get(platform.machine().lower(), platform.machine().lower())
+    if machine == host and shutil.which("objcopy"):
+        return "objcopy"
+    return "llvm-objcopy" if shutil.which("llvm-objcopy") else None
