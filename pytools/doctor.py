@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -9,15 +11,27 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .compile import MISSING_PACKAGE, OLDEST_AOT_FRAMEWORK
+from . import __version__
+from .binary import read_native_library
+from .compile import OLDEST_AOT_FRAMEWORK
 from .errors import AotWheelError
-from .targets import host_os, host_rid
-from .toolchain import dotnet_environment, dotnet_executable, native_linker, sdk_info
+from .linking import host_machine
+from .platform_tags import glibc_floor
+from .targets import host_os, host_rid, target_for
+from .toolchain import ZIG_INSTALL_HINT, dotnet_executable, find_zig, native_linker, sdk_info
 
 PROBE_PROJECT = """<Project Sdk="Microsoft.NET.Sdk">
-  <PropertyGroup><TargetFramework>{framework}</TargetFramework><PublishAot>true</PublishAot></PropertyGroup>
+  <PropertyGroup><TargetFramework>{framework}</TargetFramework><AllowUnsafeBlocks>true</AllowUnsafeBlocks></PropertyGroup>
 </Project>
 """
+PROBE_SOURCE = """using System.Runtime.InteropServices;
+public static class Probe
+{
+    [UnmanagedCallersOnly(EntryPoint = "aotwheel_probe")]
+    public static int Answer(int x) => x + 1;
+}
+"""
+PROBE_EXPORT = "aotwheel_probe"
 
 
 @dataclass(frozen=True)
@@ -57,43 +71,89 @@ def check_linker() -> Check:
     return Check("linker", True, f"{shutil.which(linker)}; {strip}")
 
 
-def check_aot_packages(framework: str) -> Check:
-    """Restore a one-line NativeAOT probe project for *framework* (cached by NuGet after the first time)."""
-    rid = host_rid()
+def check_zig() -> Check:
+    try:
+        zig = find_zig()
+    except AotWheelError as exc:
+        return Check("zig", False, str(exc), ZIG_INSTALL_HINT)
+    if zig is None:
+        return Check("zig", False, "none found: Linux wheels get this machine's glibc as their floor, and only "
+                     f"{host_machine()} ones", ZIG_INSTALL_HINT)
+    return Check("zig", True, zig.describe())
+
+
+def probe_build(framework: str, rid: str) -> Check:
+    """Build a one-export library for *framework* and *rid* with the default linker, check its export
+    (and call it, when it is for this machine). Successes are cached per SDK, zig and aotwheel version."""
+    from .compile import NativeCompiler
+    from .project import Project
+
+    name = f"NativeAOT {framework} {rid}"
+    zig = find_zig()
+    key = hashlib.sha256(repr((__version__, sdk_info().version, framework, rid, zig)).encode()).hexdigest()[:16]
+    cached = cache_dir() / f"probe-{key}.txt"
+    if cached.is_file():
+        return Check(name, True, cached.read_text(encoding="utf-8") + " (cached)")
     with tempfile.TemporaryDirectory() as scratch:
-        project = Path(scratch) / "Probe.csproj"
-        project.write_text(PROBE_PROJECT.format(framework=framework))
-        result = subprocess.run(
-            [dotnet_executable(), "restore", str(project), "-r", rid, "-nologo"],
-            capture_output=True, text=True, env=dotnet_environment(), stdin=subprocess.DEVNULL,
-        )
-    if result.returncode == 0:
-        return Check(f"NativeAOT packages {framework}", True, f"restore for {rid} works")
-    missing = sorted({m.group(1) for m in MISSING_PACKAGE.finditer(result.stdout)})
-    detail = f"missing on the NuGet sources: {', '.join(missing)}" if missing else result.stdout.strip()[-400:]
-    return Check(
-        f"NativeAOT packages {framework}", False, detail,
-        "build for another framework ([tool.aotwheel] target-framework), or add a NuGet source holding them",
-    )
+        folder = Path(scratch)
+        (folder / "Probe.csproj").write_text(PROBE_PROJECT.format(framework=framework))
+        (folder / "Probe.cs").write_text(PROBE_SOURCE)
+        try:
+            compiler = NativeCompiler(Project.load(folder), target_for(rid), folder / "build", log=lambda line: None)
+            library = read_native_library(compiler.publish().library)
+        except AotWheelError as exc:
+            return Check(name, False, str(exc).splitlines()[0][:400], "build for another framework ([tool.aotwheel] target-framework), or add a NuGet source holding its NativeAOT packages")
+        if PROBE_EXPORT not in library.exported_functions:
+            return Check(name, False, f"the probe library does not export {PROBE_EXPORT}", "report this as an aotwheel bug")
+        detail = f"built ({compiler.link.describe() if compiler.link else 'the SDK linker'})"
+        if library.binary_format == "elf":
+            detail += "; needs glibc {}.{}".format(*glibc_floor(library))
+        if rid == host_rid():
+            answer = subprocess.run(
+                [sys.executable, "-c", f"import ctypes; print(ctypes.CDLL({str(library.path)!r}).{PROBE_EXPORT}(41))"],
+                capture_output=True, text=True, timeout=120,
+            )
+            if answer.stdout.strip() != "42":
+                return Check(name, False, f"the probe library built but its call failed: {answer.stderr.strip()[-300:]}")
+            detail += "; loaded and called"
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_text(detail, encoding="utf-8")
+    return Check(name, True, detail)
+
+
+def cache_dir() -> Path:
+    """Where doctor keeps what it has proven: $XDG_CACHE_HOME/aotwheel (~/.cache/aotwheel)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "aotwheel" / "doctor"
 
 
 def run_checks() -> list[Check]:
     checks = [check_python(), check_sdk(), check_linker()]
+    if host_os() == "linux":
+        checks.append(check_zig())
     if checks[1].ok:
         major = sdk_info().major
-        checks += [check_aot_packages(f"net{m}.0") for m in range(major, OLDEST_AOT_FRAMEWORK - 1, -1)]
+        checks += [probe_build(f"net{m}.0", host_rid()) for m in range(major, OLDEST_AOT_FRAMEWORK - 1, -1)]
+        built = [c.name.split()[1] for c in checks if c.name.startswith("NativeAOT") and c.ok]
+        if host_os() == "linux" and built and find_zig() is not None:
+            other = {"linux-x64": "linux-arm64", "linux-arm64": "linux-x64"}[host_rid()]
+            checks.append(probe_build(built[0], other))
     return checks
 
 
 def report(checks: list[Check]) -> tuple[list[str], bool]:
-    """Printable lines and whether a NativeAOT build can work (some framework's packages restore)."""
+    """Printable lines and whether a NativeAOT build can work (some framework's probe built)."""
     lines = []
     for check in checks:
         lines.append(f"{'ok ' if check.ok else 'BAD'}  {check.name}: {check.detail}")
         if not check.ok and check.fix:
             lines.append(f"     fix: {check.fix}")
-    basics = all(c.ok for c in checks if not c.name.startswith("NativeAOT"))
-    frameworks = [c.name.rsplit(" ", 1)[1] for c in checks if c.name.startswith("NativeAOT") and c.ok]
+    basics = all(c.ok for c in checks if c.name not in ("zig",) and not c.name.startswith("NativeAOT"))
+    built = [c.name.split()[1:] for c in checks if c.name.startswith("NativeAOT") and c.ok]
+    frameworks = list(dict.fromkeys(framework for framework, _ in built))
     if frameworks:
-        lines.append(f"NativeAOT builds work here for: {', '.join(frameworks)}")
+        lines.append(f"NativeAOT builds work here for: {', '.join(frameworks)} (each built just now or before)")
+    rids = list(dict.fromkeys(rid for _, rid in built))
+    if host_os() == "linux" and rids:
+        floors = "2_17 and later (zig)" if any(c.name == "zig" and c.ok for c in checks) else "this machine's glibc only (no zig)"
+        lines.append(f"Linux wheels this machine can build: {', '.join(rids)}; glibc floors: {floors}")
     return lines, basics and bool(frameworks)

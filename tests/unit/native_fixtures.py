@@ -46,6 +46,16 @@ void *grow(void *p, size_t count, size_t size) { return reallocarray(p, count, s
 """
 
 # pthread_create moved into libc in glibc 2.34 and got the GLIBC_2.34 version there.
+# .NET 8's exports: untyped (NOTYPE) global symbols in .text. Beside them an untyped data symbol and
+# a section whose __start_/__stop_ bounds the linker defines, neither of which is a function.
+ELF_UNTYPED_C = r"""
+__asm__(".text\n.globl untyped_export\nuntyped_export:\n ret\n"
+        ".data\n.globl untyped_data\nuntyped_data:\n .long 7\n"
+        ".section codesec,\"ax\"\n .long 0\n.text\n");
+extern char __start_codesec[], __stop_codesec[];
+long typed(void) { return __stop_codesec - __start_codesec; }
+"""
+
 ELF_GLIBC_2_34_C = r"""
 #include <pthread.h>
 static void *run(void *arg) { return arg; }
@@ -141,6 +151,10 @@ def gcc_library(name: str, source: str, *flags: str) -> Path:
 def elf_exports() -> Path:
     """Functions of every visibility and binding, plus data objects, needing only old glibc."""
     return gcc_library("exports", ELF_EXPORTS_C)
+
+
+def elf_untyped_exports() -> Path:
+    return gcc_library("untyped", ELF_UNTYPED_C)
 
 
 def elf_glibc_2_26() -> Path:

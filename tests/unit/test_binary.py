@@ -27,6 +27,11 @@ def test_elf_exports_are_defined_visible_functions_only():
     assert library.exported_functions == expected
 
 
+def test_elf_untyped_symbols_in_code_are_exports_like_net8s():
+    library = read_native_library(nf.elf_untyped_exports())
+    assert library.exported_functions == {"untyped_export", "typed"}
+
+
 def test_elf_basic_facts():
     path = nf.elf_exports()
     library = read_native_library(path)

@@ -22,7 +22,7 @@ from aotwheel.errors import AotWheelError
 from aotwheel.metadata import DistributionMetadata
 from aotwheel.wheel import WheelWriter
 
-TAG = "py3-none-manylinux_2_34_x86_64"
+TAG = "py3-none-manylinux_2_28_x86_64"
 EPOCH = 1_700_000_000  # 2023-11-14T22:13:20Z
 DIST_INFO = "contoso_pricing-1.2.0rc1.dist-info"
 
@@ -69,12 +69,12 @@ def sha256_field(data: bytes) -> str:
 
 def test_filename_uses_normalized_name_and_version(tmp_path: Path) -> None:
     writer = WheelWriter(make_metadata(), TAG)
-    assert writer.filename == "contoso_pricing-1.2.0rc1-py3-none-manylinux_2_34_x86_64.whl"
+    assert writer.filename == "contoso_pricing-1.2.0rc1-py3-none-manylinux_2_28_x86_64.whl"
 
 
 def test_layout_and_record(tmp_path: Path, epoch: int) -> None:
     path = make_writer(tmp_path).write(tmp_path / "dist")
-    assert path == tmp_path / "dist" / "contoso_pricing-1.2.0rc1-py3-none-manylinux_2_34_x86_64.whl"
+    assert path == tmp_path / "dist" / "contoso_pricing-1.2.0rc1-py3-none-manylinux_2_28_x86_64.whl"
 
     with zipfile.ZipFile(path) as archive:
         assert archive.testzip() is None
