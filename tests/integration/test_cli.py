@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -13,13 +15,18 @@ import sys
 import pytest
 
 from conftest import POC_PROJECT, REPRODUCIBLE_EPOCH
-from support import REPO, build_wheel, make_venv, pip_install, run_aotwheel
+from pathlib import Path
+
+from support import REPO, build_wheel, call_json, make_venv, pip_install, run_aotwheel
+
+from aotwheel.targets import host_rid
+from aotwheel.toolchain import sdk_info
 
 pytestmark = pytest.mark.sdk
 
 
 def test_new_project_builds_and_its_tests_pass(tmp_path):
-    run_aotwheel("new", str(tmp_path / "demo-lib"), "--framework", "net9.0")
+    run_aotwheel("new", str(tmp_path / "demo-lib"))  # the SDK's own framework
     project = tmp_path / "demo-lib"
     assert (project / "src" / "DemoLib" / "Library.cs").is_file()
     built = run_aotwheel("build", str(project), "-o", str(tmp_path / "dist"), "--build-dir", str(tmp_path / "build"))
@@ -41,8 +48,9 @@ def test_new_project_builds_and_its_tests_pass(tmp_path):
 
 def test_inspect_wheel_shows_signatures_and_why_of_the_tag(poc_wheel):
     output = run_aotwheel("inspect", str(poc_wheel)).stdout
-    assert "tag:      manylinux_2_34_x86_64" in output
-    assert "GLIBC_2.34" in output
+    # The session's wheels are zig-linked at the default floor (.ci/setup puts zig on PATH).
+    assert f"tag:      manylinux_2_17_{platform.machine()}.manylinux2014_{platform.machine()}" in output
+    assert "older than the manylinux2014 floor" in output or "GLIBC_2.17" in output
     assert "add(a: int, b: int) -> int" in output
     assert "sum_doubles(values: Buffer, count: int) -> float" in output
     assert "needs:    " in output and "libc.so.6" in output
@@ -111,15 +119,36 @@ def test_repeat_build_skips_dotnet_and_is_byte_identical(poc_wheel, build_root, 
     assert first == second
 
 
-def test_doctor_reports_the_frameworks_that_work():
+def test_net8_project_builds_and_answers(tmp_path):
+    # .NET 8's compiler writes exports as untyped (NOTYPE) symbols; they must count as exports.
+    project = tmp_path / "Zoo8"
+    shutil.copytree(REPO / "tests" / "projects" / "TypeZoo", project)
+    csproj = project / "TypeZoo.csproj"
+    csproj.write_text(csproj.read_text().replace(f">{sdk_info().framework}<", ">net8.0<"))
+    wheel = build_wheel(project, tmp_path / "dist", tmp_path / "build")
+    assert (tmp_path / "build" / f"{host_rid()}-net8.0" / "publish").is_dir()
+    python = make_venv(tmp_path / "venv", system_site_packages=False)
+    pip_install(python, wheel)
+    code = "import typezoo as z, json; print(json.dumps([z.echo_int(-5), z.echo_byte(255), z.echo_double(0.25)]))"
+    assert call_json(python, code) == [-5, 255, 0.25]
+
+
+def test_doctor_claims_only_what_it_built():
     result = run_aotwheel("doctor", check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
     assert "ok   .NET SDK" in result.stdout
-    assert "NativeAOT builds work here for:" in result.stdout and "net9.0" in result.stdout
-    assert result.returncode == 0
+    frameworks = [f"net{major}.0" for major in range(sdk_info().major, 7, -1)]
+    for framework in frameworks:  # each probe was built and called, now or in an earlier run (cached)
+        assert f"ok   NativeAOT {framework} {host_rid()}: built" in result.stdout, result.stdout
+        assert "loaded and called" in result.stdout
+    assert f"NativeAOT builds work here for: {', '.join(frameworks)}" in result.stdout
+    assert "ok   zig: zig 0." in result.stdout  # .ci/setup puts one on PATH
+    assert "glibc floors: 2_17 and later (zig)" in result.stdout
+    assert "linux-x64, linux-arm64" in result.stdout or "linux-arm64, linux-x64" in result.stdout
 
 
 def test_package_rebuilds_the_same_wheel_from_library_and_manifest(poc_wheel, build_root, tmp_path):
-    library = build_root / "poc" / "linux-x64-net9.0" / "publish" / "AotSample.Poc.so"
+    library = build_root / "poc" / f"{host_rid()}-{sdk_info().framework}" / "publish" / "AotSample.Poc.so"
     assert (library.parent / "aotwheel-manifest.json").is_file()
     result = run_aotwheel("package", str(library), "-o", str(tmp_path))
     repackaged = next(tmp_path.glob("*.whl"))
@@ -131,24 +160,59 @@ def test_package_rebuilds_the_same_wheel_from_library_and_manifest(poc_wheel, bu
             assert built.read(name) == again.read(name), name
 
 
-def test_net10_project_falls_back_when_the_feed_lacks_its_nativeaot_pack(tmp_path):
-    # This machine's NuGet feed has no Microsoft.NETCore.App.Runtime.NativeAOT.* package (docs/nativeaot.md);
-    # where it has one, net10.0 simply builds and the fallback is not exercised.
-    project = tmp_path / "Zoo10"
+def feed_without_the_newest_packs(folder: Path, older: str) -> Path:
+    """A NuGet.config whose only source is a local folder holding the NativeAOT packages of *older*
+    (copied from the user's package cache after a normal restore), with a private package cache: to
+    NuGet the newest framework's NativeAOT packs do not exist, whatever the real feed serves."""
+    probe = folder / "probe"
+    probe.mkdir(parents=True)
+    (probe / "Probe.csproj").write_text(
+        f'<Project Sdk="Microsoft.NET.Sdk"><PropertyGroup><TargetFramework>{older}</TargetFramework>'
+        '<PublishAot>true</PublishAot></PropertyGroup></Project>'
+    )
+    subprocess.run(["dotnet", "restore", str(probe), "-r", host_rid(), "-nologo"], check=True, capture_output=True)
+    assets = json.loads((probe / "obj" / "project.assets.json").read_text())
+    cache = Path(assets["project"]["restore"]["packagesPath"])
+    wanted = [name.split("/") for name in assets["libraries"]] + [
+        (d["name"], d["version"].strip("[]").split(",")[0].strip())
+        for d in assets["project"]["frameworks"][older].get("downloadDependencies", [])
+    ]
+    source = folder / "source"
+    source.mkdir()
+    for name, version in wanted:
+        nupkg = cache / name.lower() / version / f"{name.lower()}.{version}.nupkg"
+        shutil.copy(nupkg, source)
+    config = folder / "NuGet.Config"
+    config.write_text(f"""<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources><clear /><add key="older-only" value="{source}" /></packageSources>
+  <config><add key="globalPackagesFolder" value="{folder / "packages"}" /></config>
+</configuration>
+""")
+    return config
+
+
+def test_framework_falls_back_when_the_feed_lacks_the_newest_nativeaot_packs(tmp_path):
+    project = tmp_path / "Zoo"
     shutil.copytree(REPO / "tests" / "projects" / "TypeZoo", project)
-    csproj = project / "TypeZoo.csproj"
-    csproj.write_text(csproj.read_text().replace("net9.0", "net10.0"))
-    pinned = run_aotwheel("build", str(project), "-o", str(tmp_path / "none"), "--framework", "net10.0",
+    newest = sdk_info().framework
+    older = f"net{sdk_info().major - 1}.0"
+    assert f"<TargetFramework>{newest}</TargetFramework>" in (project / "TypeZoo.csproj").read_text()
+    shutil.copy(feed_without_the_newest_packs(tmp_path / "feed", older), project / "NuGet.Config")
+
+    pinned = run_aotwheel("build", str(project), "-o", str(tmp_path / "none"), "--framework", newest,
                           "--build-dir", str(tmp_path / "b"), check=False)
-    if pinned.returncode == 0:
-        pytest.skip("the NuGet feed here has the net10.0 NativeAOT packages")
-    assert "the NativeAOT packages for net10.0 cannot be restored" in pinned.stderr
-    assert "Microsoft.NETCore.App.Runtime.NativeAOT.linux-x64" in pinned.stderr
+    assert pinned.returncode == 1, pinned.stdout
+    assert f"the NativeAOT packages for {newest} cannot be restored" in pinned.stderr
+    assert f"Microsoft.NETCore.App.Runtime.NativeAOT.{host_rid()}" in pinned.stderr
     assert not (tmp_path / "none").exists() or not list((tmp_path / "none").iterdir())
 
     result = run_aotwheel("build", str(project), "-o", str(tmp_path / "dist"), "--build-dir", str(tmp_path / "b"))
-    assert "warning: building for net9.0 instead" in result.stdout
-    assert next((tmp_path / "dist").glob("typezoo-*.whl"))
+    assert f"warning: building for {older} instead" in result.stdout
+    wheel = next((tmp_path / "dist").glob("typezoo-*.whl"))
+    python = make_venv(tmp_path / "venv", system_site_packages=False)
+    pip_install(python, wheel)
+    assert call_json(python, "import typezoo, json; print(json.dumps(typezoo.echo_int(41)))") == 41
 
 
 def test_build_folders_inside_the_project_are_never_compiled(tmp_path):

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import platform
 import zipfile
 
 import pytest
 
 from support import call_json, run_python
 
+from aotwheel.binary import read_native_library
+from aotwheel.platform_tags import platform_tag_for
+
 pytestmark = pytest.mark.sdk
 
 
-def test_wheel_is_tagged_from_the_binary(poc_wheel):
-    # Debian 12's glibc 2.36; NativeAOT's runtime needs symbols up to GLIBC_2.34.
-    assert poc_wheel.name == "aotsample_poc-1.2.0-py3-none-manylinux_2_34_x86_64.whl"
+def test_wheel_is_tagged_from_the_binary(poc_wheel, tmp_path):
     names = zipfile.ZipFile(poc_wheel).namelist()
+    zipfile.ZipFile(poc_wheel).extract("aotsample_poc/AotSample.Poc.so", tmp_path)
+    tag = platform_tag_for(read_native_library(tmp_path / "aotsample_poc" / "AotSample.Poc.so")).tag
+    assert poc_wheel.name == f"aotsample_poc-1.2.0-py3-none-{tag}.whl"
+    # Linked by zig (on PATH after .ci/setup) at the default floor, whatever this machine's glibc is.
+    machine = platform.machine()
+    assert tag == f"manylinux_2_17_{machine}.manylinux2014_{machine}"
     for expected in ("__init__.py", "__init__.pyi", "py.typed", "_aotwheel.py", "AotSample.Poc.so"):
         assert f"aotsample_poc/{expected}" in names
 

