@@ -35,7 +35,7 @@ IGNORED_DIRS = frozenset({"bin", "obj", "build", "dist", ".git", ".vs", ".vscode
 ERROR_LINE = re.compile(r": (?:fatal )?error [A-Z]+\d*:")
 # What a native compiler or linker prints ("ld.lld: error: ...", "error: undefined symbol: ..."); MSBuild's
 # own summary of the failed link only quotes the whole command line.
-NATIVE_ERROR_LINE = re.compile(r"(?:^|[\s:])(?:fatal )?error: ")
+NATIVE_ERROR_LINE = re.compile(r"(?:^|[\s:])(?:fatal )?error ?: ")
 LONGEST_QUOTED_LINE = 500
 QUOTE = {'"': "&quot;"}
 MISSING_PACKAGE = re.compile(r"error NU110[123]: Unable to find package (\S+?)\.? ")

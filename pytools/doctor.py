@@ -102,7 +102,8 @@ def probe_build(framework: str, rid: str) -> Check:
             compiler = NativeCompiler(Project.load(folder), target_for(rid), folder / "build", log=lambda line: None)
             library = read_native_library(compiler.publish().library)
         except AotWheelError as exc:
-            return Check(name, False, str(exc).splitlines()[0][:400], "build for another framework ([tool.aotwheel] target-framework), or add a NuGet source holding its NativeAOT packages")
+            lines = str(exc).splitlines()  # "... failed:" then the first real error line
+            return Check(name, False, (lines[1] if len(lines) > 1 else lines[0])[:400], "build for another framework ([tool.aotwheel] target-framework), or add a NuGet source holding its NativeAOT packages")
         if PROBE_EXPORT not in library.exported_functions:
             return Check(name, False, f"the probe library does not export {PROBE_EXPORT}", "report this as an aotwheel bug")
         detail = f"built ({compiler.link.describe() if compiler.link else 'the SDK linker'})"

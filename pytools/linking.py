@@ -25,7 +25,13 @@ _FLOOR = re.compile(r"(?:manylinux_)?(\d+)[_.](\d+)")
 
 # Arguments the ILCompiler targets pass to clang that zig 0.11's cc or linker refuse, or that must
 # not reach it: zig picks its own target and linker.
-_DROPPED_ARGUMENTS = ("-Wl,--discard-all", "-gz=zlib", "-Wl,-e,0x0", "-Wl,--build-id=sha1", "-Wl,--gc-sections")
+_DROPPED_ARGUMENTS = (
+    "-Wl,--discard-all", "-gz=zlib", "-Wl,-e,0x0", "-Wl,-e0x0", "-Wl,--build-id=sha1", "-Wl,--gc-sections"
+)
+# .NET 8 links the system zlib (`-lz`; .NET 9 and later link their own statically). zig searches no
+# system folders, so for this machine's architecture it is shown this machine's libz.so.1 (on the
+# manylinux allow-list); for another architecture there is none to show.
+_LIBRARY_FOLDERS = ("/lib/{triple}", "/usr/lib/{triple}", "/lib64", "/usr/lib64", "/usr/lib")
 _DROPPED_PREFIXES = ("--target=", "-fuse-ld=")
 
 
@@ -71,7 +77,7 @@ class LinkPlan:
         """`CppCompilerAndLinker` (the zig wrapper) and, across architectures, an objcopy that reads the target's files."""
         if self.zig is None:
             return {}
-        properties = {"CppCompilerAndLinker": str(self._write_wrapper(build_root))}
+        properties = {"CppCompilerAndLinker": str(self._write_wrapper(build_root, self._system_libraries(build_root)))}
         if strip_symbols and self.target.machine != host_machine():
             objcopy = objcopy_for(self.target.machine)
             if objcopy is None:
@@ -82,9 +88,25 @@ class LinkPlan:
             properties["ObjCopyName"] = objcopy
         return properties
 
-    def _write_wrapper(self, build_root: Path) -> Path:
+    def _system_libraries(self, build_root: Path) -> Path | None:
+        """A folder holding `libz.so` -> this machine's libz.so.1, when linking for this machine's architecture."""
+        if self.target.machine != host_machine():
+            return None
+        for folder in _LIBRARY_FOLDERS:
+            libz = Path(folder.format(triple=f"{host_machine()}-linux-gnu")) / "libz.so.1"
+            if libz.is_file():
+                links = build_root.resolve() / "zig" / "system-libraries"
+                links.mkdir(parents=True, exist_ok=True)
+                link = links / "libz.so"
+                if not link.is_symlink() or link.resolve() != libz.resolve():
+                    link.unlink(missing_ok=True)
+                    link.symlink_to(libz)
+                return links
+        return None
+
+    def _write_wrapper(self, build_root: Path, library_folder: Path | None) -> Path:
         assert self.zig is not None
-        text = _wrapper_script(self.zig, self.zig_target)
+        text = _wrapper_script(self.zig, self.zig_target, library_folder)
         # The content's hash is in the name, so a different zig or floor changes the publish command
         # (and with it the rebuild digest).
         digest = hashlib.sha256(text.encode()).hexdigest()[:12]
@@ -98,7 +120,8 @@ class LinkPlan:
         return path
 
 
-def _wrapper_script(zig: Zig, zig_target: str) -> str:
+def _wrapper_script(zig: Zig, zig_target: str, library_folder: Path | None) -> str:
+    search = f" -L{shlex.quote(str(library_folder))}" if library_folder else ""
     dropped = " | ".join(_DROPPED_ARGUMENTS + tuple(f"{p}*" for p in _DROPPED_PREFIXES))
     return f"""#!/bin/sh
 # Written by aotwheel: NativeAOT's compiler and linker, as zig cc for {zig_target}.
@@ -111,7 +134,7 @@ for argument; do
     *) set -- "$@" "$argument" ;;
   esac
 done
-exec {' '.join(shlex.quote(part) for part in zig.command)} cc -target {zig_target} "$@" -Wl,--no-gc-sections
+exec {' '.join(shlex.quote(part) for part in zig.command)} cc -target {zig_target} "$@" -Wl,--no-gc-sections{search}
 """
 
 
