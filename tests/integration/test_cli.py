@@ -82,6 +82,26 @@ def test_an_output_folder_that_is_a_file_is_refused_before_compiling(tmp_path, o
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
 
 
+def test_failing_link_shows_the_linkers_first_error_even_with_q(tmp_path):
+    # A zig whose linking fails as lld does; found through $AOTWHEEL_ZIG.
+    zig = tmp_path / "zig"
+    zig.write_text('#!/bin/sh\n[ "$1" = version ] && { echo 0.11.0; exit 0; }\n'
+                   'echo "error: ld.lld: undefined symbol: aotwheel_missing_symbol" >&2\nexit 1\n')
+    zig.chmod(0o755)
+    out = tmp_path / "dist"
+    result = subprocess.run(
+        [sys.executable, "-m", "aotwheel", "build", str(REPO / "tests" / "projects" / "TypeZoo"), "-q", "-o", str(out),
+         "--build-dir", str(tmp_path / "b")],
+        capture_output=True, text=True, env=dict(os.environ, AOTWHEEL_ZIG=str(zig)),
+    )
+    assert result.returncode == 1
+    summary = result.stderr.splitlines()
+    assert summary[0].startswith("error: dotnet publish of ") and summary[0].endswith("failed:"), result.stderr
+    assert "undefined symbol: aotwheel_missing_symbol" in summary[1], result.stderr
+    assert all(len(line) < 700 for line in summary), "MSBuild's quoted link command is cut short"
+    assert not out.exists() or not list(out.iterdir())
+
+
 def test_compile_error_names_file_and_line_and_writes_no_wheel(tmp_path):
     project = tmp_path / "Broken"
     shutil.copytree(REPO / "tests" / "projects" / "TypeZoo", project)
