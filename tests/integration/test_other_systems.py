@@ -110,7 +110,8 @@ def chroot_session(root: Path) -> Iterator[Path]:
 
 
 def in_root(root: Path, *command: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["chroot", str(root), *command], capture_output=True, text=True, timeout=600,
+    chroot = shutil.which("chroot") or "/usr/sbin/chroot"  # sbin: not on every user's PATH
+    return subprocess.run([chroot, str(root), *command], capture_output=True, text=True, timeout=600,
                           env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp"})
 
 
