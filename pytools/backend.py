@@ -36,10 +36,12 @@ def get_requires_for_build_editable(config_settings: ConfigSettings = None) -> l
 
 def build_wheel(wheel_directory: str, config_settings: ConfigSettings = None, metadata_directory: str | None = None) -> str:
     from .builder import ProjectBuilder
+    from .sdist import unpacked_layout
 
     try:
-        builder = ProjectBuilder(Path.cwd(), log=_log)
-        built = builder.build_target(builder.targets()[0], Path(wheel_directory))
+        with unpacked_layout(Path.cwd()) as directory:  # an unpacked sdist: its outside files put back
+            builder = ProjectBuilder(directory, log=_log)
+            built = builder.build_target(builder.targets()[0], Path(wheel_directory).resolve())
     except AotWheelError as exc:
         raise _fail(exc) from None
     return built.path.name

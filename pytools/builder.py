@@ -12,17 +12,18 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 from .abi import Export
 from .atomic import check_folder
 from .binary import read_native_library
 from .compile import Log, NativeBuild, NativeCompiler
 from .discover import read_assembly
+from .errors import AotWheelError
 from .package import MANIFEST_NAME, Manifest, write_wheel
 from .linking import HOST_LINKER, LinkPlan
 from .platform_tags import PlatformTag, check_machine, glibc_floor
-from .project import Project
+from .project import Project, default_build_dir
 from .pyexport.stage import prepare as prepare_pyexport
 from .targets import Target, check_buildable_here, host_os, host_rid, target_for
 
@@ -43,8 +44,8 @@ class ProjectBuilder:
     def __init__(self, directory: Path, *, build_dir: Path | None = None, log: Log = print) -> None:
         self.log = log
         with self._stage("project"):
-            self.project = Project.load(Path(directory))
-        self.build_dir = Path(build_dir) if build_dir else self.project.root / "build" / "aotwheel"
+            self.project = Project.load(Path(directory), Path(build_dir) if build_dir else None)
+        self.build_dir = Path(build_dir) if build_dir else default_build_dir(self.project.root)
         check_folder(self.build_dir, "the build folder")
 
     @contextmanager
@@ -103,16 +104,17 @@ class ProjectBuilder:
             check_machine(library, target)
             if compiler.link is not None:
                 self._warn_about_floor(compiler.link, glibc_floor(library))
-            docs = native.assembly.with_suffix(".xml")
+            saved = native.library.with_name(MANIFEST_NAME)
+            report, docs_xml = _reusable_description(native, saved) or _describe(native.assembly)
             manifest = Manifest(
                 import_name=self.project.import_name,
                 assembly=self.project.assembly_name,
                 metadata=self.project.metadata,
-                report=read_assembly(native.assembly),
-                docs_xml=docs.read_text(encoding="utf-8") if docs.is_file() else "",
+                report=report,
+                docs_xml=docs_xml,
                 python_files={name: path.read_bytes() for name, path in self.project.python_source_files().items()},
             )
-            manifest.save(native.library.with_name(MANIFEST_NAME))
+            manifest.save(saved)
         with self._stage("package"):
             packaged = write_wheel(manifest, library, out_dir, self.log)
         return BuiltWheel(packaged.path, target, packaged.tag, packaged.exports, native)
@@ -133,3 +135,21 @@ class ProjectBuilder:
                     *link.floor, link.target.rid, got, *link.floor, got
                 )
             )
+
+
+def _describe(assembly: Path) -> tuple[dict[str, Any], str]:
+    """The inspector's report of *assembly* and its XML documentation."""
+    docs = assembly.with_suffix(".xml")
+    return read_assembly(assembly), docs.read_text(encoding="utf-8") if docs.is_file() else ""
+
+
+def _reusable_description(native: NativeBuild, saved: Path) -> tuple[dict[str, Any], str] | None:
+    """When the publish was skipped, the description the last build saved of the same assembly
+    (written after it, so not one of an older assembly): no need to run the inspector again."""
+    try:
+        if not native.skipped or saved.stat().st_mtime_ns < native.assembly.stat().st_mtime_ns:
+            return None
+        previous = Manifest.load(saved)
+    except (OSError, AotWheelError):
+        return None
+    return previous.report, previous.docs_xml

@@ -68,21 +68,15 @@ def _init(args: argparse.Namespace, log: Callable[[str], None]) -> int:
 
 
 def _develop(args: argparse.Namespace, log: Callable[[str], None]) -> int:
-    import subprocess
     import tempfile
 
-    from .editable import write_editable_wheel
+    from .editable import install_wheel, target_interpreter, write_editable_wheel
 
-    if sys.prefix == sys.base_prefix:
-        raise AotWheelError("`aotwheel develop` installs into the active virtualenv; activate one first")
+    python = target_interpreter(args.python)
     with tempfile.TemporaryDirectory() as scratch:
         wheel = write_editable_wheel(Path(args.directory), Path(scratch), log)
-        result = subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--no-deps", "--force-reinstall", "--quiet", str(wheel)]
-        )
-    if result.returncode != 0:
-        raise AotWheelError(f"pip could not install {wheel.name} into {sys.prefix}")
-    print(f"Installed {wheel.name} (editable) into {sys.prefix}")
+        site = install_wheel(wheel, python)
+    print(f"Installed {wheel.name} (editable) into {site} (for {python})")
     return 0
 
 
@@ -177,9 +171,11 @@ def parser() -> argparse.ArgumentParser:
 
     develop = commands.add_parser(
         "develop", parents=[verbosity], help="build and install into the active virtualenv (editable)",
-        description="Build, then install an editable wheel: importing the package rebuilds it when the C# sources changed.",
+        description="Build, then install an editable wheel into the active virtualenv ($VIRTUAL_ENV) or the "
+                    "one --python names (pip not needed): importing the package rebuilds it when an input changed.",
     )
     develop.add_argument("directory", nargs="?", default=".", help="the project folder (default: .)")
+    develop.add_argument("--python", help="the interpreter of the venv to install into (default: the active venv's)")
     develop.set_defaults(run=_develop)
 
     inspect = commands.add_parser("inspect", parents=[verbosity], help="show a wheel's or library's exports and platform tag")

@@ -18,20 +18,21 @@ import time
 from xml.sax.saxutils import escape
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, TypeVar
 
 from . import __version__
 from .errors import AotWheelError
+from .inputs import InputStamp, query_command
 from .linking import LinkPlan, plan_link
-from .project import Project
+from .project import FACTS_CACHE, Project, save_facts
 from .resources import support_dir
 from .targets import Target, check_buildable_here
 from .toolchain import dotnet_command, dotnet_environment, native_linker
 
 Log = Callable[[str], None]
+T = TypeVar("T")
+STAMP_NAME = "inputs.json"
 
-# Folders that hold build products, never inputs.
-IGNORED_DIRS = frozenset({"bin", "obj", "build", "dist", ".git", ".vs", ".vscode", ".idea", "__pycache__", ".venv"})
 ERROR_LINE = re.compile(r": (?:fatal )?error [A-Z]+\d*:")
 # What a native compiler or linker prints ("ld.lld: error: ...", "error: undefined symbol: ..."); MSBuild's
 # own summary of the failed link only quotes the whole command line.
@@ -89,6 +90,9 @@ class NativeCompiler:
         self.link: LinkPlan | None = plan_link(target, floor, where)
         self.build_dir = build_dir
         self._candidates = framework_candidates(project, framework)
+        # A framework an earlier build fell back to stays settled: start there, not with a retry.
+        settled = [i for i, f in enumerate(self._candidates) if (self._out_for(f) / STAMP_NAME).is_file()]
+        del self._candidates[:settled[0] if settled else 0]
 
     @property
     def framework(self) -> str:
@@ -96,7 +100,10 @@ class NativeCompiler:
 
     @property
     def out(self) -> Path:
-        return (self.build_dir / f"{self.target.rid}-{self.framework}{'-debug' if self.debug else ''}").resolve()
+        return self._out_for(self.framework)
+
+    def _out_for(self, framework: str) -> Path:
+        return (self.build_dir / f"{self.target.rid}-{framework}{'-debug' if self.debug else ''}").resolve()
 
     @property
     def configuration(self) -> str:
@@ -109,7 +116,7 @@ class NativeCompiler:
     @property
     def assembly(self) -> Path:
         return (
-            self.out / "bin" / self.project.csproj.stem / self.configuration / self.framework / self.target.rid
+            self.out / ".msbuild" / "bin" / self.project.csproj.stem / self.configuration / self.framework / self.target.rid
             / f"{self.project.assembly_name}.dll"
         )
 
@@ -119,29 +126,47 @@ class NativeCompiler:
         return self.assembly
 
     def publish(self, extra_sources: Path | None = None) -> NativeBuild:
-        """`dotnet publish` with NativeAOT, skipped when a content hash says nothing changed.
+        """`dotnet publish` with NativeAOT, skipped when none of its inputs changed.
 
         *extra_sources* is a folder of C# files compiled into the project as well (generated code)."""
         started = time.monotonic()
-        stamp = self.out / "inputs.sha256"
-        digest = inputs_digest(self.project, self.command("publish", extra_sources), extra_sources)
-        if self.library.is_file() and self.assembly.is_file() and stamp.is_file() and stamp.read_text() == digest:
-            self.log(f"dotnet publish skipped: inputs unchanged since {self.library.name} was built")
-            skipped = True
-        else:
-            stamp.unlink(missing_ok=True)
-            self._with_fallback(lambda: self._run("publish", extra_sources))
-            if not self.library.is_file():
-                raise AotWheelError(f"dotnet publish reported success but wrote no {self.library}")
-            stamp.write_text(inputs_digest(self.project, self.command("publish", extra_sources), extra_sources))
-            skipped = False
+        skipped = self._with_fallback(lambda: self._publish_unless_current(extra_sources))
         if not self.assembly.is_file():
             raise AotWheelError(f"dotnet publish did not leave the managed assembly at {self.assembly}")
         return NativeBuild(
             self.target, self.framework, self.library, self.assembly, skipped, time.monotonic() - started
         )
 
-    def _with_fallback(self, step: Callable[[], None]) -> None:
+    def _publish_unless_current(self, extra_sources: Path | None) -> bool:
+        # Bound here, per attempt: after a framework fallback the stamp belongs to the new framework's folder.
+        stamp = self.input_stamp("publish", extra_sources)
+        skipped = self.library.is_file() and self.assembly.is_file() and stamp.is_current()
+        if skipped:
+            self.log(f"dotnet publish skipped: inputs unchanged since {self.library.name} was built")
+        else:
+            stamp.forget()
+            self._run("publish", extra_sources)
+            if not self.library.is_file():
+                raise AotWheelError(f"dotnet publish reported success but wrote no {self.library}")
+            stamp.save()
+        record = stamp.load()
+        if record is not None:
+            save_facts(self.build_dir / FACTS_CACHE, self.project, record)
+        return skipped
+
+    def input_stamp(self, verb: str, extra_sources: Path | None, path: Path | None = None) -> InputStamp:
+        """The stamp that says whether `dotnet <verb>` with *extra_sources* would read anything new."""
+        command = self.command(verb, extra_sources)
+        key = hashlib.sha256(f"aotwheel {__version__}\0{chr(0).join(command)}\0".encode())
+        key.update(repr(sorted(self.project.config.all_runtime_options().items())).encode())
+        for source in sorted(extra_sources.iterdir()) if extra_sources else ():
+            key.update(source.name.encode() + b"\0" + hashlib.sha256(source.read_bytes()).digest())
+        return InputStamp(
+            path or self.out / STAMP_NAME, key.hexdigest(), query_command(command, verb), self.build_dir,
+            dotnet_environment(), self.log,
+        )
+
+    def _with_fallback(self, step: Callable[[], T]) -> T:
         failures: list[MissingAotPackages] = []
         while True:
             try:
@@ -166,6 +191,8 @@ class NativeCompiler:
             "ConcurrentGarbageCollection": str(config.concurrent_gc).lower(),
             "CustomAfterDirectoryBuildProps": str(support / "AotWheel.props"),
             "CustomAfterMicrosoftCommonTargets": str(support / "AotWheel.targets"),
+            # A multi-targeted ProjectReference's outer build, which aotwheel asks for its inputs.
+            "CustomAfterMicrosoftCommonCrossTargetingTargets": str(support / "AotWheel.targets"),
             "AotWheelBuildRoot": str(self.build_dir.resolve()) + os.sep,
             "AotWheelBuildDir": str(self.out) + os.sep,
             "AotWheelProject": str(self.project.csproj),
@@ -191,11 +218,13 @@ class NativeCompiler:
         ]
 
     def _write_runtime_options(self) -> None:
-        items = "".join(
-            f'    <RuntimeHostConfigurationOption Include="{escape(name, QUOTE)}" Value="{escape(value, QUOTE)}" />\n'
-            for name, value in sorted(self.project.config.all_runtime_options().items())
-        )
-        (self.out / "runtime-options.targets").write_text(f"<Project>\n  <ItemGroup>\n{items}  </ItemGroup>\n</Project>\n")
+        # A boolean option is also a feature switch (Trim): the compiler then trims by the user's
+        # value, as it does by the SDK's own switches (which AotWheel.targets replaces by these).
+        items = []
+        for name, value in sorted(self.project.config.all_runtime_options().items()):
+            trim = ' Trim="true"' if value in ("true", "false") else ""
+            items.append(f'    <AotWheelRuntimeOption Include="{escape(name, QUOTE)}" Value="{escape(value, QUOTE)}"{trim} />\n')
+        (self.out / "runtime-options.targets").write_text(f"<Project>\n  <ItemGroup>\n{''.join(items)}  </ItemGroup>\n</Project>\n")
 
     def _run(self, verb: str, extra_sources: Path | None) -> None:
         if self.target.os != "windows" and (self.link is None or self.link.zig is None) and native_linker() is None:
@@ -297,28 +326,3 @@ def _shorten(line: str) -> str:
 
 def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
-
-
-def inputs_digest(project: Project, command: list[str], extra_sources: Path | None = None) -> str:
-    """A hash of everything that can change the native library: sources, build files, options."""
-    digest = hashlib.sha256()
-    digest.update(f"aotwheel {__version__}\n".encode())
-    digest.update("\0".join(command).encode())
-    digest.update(repr(sorted(project.config.all_runtime_options().items())).encode())
-    roots = {project.root, project.csproj.parent, support_dir()} | ({extra_sources} if extra_sources else set())
-    for path in sorted({p for root in roots for p in input_files(root)}):
-        digest.update(str(path).encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    for parent in project.csproj.parents:
-        for name in ("Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props", "NuGet.Config", "nuget.config", "global.json"):
-            if (parent / name).is_file():
-                digest.update((parent / name).read_bytes())
-    return digest.hexdigest()
-
-
-def input_files(root: Path) -> Iterable[Path]:
-    """Every file below *root* except in build-product, VCS and hidden folders."""
-    for directory, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in IGNORED_DIRS and not d.startswith(".")]
-        for name in filenames:
-            yield Path(directory) / name

@@ -14,17 +14,72 @@ from .platform_tags import PlatformTag, platform_tag_for
 LIBRARY_SUFFIXES = (".so", ".dll", ".dylib")
 
 
+def _signature(node: ast.FunctionDef, *, drop_self: bool = False) -> str:
+    """`(a: int, b: str = ...) -> bool` as the stub spells it (stubs use positional parameters only)."""
+    arguments = node.args.args
+    defaults = [None] * (len(arguments) - len(node.args.defaults)) + list(node.args.defaults)
+    parts = [
+        (f"{a.arg}: {ast.unparse(a.annotation)}" if a.annotation else a.arg) + ("" if d is None else f" = {ast.unparse(d)}")
+        for a, d in list(zip(arguments, defaults))[1 if drop_self else 0:]
+    ]
+    returns = f" -> {ast.unparse(node.returns)}" if node.returns else ""
+    return f"({', '.join(parts)}){returns}"
+
+
 def _stub_signatures(stub: str) -> list[str]:
     """`name(a: int, b: int) -> int` for every function in a generated `.pyi`."""
-    signatures = []
+    return [f"{node.name}{_signature(node)}" for node in ast.parse(stub).body if isinstance(node, ast.FunctionDef)]
+
+
+def _decorators(node: ast.FunctionDef | ast.ClassDef) -> set[str]:
+    return {ast.unparse(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list}
+
+
+def _api_report(stub: str) -> list[str]:
+    """The [PyExport] Python API a generated `_api.pyi` declares: functions, classes with their
+    constructors, methods and properties, dataclasses and enums, with signatures."""
+    counts = {"functions": 0, "classes": 0, "dataclasses": 0, "enums": 0}
+    lines = []
     for node in ast.parse(stub).body:
         if isinstance(node, ast.FunctionDef):
-            arguments = ", ".join(
-                f"{a.arg}: {ast.unparse(a.annotation)}" if a.annotation else a.arg for a in node.args.args
-            )
-            returns = f" -> {ast.unparse(node.returns)}" if node.returns else ""
-            signatures.append(f"{node.name}({arguments}){returns}")
-    return signatures
+            counts["functions"] += 1
+            lines.append(f"  def {node.name}{_signature(node)}")
+        elif isinstance(node, ast.ClassDef):
+            bases = [ast.unparse(b) for b in node.bases]
+            if "dataclasses.dataclass" in _decorators(node):
+                counts["dataclasses"] += 1
+                fields = [f"{ast.unparse(f.target)}: {ast.unparse(f.annotation)}" for f in node.body if isinstance(f, ast.AnnAssign)]
+                lines.append(f"  dataclass {node.name}({', '.join(fields)})")
+            elif any(b.startswith("enum.") for b in bases):
+                counts["enums"] += 1
+                members = [f"{ast.unparse(m.targets[0])}={ast.unparse(m.value)}" for m in node.body if isinstance(m, ast.Assign)]
+                lines.append(f"  enum {node.name}({', '.join(b.split('.')[-1] for b in bases)}): {', '.join(members)}")
+            else:
+                counts["classes"] += 1
+                lines.append(f"  class {node.name}")
+                lines += _class_members(node)
+    summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    return [f"api:      {summary} ([PyExport])", *lines]
+
+
+def _class_members(node: ast.ClassDef) -> list[str]:
+    lines = []
+    for member in node.body:
+        if not isinstance(member, ast.FunctionDef):
+            continue
+        decorators = _decorators(member)
+        if "property" in decorators:
+            returns = f": {ast.unparse(member.returns)}" if member.returns else ""
+            writable = any(isinstance(m, ast.FunctionDef) and m.name == member.name and f"{m.name}.setter" in _decorators(m)
+                           for m in node.body)
+            lines.append(f"    property {member.name}{returns}{'' if writable else ' (read-only)'}")
+        elif f"{member.name}.setter" in decorators:
+            continue
+        elif "staticmethod" in decorators:
+            lines.append(f"    static {member.name}{_signature(member)}")
+        else:
+            lines.append(f"    {member.name}{_signature(member, drop_self=True)}")
+    return lines
 
 
 def _library_report(library: NativeLibrary, tag: PlatformTag) -> list[str]:
@@ -72,8 +127,14 @@ def _inspect_wheel(path: Path) -> list[str]:
                 lines += _library_report(library, tag)
                 if tag.tag != declared_tag:
                     lines.append(f"warning:  the file name says {declared_tag}, the binary says {tag.tag}")
+        # The generated stubs are the one description of the Python API a wheel carries.
         for stub in (n for n in names if n.endswith("/__init__.pyi")):
+            package = stub.split("/")[0]
             signatures = _stub_signatures(archive.read(stub).decode("utf-8"))
-            lines.append(f"exports:  {len(signatures)} functions in {stub.split('/')[0]}")
-            lines += [f"  {s}" for s in signatures]
+            api = f"{package}/_api.pyi"
+            if signatures or api not in names:
+                lines.append(f"exports:  {len(signatures)} functions in {package}")
+                lines += [f"  {s}" for s in signatures]
+            if api in names:
+                lines += _api_report(archive.read(api).decode("utf-8"))
     return lines

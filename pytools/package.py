@@ -91,7 +91,11 @@ def write_wheel(manifest: Manifest, library: NativeLibrary, out_dir: Path, log: 
     docs = parse_xml_docs(manifest.docs_xml, f"{manifest.assembly}.xml")
     exports = tuple(exports_from_report(manifest.report, docs, library))
     api = api_from_report(manifest.report, docs)
-    log(f"{len(exports)} exports: {', '.join(e.entry_point for e in exports)}")
+    if exports or api is None:
+        log(f"{len(exports)} exports: {', '.join(e.entry_point for e in exports)}")
+    if api is not None:
+        log(f"Python API ([PyExport]): {len(api.functions)} functions, {len(api.classes)} classes, "
+            f"{len(api.records)} dataclasses, {len(api.enums)} enums")
     tag = platform_tag_for(library)
     for warning in tag.warnings:
         log(f"warning: {warning}")

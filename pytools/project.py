@@ -121,8 +121,9 @@ class Project:
     config: ToolConfig
 
     @classmethod
-    def load(cls, directory: Path) -> Project:
-        """Read *directory* (a folder with one .csproj, or a pyproject.toml naming one)."""
+    def load(cls, directory: Path, build_dir: Path | None = None) -> Project:
+        """Read *directory* (a folder with one .csproj, or a pyproject.toml naming one). MSBuild's
+        answers are reused from the last build in *build_dir* while none of its inputs moved."""
         root = directory.resolve()
         if not root.is_dir():
             raise AotWheelError(f"{directory}: not a directory")
@@ -134,7 +135,8 @@ class Project:
         pyproject = read_pyproject(pyproject_path)
         config = ToolConfig.from_table(pyproject.get("tool", {}).get("aotwheel", {}), pyproject_path)
         csproj = find_csproj(root, config.csproj, pyproject_path)
-        facts = read_msbuild_facts(csproj)
+        cache = (build_dir or default_build_dir(root)) / FACTS_CACHE
+        facts = cached_facts(cache, csproj) or read_msbuild_facts(csproj)
         fallback_name = python_identifier(facts.assembly_name.lower())
         metadata = metadata_from_pyproject(
             pyproject.get("project", {}),
@@ -238,6 +240,36 @@ def find_csproj(root: Path, configured: str | None, pyproject_path: Path) -> Pat
         )
     names = ", ".join(p.name for p in found)
     raise AotWheelError(f"{root}: several .csproj files ({names}); choose one with [tool.aotwheel] csproj")
+
+
+FACTS_CACHE = "msbuild-facts.json"
+
+
+def default_build_dir(root: Path) -> Path:
+    return root / "build" / "aotwheel"
+
+
+def cached_facts(cache: Path, csproj: Path) -> MSBuildFacts | None:
+    """The facts a build saved in *cache*, if no file or folder its MSBuild evaluation read moved."""
+    from .inputs import unchanged_since
+
+    try:
+        data = json.loads(cache.read_text())
+        if data["csproj"] == str(csproj) and unchanged_since(data["record"]):
+            return MSBuildFacts(data["assembly_name"], tuple(data["target_frameworks"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
+def save_facts(cache: Path, project: Project, record: dict[str, Any]) -> None:
+    """Keep *project*'s MSBuild facts with a build's input *record* (which holds the csproj and every
+    file it imports), so the next load need not evaluate the project while none of them moved."""
+    data = {"csproj": str(project.csproj), "assembly_name": project.assembly_name,
+            "target_frameworks": list(project.target_frameworks), "record": record}
+    temporary = cache.with_name(cache.name + ".tmp")
+    temporary.write_text(json.dumps(data))
+    temporary.replace(cache)
 
 
 def read_msbuild_facts(csproj: Path) -> MSBuildFacts:

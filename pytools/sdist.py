@@ -1,36 +1,96 @@
-"""Source distributions: the project folder (C# sources included) plus PKG-INFO, as a
-reproducible `.tar.gz` from which `pip` can build the wheel again."""
+"""Source distributions: the project folder (C# sources included), every other file MSBuild reads
+for it (an out-of-tree ProjectReference, a parent Directory.Build.props or Directory.Packages.props)
+and the parent global.json/NuGet.config, plus PKG-INFO, as a reproducible `.tar.gz` from which
+`pip` can build the wheel again.
+
+The project folder is the sdist's top folder (pip needs pyproject.toml there). Files from outside it
+go to OUTSIDE_DIR, laid out relative to a common ancestor whose path to the project folder is in
+OUTSIDE_DIR/ROOT; `unpacked_layout` puts them back in place before a build from the sdist.
+"""
 
 from __future__ import annotations
 
 import gzip
 import io
 import os
+import shutil
 import tarfile
+import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from .atomic import atomic_output
-from .compile import input_files
-from .errors import AotWheelError
-from .project import Project
+from .project import Project, default_build_dir
+from .resources import support_dir
 
 IGNORED_SUFFIXES = (".pyc", ".pyo", ".whl", ".so", ".dll", ".dylib")
+# Folders of the project folder that hold build products or tools' state: left out unless MSBuild
+# reads a file from them (then that file is listed as an input and included anyway).
+IGNORED_DIRS = frozenset({"bin", "obj", "build", "dist", "__pycache__"})
+# Read by the SDK and NuGet, not imported: found in the project's parent folders up to the repository.
+PARENT_SETTINGS = ("global.json", "NuGet.Config", "nuget.config", "NuGet.config")
+OUTSIDE_DIR = ".aotwheel-outside"
 
 
-def sdist_files(project: Project) -> list[Path]:
-    """The files an sdist carries, relative to the project root, sorted."""
-    if project.root not in project.csproj.parents:
-        raise AotWheelError(
-            f"{project.csproj} lies outside {project.root}; an sdist can only carry C# sources below the "
-            "folder holding pyproject.toml"
-        )
-    files = {
-        path.relative_to(project.root) for path in input_files(project.root)
-        if not path.name.endswith(IGNORED_SUFFIXES) and path.is_file() and not path.is_symlink()
-    }
-    files |= {path.relative_to(project.root) for path in project.python_source_files().values()}
-    return sorted(files, key=lambda p: p.as_posix())
+def _project_folder_files(root: Path) -> Iterator[Path]:
+    for directory, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in IGNORED_DIRS and not d.startswith(".")]
+        for name in filenames:
+            path = Path(directory) / name
+            if not name.endswith(IGNORED_SUFFIXES) and path.is_file() and not path.is_symlink():
+                yield path
+
+
+def _parent_settings(folders: list[Path]) -> set[Path]:
+    """global.json and NuGet.config files above *folders*, up to a repository root (a .git folder)."""
+    found = set()
+    for folder in folders:
+        for parent in folder.parents:
+            found |= {parent / name for name in PARENT_SETTINGS if (parent / name).is_file()}
+            if (parent / ".git").exists():
+                break
+    return found
+
+
+def sdist_files(project: Project, build_dir: Path | None = None) -> dict[str, Path | bytes]:
+    """The sdist's members, by archive path below the top folder (sorted): the file each copies, or
+    its content."""
+    from .compile import NativeCompiler
+    from .targets import target_for, host_rid
+
+    build_root = build_dir or default_build_dir(project.root)
+    compiler = NativeCompiler(project, target_for(host_rid()), build_root, log=lambda line: None)
+    inputs = compiler.input_stamp("publish", None).inputs()
+    read = {Path(p) for p in inputs.user_files(support_dir())}
+    files = set(_project_folder_files(project.root)) | read | set(project.python_source_files().values())
+    files |= _parent_settings([Path(t) for t in inputs.trees] + [project.root])
+    inside = {p for p in files if project.root in p.parents}
+    outside = files - inside
+    members: dict[str, Path | bytes] = {p.relative_to(project.root).as_posix(): p for p in inside}
+    if outside:
+        ancestor = Path(os.path.commonpath([project.root, *outside]))
+        for path in outside:
+            members[f"{OUTSIDE_DIR}/{path.relative_to(ancestor).as_posix()}"] = path
+        members[f"{OUTSIDE_DIR}/ROOT"] = project.root.relative_to(ancestor).as_posix().encode()
+    return dict(sorted(members.items()))
+
+
+@contextmanager
+def unpacked_layout(directory: Path) -> Iterator[Path]:
+    """The project folder to build an unpacked sdist from: *directory* itself, or, when the sdist
+    carries files from outside the project, a scratch copy with those files back in place."""
+    outside = directory / OUTSIDE_DIR
+    if not (outside / "ROOT").is_file():
+        yield directory
+        return
+    relative = (outside / "ROOT").read_text().strip()
+    with tempfile.TemporaryDirectory(prefix="aotwheel-sdist-") as scratch:
+        shutil.copytree(outside, scratch, dirs_exist_ok=True, ignore=lambda d, names: ["ROOT"] if Path(d) == outside else [])
+        root = Path(scratch) / relative
+        shutil.copytree(directory, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns(OUTSIDE_DIR))
+        yield root
 
 
 def _mtime() -> int:
@@ -44,6 +104,7 @@ def write_sdist(project: Project, out_dir: Path) -> Path:
     base = f"{metadata.wheel_name}-{metadata.normalized_version}"
     final = Path(out_dir) / f"{base}.tar.gz"
     mtime = _mtime()
+    members = sdist_files(project)
 
     def add(archive: tarfile.TarFile, name: str, data: bytes, executable: bool = False) -> None:
         info = tarfile.TarInfo(f"{base}/{name}")
@@ -57,7 +118,9 @@ def write_sdist(project: Project, out_dir: Path) -> Path:
         with gzip.GzipFile(filename="", mode="wb", fileobj=stream, mtime=mtime) as compressed:
             with tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as archive:
                 add(archive, "PKG-INFO", metadata.render().encode("utf-8"))
-                for relative in sdist_files(project):
-                    path = project.root / relative
-                    add(archive, relative.as_posix(), path.read_bytes(), os.access(path, os.X_OK))
+                for name, member in members.items():
+                    if isinstance(member, bytes):
+                        add(archive, name, member)
+                    else:
+                        add(archive, name, member.read_bytes(), os.access(member, os.X_OK))
     return final

@@ -3,7 +3,7 @@
 Phase A: a managed `dotnet build` of the user's code plus aotwheel's attribute and run-time support;
 the inspector reads the [PyExport] members from that assembly's metadata. Then the shims are written
 next to the support files, and phase B (`NativeCompiler.publish`) compiles all of it with NativeAOT.
-Phase A is skipped when a content hash of its inputs is unchanged (the previous report is reused),
+Phase A is skipped when none of its inputs (as MSBuild lists them) changed (the previous report is reused),
 so an unchanged project still rebuilds in about a second.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from ..compile import NativeCompiler, inputs_digest
+from ..compile import NativeCompiler
 from ..discover import is_generated_export, read_assembly
 from ..resources import support_dir
 from ..xmldoc import MemberDoc, parse_xml_docs
@@ -40,19 +40,21 @@ def prepare(compiler: NativeCompiler, log: Callable[[str], None] = print) -> PyE
     root = compiler.build_dir.resolve() / "pyexport" / compiler.target.rid
     support = root / "support"
     _sync(support, {p.stem + SUFFIX: p.read_bytes() for p in sorted((support_dir() / "PyExport").glob("*.cs"))})
-    digest = inputs_digest(compiler.project, compiler.command("build", support), support)
-    stamp, saved = root / "inputs.sha256", root / "report.json"
-    if stamp.is_file() and saved.is_file() and stamp.read_text() == digest:
+    stamp, saved = compiler.input_stamp("build", support, root / "inputs.json"), root / "report.json"
+    if saved.is_file() and stamp.is_current():
         log("[PyExport] managed build skipped: inputs unchanged")
         report, docs = _load(saved)
     else:
-        stamp.unlink(missing_ok=True)
+        stamp.forget()
+        framework = compiler.framework
         assembly = compiler.build_managed(support)
+        if compiler.framework != framework:  # fell back: the stamp must describe the build that ran
+            stamp = compiler.input_stamp("build", support, root / "inputs.json")
         report = read_assembly(assembly)
         docs_path = assembly.with_suffix(".xml")
         docs_xml = docs_path.read_text(encoding="utf-8") if docs_path.is_file() else ""
         saved.write_text(json.dumps({"report": report, "docs": docs_xml}))
-        stamp.write_text(digest)
+        stamp.save()
         docs = parse_xml_docs(docs_xml, str(docs_path))
     api = api_from_report(report, docs)
     if api is None:

@@ -100,10 +100,12 @@ class PointerSpec:
     def __call__(self, value):
         if value.__class__ is bytes:
             if self.text or self.formats is None:
-                return value  # ctypes passes a pointer to the bytes' own NUL-terminated storage
+                # A private NUL-terminated copy: the native side may write through the pointer, and
+                # bytes are immutable (and shared: constants, the interpreter's one-byte cache).
+                return ctypes.create_string_buffer(value)
             raise self._error(TypeError, f"bytes are read-only; pass a writable buffer of {self._wanted()}")
         if value.__class__ is str:
-            return self._text(value)
+            return ctypes.create_string_buffer(self._text(value))
         try:
             view = memoryview(value)
         except TypeError:

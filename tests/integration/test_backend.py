@@ -95,7 +95,7 @@ def test_editable_install_rebuilds_when_csharp_changes(frontend_python, pricing,
 
 
 def test_aotwheel_develop_installs_into_the_active_venv(frontend_python, pricing, tmp_path):
-    result = run(frontend_python, "-m", "aotwheel", "develop", str(pricing), cwd=tmp_path)
+    result = run(frontend_python, "-m", "aotwheel", "develop", str(pricing), "--python", str(frontend_python), cwd=tmp_path)
     assert "(editable) into" in result.stdout
     called = run(frontend_python, "-c", "import contoso_pricing as p; print(p.net_price(200, 5000), p.__file__)", cwd=tmp_path)
     value, location = called.stdout.split()

@@ -56,6 +56,20 @@ def test_inspect_wheel_shows_signatures_and_why_of_the_tag(poc_wheel):
     assert "needs:    " in output and "libc.so.6" in output
 
 
+def test_inspect_lists_the_python_api_of_a_pyexport_wheel(pyexport_wheel):
+    output = run_aotwheel("inspect", str(pyexport_wheel)).stdout
+    assert "exports:  0 functions" not in output
+    assert "([PyExport])" in output and "api:      " in output
+    assert "  def count_words(text: str) -> int" in output
+    assert "  class Counter" in output
+    assert "    __init__(start: int = ..., name: str = ...) -> None" in output
+    assert "    increment(by: int = ...) -> int" in output
+    assert "    static parse(text: str) -> Counter" in output
+    assert "    property count: int (read-only)" in output and "    property name: str\n" in output
+    assert "  dataclass Point(x: float, y: float)" in output
+    assert "  enum Color(IntEnum): Red=0, Green=1, Blue=5" in output
+
+
 def test_cross_os_target_is_refused_before_compiling(tmp_path):
     result = run_aotwheel("build", str(POC_PROJECT), "--rid", "win-x64", "-o", str(tmp_path), check=False)
     assert result.returncode == 1

@@ -32,6 +32,8 @@ size_t text_length(const uint8_t *s) { size_t n = 0; while (s[n]) n++; return n;
 uint64_t byte_sum(const void *p, size_t n) { uint64_t s = 0; for (size_t i = 0; i < n; i++) s += ((const uint8_t *)p)[i]; return s; }
 int64_t range_sum(int64_t from, int64_t to) { return (to - from); }
 void *identity(void *p) { return p; }
+void fill_bytes(uint8_t *p, size_t n) { for (size_t i = 0; i < n; i++) p[i] = 0xFF; }
+void fill_any(void *p, size_t n) { for (size_t i = 0; i < n; i++) ((uint8_t *)p)[i] = 0xFF; }
 """
 
 
@@ -56,6 +58,8 @@ EXPORTS = (
     _export("byte_sum", _type("ulong"), ("data", _type("void", True)), ("length", _type("nuint"))),
     _export("range_sum", _type("long"), ("from", _type("long")), ("to", _type("long"))),
     _export("identity", _type("void", True), ("data", _type("void", True))),
+    _export("fill_bytes", _type("void"), ("data", _type("byte", True)), ("count", _type("nuint"))),
+    _export("fill_any", _type("void"), ("data", _type("void", True)), ("count", _type("nuint"))),
 )
 
 
@@ -96,6 +100,24 @@ def test_integer_like_objects_are_accepted(bound):
             return 4
 
     assert bound.add(Index(), True) == 5
+
+
+def test_a_native_write_never_reaches_immutable_bytes_or_str(bound):
+    # A byte* or void* may be written through: bytes and str go as private copies (bytes objects
+    # are shared: constants, and CPython's cached one-byte bytes), writable buffers as themselves.
+    constant = b"\x00" * 32
+    bound.fill_bytes(constant, 32)
+    bound.fill_any(constant, 32)
+    bound.fill_bytes(b"a", 1)
+    text = "a"
+    bound.fill_bytes(text, 1)
+    assert constant == bytes(32) and b"\x00" * 32 == bytes(32)
+    assert b"a" == bytes([97]) and text == "a" and "a".encode() == bytes([97])
+    writable = bytearray(8)
+    bound.fill_bytes(writable, 8)
+    view = memoryview(bytearray(4))
+    bound.fill_any(view, 4)
+    assert writable == b"\xff" * 8 and view.tobytes() == b"\xff" * 4
 
 
 @pytest.mark.parametrize(
@@ -191,3 +213,29 @@ def test_help_lists_no_alias_of_the_run_time_helper_as_a_submodule(bound):
     contents = text[text.index("PACKAGE CONTENTS"):].split("\n\n", 1)[0]
     assert "_aotwheel" in contents
     assert "SUBMODULES" not in text and "_rt" not in text
+
+
+def test_pyexport_lends_bytes_only_where_dotnet_cannot_write(tmp_path):
+    # [PyExport]: a Span<byte>/Memory<byte> parameter (writable) refuses bytes and str's encodings;
+    # ReadOnlySpan<byte> (read-only in C#) borrows them without a copy.
+    package = tmp_path / "lent"
+    package.mkdir()
+    templates = Path(__file__).resolve().parents[2] / "templates" / "ctypes"
+    for name in ("_aotwheel.py", "_dotnet.py"):
+        shutil.copy(templates / name, package / name)
+    (package / "__init__.py").write_text("")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        dotnet = importlib.import_module("lent._dotnet")
+        with pytest.raises(TypeError, match="read-only"):
+            dotnet.Borrow(b"\0" * 8, "B", True, "fill() argument 'data'")
+        data = b"abc"
+        with dotnet.Borrow(data, "B", False, "sum() argument 'data'") as (address, count):
+            assert count == 3 and ctypes.string_at(address, 3) == data
+        writable = bytearray(b"xyz")
+        with dotnet.Borrow(writable, "B", True, "fill() argument 'data'") as (address, count):
+            assert address == ctypes.addressof(ctypes.c_char.from_buffer(writable))
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in ("lent", "lent._dotnet", "lent._aotwheel"):
+            sys.modules.pop(name, None)

@@ -1,0 +1,227 @@
+"""What a build reads, as MSBuild itself evaluates it, and a stamp that says whether any of it changed.
+
+The inputs are MSBuild's own answer, never a folder walk: the `AotWheelInputs` target
+(AotWheel.targets) lists each project's Compile/EmbeddedResource/AdditionalFiles items, package
+references and project folders, through every ProjectReference; `-pp` lists every file the entry
+project imports (SDK, Directory.Build.*, Directory.Packages.props, package props and targets).
+
+Asking MSBuild costs seconds, so a stamp also keeps each input file's size and modification time
+and the modification time of every folder the project's globs search: when none of those moved,
+nothing is asked (the no-op of an unchanged project). When one moved, MSBuild is asked again and the
+inputs' contents decide; a touched but unchanged file, or a new README, rebuilds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shlex
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+from .errors import AotWheelError
+
+QUERY_TARGET = "AotWheelInputs"
+RACY_NS = 2_000_000_000
+
+
+@dataclass(frozen=True)
+class BuildInputs:
+    """MSBuild's answer for one build."""
+
+    files: tuple[str, ...]  # absolute paths of every file read (sources, project and imported files)
+    packages: tuple[str, ...]  # "Name/Version" of every PackageReference
+    trees: tuple[str, ...]  # project folders, whose default globs would pick up a new file
+    pruned: tuple[str, ...]  # folders those globs skip (the user's bin/ and obj/)
+    system: tuple[str, ...] = ()  # the SDK's and the NuGet package cache's folders
+
+    def user_files(self, *also_not_under: Path) -> list[str]:
+        """The input files that are the user's: not the SDK's, a package's or aotwheel's own."""
+        roots = [os.path.join(os.path.normpath(p), "") for p in (*self.system, *map(str, also_not_under))]
+        return [f for f in self.files if not any(f.startswith(r) for r in roots)]
+
+
+def query_command(build_command: Sequence[str], verb: str) -> list[str]:
+    """The `dotnet msbuild` evaluation matching *build_command* (a `dotnet build/publish` command):
+    the same project and properties, so the same items. `-c` and `-r` become properties."""
+    index = list(build_command).index(verb)
+    dotnet, rest = list(build_command[:index]), list(build_command[index + 1:])
+    properties = [arg for arg in rest if arg.startswith("-p:")]
+    for flag, name in (("-c", "Configuration"), ("-r", "RuntimeIdentifier")):
+        if flag in rest:
+            properties.append(f"-p:{name}={rest[rest.index(flag) + 1]}")
+    return [*dotnet, "msbuild", rest[0], "-nologo", *properties]
+
+
+def ask_msbuild(command: Sequence[str], build_root: Path, env: dict[str, str] | None = None,
+                log: Callable[[str], None] | None = None) -> BuildInputs:
+    """Run the AotWheelInputs target and the preprocessor (in parallel) for *command* (from
+    query_command). Files aotwheel itself writes into *build_root* are not inputs."""
+    if log is not None:
+        log("$ " + " ".join(shlex.quote(part) for part in [*command, f"-t:{QUERY_TARGET}"]) + "  (and -pp)")
+    with ThreadPoolExecutor(2) as pool:
+        items = pool.submit(_run, [*command, f"-t:{QUERY_TARGET}", f"-getTargetResult:{QUERY_TARGET}"], env)
+        preprocessed = pool.submit(_preprocessed_imports, command, env)
+        result, imports = items.result(), preprocessed.result()
+    try:
+        target = json.loads(result)["TargetResults"][QUERY_TARGET]
+        listed = [(item["Kind"], item["Identity"]) for item in target["Items"]]
+    except (ValueError, KeyError, TypeError):
+        raise AotWheelError(f"unexpected answer from MSBuild to {QUERY_TARGET}: {result[:500]}") from None
+    root = str(build_root.resolve()) + os.sep
+
+    def kind(name: str) -> list[str]:
+        return sorted({value for k, value in listed if k == name})
+
+    files = sorted({os.path.normpath(p) for p in kind("file") + imports if not p.startswith(root)})
+    missing = [f for f in files if not os.path.isfile(f)]
+    if missing:
+        raise AotWheelError(f"the project reads files that do not exist: {', '.join(missing[:5])}")
+    folders = {name: tuple(os.path.normpath(p) for p in kind(name)) for name in ("tree", "pruned", "system")}
+    return BuildInputs(tuple(files), tuple(kind("package")), folders["tree"], folders["pruned"], folders["system"])
+
+
+def _run(command: Sequence[str], env: dict[str, str] | None) -> str:
+    try:
+        result = subprocess.run(list(command), capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+    except OSError as exc:
+        raise AotWheelError(f"cannot run {command[0]}: {exc}") from None
+    if result.returncode != 0:
+        detail = (result.stdout + result.stderr).strip()[-2000:]
+        raise AotWheelError(f"MSBuild could not evaluate {command[command.index('msbuild') + 1]}:\n{detail}")
+    return result.stdout
+
+
+def _preprocessed_imports(command: Sequence[str], env: dict[str, str] | None) -> list[str]:
+    """Every file the project imports. In `-pp` output each import is announced by a comment whose
+    last line before the closing rule is the imported file's full path."""
+    text = _run([*command, "-pp"], env)
+    lines = text.splitlines()
+    return [
+        lines[i].strip() for i in range(len(lines) - 1)
+        if lines[i + 1].startswith("=====") and os.path.isabs(lines[i].strip())
+    ]
+
+
+def content_digest(key: str, inputs: BuildInputs) -> str:
+    """A hash of *key* (the command, options and anything else the caller decides by) and of every
+    input file's path and content."""
+    digest = hashlib.sha256(key.encode())
+    for path in inputs.files:
+        with open(path, "rb") as stream:
+            digest.update(f"\0{path}\0".encode() + hashlib.sha256(stream.read()).digest())
+    digest.update("\0".join(inputs.packages).encode())
+    return digest.hexdigest()
+
+
+def watched_folders(inputs: BuildInputs, skip: Sequence[Path]) -> Iterator[str]:
+    """The folders whose listing decides the inputs: every folder under a project folder (but the
+    pruned ones, dot-folders the SDK's globs skip, and *skip*), and each input file's folder."""
+    stop = {os.path.normpath(str(p)) for p in skip} | set(inputs.pruned)
+    for tree in inputs.trees:
+        for directory, dirnames, _ in os.walk(tree):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".") and os.path.join(directory, d) not in stop]
+            yield directory
+    yield from sorted({os.path.dirname(f) for f in inputs.files})
+
+
+def _stats(inputs: BuildInputs, skip: Sequence[Path]) -> tuple[dict[str, list[int]], dict[str, int]]:
+    # A time this recent may be shared by a later change (timestamps are coarse): not trusted, so
+    # the next check reads contents (as git does with "racily clean" files).
+    racy = time.time_ns() - RACY_NS
+
+    def trusted(mtime: int) -> int:
+        return mtime if mtime < racy else -1
+
+    files = {}
+    for path in inputs.files:
+        stat = os.stat(path)
+        files[path] = [stat.st_size, trusted(stat.st_mtime_ns)]
+    folders = {d: trusted(os.stat(d).st_mtime_ns) for d in watched_folders(inputs, skip)}
+    return files, folders
+
+
+def unchanged_since(record: dict) -> bool:
+    """True when no file or folder a stamp *record* watches has moved: no need to ask MSBuild."""
+    try:
+        for path, (size, mtime) in record["files"].items():
+            stat = os.stat(path)
+            if stat.st_size != size or stat.st_mtime_ns != mtime:
+                return False
+        inputs = BuildInputs(tuple(record["files"]), (), tuple(record["trees"]), tuple(record["pruned"]))
+        folders = dict.fromkeys(watched_folders(inputs, [Path(p) for p in record["skip"]]), 0)
+        if folders.keys() != record["folders"].keys():
+            return False
+        return all(os.stat(d).st_mtime_ns == mtime for d, mtime in record["folders"].items())
+    except (OSError, KeyError, TypeError, ValueError):
+        return False
+
+
+class InputStamp:
+    """The stamp file of one build step: `is_current()` before the step, `save()` after it succeeds.
+
+    *key* holds what the caller decides by besides the files (command, options, generated sources).
+    The inputs are read before the step runs, so an edit made during a build is seen by the next one.
+    """
+
+    def __init__(self, path: Path, key: str, command: Sequence[str], build_root: Path,
+                 env: dict[str, str] | None = None, log: Callable[[str], None] | None = None) -> None:
+        self.path, self.key, self.command, self.env = path, key, list(command), env
+        self.build_root = build_root.resolve()  # compared with MSBuild's absolute paths
+        self.log = log
+        self._inputs: BuildInputs | None = None
+        self._digest = ""
+        self._stats: tuple[dict[str, list[int]], dict[str, int]] | None = None
+
+    def load(self) -> dict | None:
+        try:
+            record = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return None
+        return record if isinstance(record, dict) else None
+
+    def is_current(self) -> bool:
+        record = self.load()
+        if record is not None and record.get("key") == self.key and unchanged_since(record):
+            return True
+        self._read()
+        if record is not None and record.get("digest") == self._digest:
+            self._write()  # same contents: only times moved; remember them so the next check is fast
+            return True
+        return False
+
+    def inputs(self) -> BuildInputs:
+        if self._inputs is None:
+            self._read()
+        assert self._inputs is not None
+        return self._inputs
+
+    def _read(self) -> None:
+        self._inputs = ask_msbuild(self.command, self.build_root, self.env, self.log)
+        self._stats = _stats(self._inputs, [self.build_root])
+        self._digest = content_digest(self.key, self._inputs)
+
+    def forget(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+    def save(self) -> None:
+        if self._inputs is None:
+            self._read()
+        self._write()
+
+    def _write(self) -> None:
+        assert self._inputs is not None and self._stats is not None
+        files, folders = self._stats
+        record = {
+            "key": self.key, "digest": self._digest, "files": files, "folders": folders,
+            "trees": list(self._inputs.trees), "pruned": list(self._inputs.pruned), "skip": [str(self.build_root)],
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(self.path.name + ".tmp")
+        temporary.write_text(json.dumps(record, indent=0, sort_keys=True))
+        os.replace(temporary, self.path)

@@ -1,0 +1,107 @@
+"""The rebuild stamp's logic, with MSBuild's answer and the compiler stubbed (no SDK needed); the
+real thing runs in tests/integration/test_workflow.py."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from aotwheel import inputs
+from aotwheel.compile import STAMP_NAME, MissingAotPackages, NativeCompiler
+from aotwheel.inputs import BuildInputs, InputStamp
+from aotwheel.metadata import metadata_from_pyproject
+from aotwheel.project import Project, ToolConfig
+from aotwheel.targets import target_for
+
+
+@pytest.fixture()
+def project(tmp_path, monkeypatch) -> Project:
+    source = tmp_path / "Lib.cs"
+    source.write_text("class A {}")
+    answers = []
+
+    def ask(command, build_root, env=None, log=None):
+        answers.append(command)
+        return BuildInputs((str(source),), ("Markdig/1.6.0",), (str(tmp_path),), ())
+
+    monkeypatch.setattr(inputs, "ask_msbuild", ask)
+    metadata = metadata_from_pyproject({}, tmp_path, fallback_name="lib", fallback_version="1.0")
+    built = Project(tmp_path, tmp_path / "Lib.csproj", "Lib", ("net10.0",), "lib", metadata, ToolConfig())
+    object.__setattr__(built, "answers", answers)  # how often MSBuild was asked, for the tests
+    return built
+
+
+def test_a_framework_fallback_leaves_its_stamp_where_the_next_build_looks(project, tmp_path, monkeypatch):
+    runs = []
+
+    def run(self, verb, extra_sources):
+        runs.append(self.framework)
+        if self.framework == "net10.0":
+            raise MissingAotPackages("net10.0", ["Microsoft.NETCore.App.Runtime.NativeAOT.linux-x64"])
+        for path in (self.library, self.assembly):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"built")
+
+    monkeypatch.setattr(NativeCompiler, "_run", run)
+
+    def publish():
+        return NativeCompiler(project, target_for("linux-x64"), tmp_path / "b", log=lambda line: None).publish()
+
+    first = publish()
+    assert runs == ["net10.0", "net9.0"] and first.framework == "net9.0" and not first.skipped
+    assert (tmp_path / "b" / "linux-x64-net9.0" / STAMP_NAME).is_file()
+    assert not (tmp_path / "b" / "linux-x64-net10.0" / STAMP_NAME).exists()
+
+    second = publish()  # settled on net9.0: no retry of net10.0, no publish
+    assert runs == ["net10.0", "net9.0"] and second.skipped and second.framework == "net9.0"
+
+    (tmp_path / "Lib.cs").write_text("class B {}")
+    third = publish()
+    assert runs == ["net10.0", "net9.0", "net9.0"] and not third.skipped
+
+
+def age(*paths: Path, seconds: int = 3600) -> None:
+    """Times from long ago, explicitly: a change in the same clock tick as the stamp is not trusted."""
+    for path in paths:
+        os.utime(path, (time.time() - seconds, time.time() - seconds))
+
+
+def test_times_alone_never_rebuild_and_unmoved_inputs_ask_nothing(project, tmp_path):
+    (tmp_path / "build").mkdir()  # the build folder, inside the project: not watched
+    source = tmp_path / "Lib.cs"
+    age(source, tmp_path)
+
+    def stamp(key: str = "key") -> InputStamp:
+        return InputStamp(tmp_path / "build" / "stamp.json", key, ["dotnet", "msbuild"], tmp_path / "build")
+
+    assert not stamp().is_current()  # no stamp yet
+    stamp().save()
+    asked = len(project.answers)
+    assert stamp().is_current() and len(project.answers) == asked  # nothing moved: MSBuild not asked
+
+    source.write_text(source.read_text())  # rewritten, same content
+    age(source, seconds=1800)
+    assert stamp().is_current() and len(project.answers) == asked + 1
+    assert stamp().is_current() and len(project.answers) == asked + 1  # the new times were remembered
+
+    (tmp_path / "README.md").write_text("new file")  # the folder moved; MSBuild lists the same inputs
+    age(tmp_path, seconds=900)
+    assert stamp().is_current() and len(project.answers) == asked + 2
+
+    source.write_text("class C {}")
+    assert not stamp().is_current()
+    assert not stamp("other key").is_current()
+
+
+def test_a_change_in_the_same_clock_tick_as_the_stamp_is_seen(project, tmp_path):
+    (tmp_path / "build").mkdir()
+    source = tmp_path / "Lib.cs"
+    stamp = InputStamp(tmp_path / "build" / "stamp.json", "key", ["dotnet", "msbuild"], tmp_path / "build")
+    stamp.save()  # the source was written just now
+    recorded = os.stat(source).st_mtime_ns
+    source.write_text("class Z {}")  # same size; give it the very same time
+    os.utime(source, ns=(recorded, recorded))
+    assert not InputStamp(tmp_path / "build" / "stamp.json", "key", ["dotnet", "msbuild"], tmp_path / "build").is_current()
