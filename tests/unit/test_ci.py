@@ -1076,7 +1076,7 @@ def builder_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rids: tuple[str
     table = "[tool.aotwheel]\nrids = [" + ", ".join(f'"{r}"' for r in rids) + "]\n"
     project = load_project(tmp_path / "p", monkeypatch, table)
     with monkeypatch.context() as patch:
-        patch.setattr(Project, "load", classmethod(lambda cls, directory: project))
+        patch.setattr(Project, "load", classmethod(lambda cls, directory, build_dir=None: project))
         return ProjectBuilder(tmp_path / "p", log=lambda line: None)
 
 
