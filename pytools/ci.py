@@ -19,6 +19,7 @@ from packaging.specifiers import SpecifierSet
 from . import __version__
 from .atomic import atomic_output
 from .compile import framework_candidates
+from . import linking
 from .errors import AotWheelError
 from .project import Project, tomllib
 from .resources import templates_dir
@@ -31,7 +32,7 @@ AOTWHEEL_REQUIREMENT = f"aotwheel=={__version__}"
 # zig links the Linux libraries; the suite is run with this Zig (.ci/setup installs the same one).
 ZIGLANG_REQUIREMENT = "ziglang==0.11.0"
 # The glibc floor of the Linux wheels unless the project sets one: 2.17 (manylinux2014).
-DEFAULT_FLOOR = "2_17"
+DEFAULT_FLOOR = "{}_{}".format(*linking.DEFAULT_FLOOR)
 
 
 def linux_build_flags(floor: str) -> tuple[str, ...]:
@@ -321,7 +322,8 @@ def sdk_channel(framework: str) -> str:
 def options_from_project(project: Project) -> dict[str, Any]:
     """What the CI definition takes from the project: the SDK of the framework a build compiles
     for, the targets of [tool.aotwheel] rids, the Python versions requires-python admits, and
-    whether an sdist can be built (only through the aotwheel PEP 517 backend)."""
+    whether an sdist can be built (only through the aotwheel PEP 517 backend), the glibc floor of
+    [tool.aotwheel] manylinux."""
     requires = SpecifierSet(project.metadata.requires_python or "")
     pythons = [v for v in PYTHONS if requires.contains(v)]
     if not pythons:
@@ -332,6 +334,7 @@ def options_from_project(project: Project) -> dict[str, Any]:
     pyproject = project.root / "pyproject.toml"
     return {
         "dotnet_version": sdk_channel(framework_candidates(project)[0]),
+        "manylinux": _linux_floor(project, pyproject),
         "rids": project.config.rids or DEFAULT_RIDS,
         "python_versions": tuple(dict.fromkeys((pythons[0], pythons[-1]))),
         "no_sdist": "" if _build_backend(pyproject) == BACKEND else (
@@ -339,6 +342,18 @@ def options_from_project(project: Project) -> dict[str, Any]:
             "wheel from an sdist"
         ),
     }
+
+
+def _linux_floor(project: Project, pyproject: Path) -> str:
+    """[tool.aotwheel] manylinux, spelt as `--manylinux` takes it; the default floor without it."""
+    where = f"{pyproject}: [tool.aotwheel] manylinux"
+    floor = linking.parse_floor(project.config.manylinux or DEFAULT_FLOOR, where)
+    if floor is None:
+        raise AotWheelError(
+            f"{where} = {linking.HOST_LINKER!r}: the CI's Linux wheels would need the runner's glibc, and "
+            "its x64 linker cannot link linux-arm64; name a floor such as \"2_17\", or edit the workflow"
+        )
+    return "{}_{}".format(*floor)
 
 
 def _build_backend(pyproject: Path) -> str | None:

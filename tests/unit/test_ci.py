@@ -1054,6 +1054,22 @@ def test_requires_python_admitting_no_tested_python_is_a_clear_error(tmp_path: P
         ci.options_from_project(project)
 
 
+@pytest.mark.parametrize(("table", "floor"), [("", "2_17"), ('manylinux = "2_28"\n', "2_28"), ('manylinux = "2.31"\n', "2_31")])
+def test_the_linux_floor_follows_the_manylinux_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str, floor: str
+) -> None:
+    project = load_project(tmp_path / "p", monkeypatch, "[tool.aotwheel]\n" + table)
+    options = ci.options_from_project(project)
+    assert options["manylinux"] == floor
+    assert f"--rid linux-x64 --rid linux-arm64 --manylinux {floor}\n" in render_ci("github", **options)
+
+
+def test_the_host_linker_is_refused_with_the_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = load_project(tmp_path / "p", monkeypatch, '[tool.aotwheel]\nmanylinux = "host"\n')
+    with pytest.raises(AotWheelError, match=r"manylinux = 'host': the CI's Linux wheels would need the runner's glibc"):
+        ci.options_from_project(project)
+
+
 @pytest.mark.parametrize(
     ("pyproject", "sdist"),
     [(BACKEND_PYPROJECT, True), (None, False), ('[build-system]\nbuild-backend = "setuptools.build_meta"\n', False),
@@ -1145,7 +1161,7 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
 
 
-EXPECTED = {"project_dir": "src/Lib", "dotnet_version": "9.0.x", "rids": ("linux-x64", "linux-arm64", "osx-arm64"),
+EXPECTED = {"project_dir": "src/Lib", "dotnet_version": "9.0.x", "manylinux": "2_17", "rids": ("linux-x64", "linux-arm64", "osx-arm64"),
             "python_versions": ("3.10", "3.14")}
 
 
