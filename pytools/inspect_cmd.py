@@ -40,8 +40,21 @@ def _api_report(stub: str) -> list[str]:
     constructors, methods and properties, dataclasses and enums, with signatures."""
     counts = {"functions": 0, "classes": 0, "dataclasses": 0, "enums": 0}
     lines = []
-    for node in ast.parse(stub).body:
-        if isinstance(node, ast.FunctionDef):
+    body = ast.parse(stub).body
+    # A function with .map is declared `name: _Map_name`, a Protocol whose __call__ is the function.
+    callables = {
+        node.name: next(m for m in node.body if isinstance(m, ast.FunctionDef) and m.name == "__call__")
+        for node in body if isinstance(node, ast.ClassDef) and any(ast.unparse(b) == "Protocol" for b in node.bases)
+        and any(isinstance(m, ast.FunctionDef) and m.name == "__call__" for m in node.body)
+    }
+    for node in body:
+        if isinstance(node, ast.AnnAssign) and ast.unparse(node.annotation) in callables:
+            counts["functions"] += 1
+            call = callables[ast.unparse(node.annotation)]
+            lines.append(f"  def {ast.unparse(node.target)}{_signature(call, drop_self=True)}  (also .map)")
+        elif isinstance(node, ast.ClassDef) and node.name in callables:
+            continue
+        elif isinstance(node, ast.FunctionDef):
             counts["functions"] += 1
             lines.append(f"  def {node.name}{_signature(node)}")
         elif isinstance(node, ast.ClassDef):
