@@ -19,7 +19,7 @@ from .abi import Export
 from .atomic import atomic_output
 from .binary import NativeLibrary, read_native_library
 from .bindings.base import BindingInput
-from .bindings.ctypes_backend import CtypesBackend
+from .bindings.ctypes_backend import CtypesBackend, library_fingerprint
 from .discover import exports_from_report
 from .errors import AotWheelError
 from .metadata import DistributionMetadata
@@ -105,6 +105,7 @@ def write_wheel(manifest: Manifest, library: NativeLibrary, out_dir: Path, log: 
         version=manifest.metadata.version,
         assembly=manifest.assembly,
         library_filename=library.path.name,
+        library_fingerprint=library_fingerprint(library.path),
         exports=exports,
         api=api,
     )

@@ -18,6 +18,8 @@ class BindingInput:
     version: str
     assembly: str  # the .NET assembly name
     library_filename: str  # the native library's file name inside the package folder
+    # (size, checksum) of the library as shipped, from `library_fingerprint`; checked at import
+    library_fingerprint: tuple[int, int]
     exports: tuple[Export, ...]
     api: Optional[Api] = None  # the [PyExport] API, when the assembly has one
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
 from typing import Any, Iterable
 
 import jinja2
@@ -11,6 +13,17 @@ from ..abi import AbiType, Export, Parameter
 from ..pyexport.python import render_python
 from ..resources import templates_dir
 from .base import BindingInput
+
+
+def library_fingerprint(library: Path) -> tuple[int, int]:
+    """What the generated package checks before loading *library*: computed by the run-time
+    helper's own `fingerprint`, so that the build and the check cannot disagree."""
+    spec = importlib.util.spec_from_file_location("_aotwheel_runtime", templates_dir() / "ctypes" / "_aotwheel.py")
+    assert spec is not None and spec.loader is not None
+    runtime = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runtime)
+    size, checksum = runtime.fingerprint(str(library))
+    return size, checksum
 
 
 def _annotation(abi: AbiType) -> str:
@@ -113,6 +126,7 @@ class CtypesBackend:
             "tool_version": __version__,
             "assembly": package.assembly,
             "library": package.library_filename,
+            "fingerprint": package.library_fingerprint,
             "functions": [_function_model(e) for e in package.exports],
             "api_names": ["DotNetError", *api.public_names] if api else [],
         }
@@ -126,5 +140,6 @@ class CtypesBackend:
             "__init__.py": self._env.get_template("__init__.py.j2").render(context).encode(),
             "__init__.pyi": self._env.get_template("__init__.pyi.j2").render(context).encode(),
             "_aotwheel.py": runtime,
+            "_native.py": self._env.get_template("_native.py.j2").render(context).encode(),
             "py.typed": b"",
         }

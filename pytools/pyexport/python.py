@@ -253,7 +253,7 @@ class PythonRenderer:
             tail = [f"return {results[0]}"]
         else:
             tail = [f"return ({', '.join(results)})"]
-        return prep + call + tail
+        return prep + ["if _faulthandler_enabled() is not _signals_seen: _refront()"] + call + tail
 
     def callable(self, member: Member, owner: Optional[ClassModel]) -> dict[str, Any]:
         indent = "        " if owner else "    "

@@ -7,11 +7,13 @@ explain a rejected argument.
 """
 
 import ctypes
+import faulthandler
 import operator
 import os
 import struct
+import zlib
 
-__all__ = ["Buffer", "BytesLike", "PointerSpec", "load_library", "item_formats", "describe_items", "check_int", "check_float", "coerce_arguments"]
+__all__ = ["Buffer", "BytesLike", "PointerSpec", "load_library", "fingerprint", "refront_signals", "faulthandler_enabled", "item_formats", "describe_items", "check_int", "check_float", "coerce_arguments"]
 
 
 # Names for annotations; the stubs (__init__.pyi) give type checkers the real types. Plain classes,
@@ -27,28 +29,144 @@ _INTEGER_LETTERS = {"signed": "bhilqn", "unsigned": "BHILQN"}
 _FLOAT_LETTERS = "efd"
 
 
-def _bound_gc_reservation() -> None:
-    """Under an address-space cap (RLIMIT_AS: `ulimit -v`, YARN's vmem check), a NativeAOT GC with
-    no heap limit reserves half of what is left, so a second aotwheel library in the process could
-    not start. Give each runtime a heap limit of 1/16 of the cap (it then reserves about five times
-    that), unless the user chose one. Read by each runtime when it starts, on its first call."""
+# NativeAOT reads these GC settings from the environment, as hexadecimal digits only: with a `0x`
+# prefix it ignores the value (measured: .NET 10), and a decimal value is read as hex.
+_GC_SIZE_SETTINGS = tuple(f"DOTNET_GCHeapHardLimit{part}" for part in (
+    "", "Percent", "SOH", "LOH", "POH", "SOHPercent", "LOHPercent", "POHPercent")) + ("DOTNET_GCRegionRange",)
+# Measured: besides the GC's reservation a runtime maps about 60 MiB (code, its threads' stacks).
+_RUNTIME_OVERHEAD = 96 << 20
+_CHECKED_BYTES = 4096
+
+
+def fingerprint(path: str) -> tuple:
+    """(size, CRC-32 of the first and last 4 KiB) of a file: what a damaged install changes. The
+    build computes it with this same function and records it in the package's _native.py."""
+    with open(path, "rb") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        checksum = zlib.crc32(stream.read(_CHECKED_BYTES))
+        stream.seek(max(size - _CHECKED_BYTES, 0))
+        return size, zlib.crc32(stream.read(_CHECKED_BYTES), checksum)
+
+
+def _check_intact(path: str, expected: tuple) -> None:
+    """ImportError naming *path* when it is missing or not the file the wheel shipped; loading a
+    truncated library would fail with OSError, crash (SIGBUS) or hang at the first call."""
+    try:
+        found = fingerprint(path)
+    except FileNotFoundError:
+        raise ImportError(f"the native library {path} is missing; reinstall the package") from None
+    except OSError as exc:
+        raise ImportError(f"the native library {path} cannot be read ({exc.strerror}); reinstall the package") from None
+    if found[0] != expected[0]:
+        raise ImportError(f"the native library {path} is damaged: {found[0]} bytes where the wheel "
+                          f"shipped {expected[0]}; reinstall the package (pip install --force-reinstall)")
+    if found != expected:
+        raise ImportError(f"the native library {path} is damaged: its contents differ from what the "
+                          "wheel shipped; reinstall the package (pip install --force-reinstall)")
+
+
+def _address_space_cap() -> "int | None":
     try:
         import resource
     except ImportError:  # Windows has no RLIMIT_AS
-        return
+        return None
     cap = resource.getrlimit(resource.RLIMIT_AS)[0]
-    chosen = any(name in os.environ for name in ("DOTNET_GCHeapHardLimit", "DOTNET_GCHeapHardLimitPercent"))
-    if cap != resource.RLIM_INFINITY and not chosen:
-        os.environ["DOTNET_GCHeapHardLimit"] = format(cap // 16, "x")
+    return None if cap == resource.RLIM_INFINITY else cap
+
+
+def _mapped_bytes() -> int:
+    """The process's address space in use, as RLIMIT_AS counts it (Linux)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _start_environment(path: str) -> dict:
+    """The environment changes the runtime gets while it starts (see load_library).
+
+    The user's GC size settings win; a `0x` prefix, which .NET would silently ignore, is dropped.
+    Under an address-space cap (RLIMIT_AS: `ulimit -v`, YARN's vmem check) with no setting, a GC
+    reserves half of what is left and a second library could not start: each runtime gets a heap
+    limit of 1/16 of the cap and a reservation of 1/8, and a runtime that cannot fit is refused
+    here with ImportError rather than aborting the process."""
+    changes = {}
+    for name in _GC_SIZE_SETTINGS:
+        value = os.environ.get(name)
+        if value is None:
+            continue
+        digits = value.strip()
+        digits = digits[2:] if digits[:2] in ("0x", "0X") else digits
+        if not digits or digits.strip("0123456789abcdefABCDEF"):
+            raise ImportError(f"{name}={value!r} is not a hexadecimal number, so .NET would ignore it "
+                              "(the value is hex digits, e.g. 40000000 for 1 GiB)")
+        changes[name] = digits
+    cap = _address_space_cap()
+    if changes or cap is None:
+        return {name: digits for name, digits in changes.items() if os.environ[name] != digits}
+    reservation = cap // 8
+    left = cap - _mapped_bytes()
+    if reservation + _RUNTIME_OVERHEAD > left:
+        raise ImportError(
+            f"cannot start the .NET runtime of {path}: the address-space cap (RLIMIT_AS, ulimit -v) of "
+            f"{cap >> 20} MiB leaves {max(left, 0) >> 20} MiB, and the runtime needs about "
+            f"{(reservation + _RUNTIME_OVERHEAD) >> 20} MiB. Raise the cap, or set DOTNET_GCRegionRange (the GC's "
+            "reservation) and DOTNET_GCHeapHardLimit lower (hex bytes, e.g. 10000000 for 256 MiB)")
+    return {"DOTNET_GCHeapHardLimit": format(cap // 16, "x"), "DOTNET_GCRegionRange": format(reservation, "x")}
+
+
+def _start_runtime(library: ctypes.CDLL, path: str) -> None:
+    """Start the library's runtime now, with the GC settings of _start_environment in the
+    environment only while it starts (each runtime reads them then), so that child processes do
+    not inherit them; this also puts the signal front in place (see refront_signals)."""
+    changes = _start_environment(path)
+    saved = {name: os.environ.get(name) for name in changes}
+    os.environ.update(changes)
+    try:
+        library.aotwheel_runtime_start()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value
+    library.aotwheel_signal_front.argtypes = (ctypes.c_int,)
+    library.aotwheel_signal_front.restype = None
+
+
+_loaded: dict = {}
 
 
 def load_library(package_file: str, filename: str) -> ctypes.CDLL:
-    """Load the native library shipped next to *package_file*, by absolute path only."""
+    """Load the native library shipped next to *package_file*, by absolute path only, after
+    checking it is the file the wheel shipped, and start its .NET runtime."""
     path = os.path.join(os.path.dirname(os.path.abspath(package_file)), filename)
-    if not os.path.isfile(path):
-        raise ImportError(f"the native library {path} is missing; reinstall the package")
-    _bound_gc_reservation()
-    return ctypes.CDLL(path)
+    if path in _loaded:
+        return _loaded[path]
+    from ._native import FINGERPRINT
+
+    _check_intact(path, FINGERPRINT)
+    try:
+        library = ctypes.CDLL(path)
+    except OSError as exc:
+        raise ImportError(f"the native library {path} cannot be loaded ({exc}); reinstall the package") from None
+    _start_runtime(library, path)
+    _loaded[path] = library
+    return library
+
+
+def refront_signals(library: ctypes.CDLL) -> bool:
+    """Put the library's signal front back in front of faulthandler's handler (or behind nothing
+    once faulthandler is disabled), so .NET still turns a null dereference or a division by zero
+    in the library into an exception; return faulthandler's state. The generated [PyExport]
+    functions call this when faulthandler.is_enabled() changed since they last looked."""
+    enabled = faulthandler.is_enabled()
+    library.aotwheel_signal_front(enabled)
+    return enabled
+
+
+faulthandler_enabled = faulthandler.is_enabled
 
 
 def item_formats(kind: str, size: int) -> frozenset:

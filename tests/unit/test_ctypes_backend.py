@@ -16,11 +16,14 @@ import pytest
 
 from aotwheel.abi import PRIMITIVES, AbiType, Export, Parameter
 from aotwheel.bindings.base import BindingInput
-from aotwheel.bindings.ctypes_backend import CtypesBackend
+from aotwheel.bindings.ctypes_backend import CtypesBackend, library_fingerprint
 
+# Besides the exports, the two every aotwheel library has (csharp_src/support/Runtime), as no-ops.
 C_SOURCE = r"""
 #include <stddef.h>
 #include <stdint.h>
+int32_t aotwheel_runtime_start(void) { return 0; }
+void aotwheel_signal_front(int32_t faulthandler_enabled) { (void)faulthandler_enabled; }
 int32_t add(int32_t a, int32_t b) { return a + b; }
 uint8_t echo_byte(uint8_t v) { return v; }
 int8_t echo_sbyte(int8_t v) { return v; }
@@ -72,7 +75,8 @@ def bound(tmp_path_factory):
     package.mkdir()
     (root / "lib.c").write_text(C_SOURCE)
     subprocess.run(["gcc", "-shared", "-fPIC", "-O1", "-o", str(package / "libdemo.so"), str(root / "lib.c")], check=True)
-    files = CtypesBackend().render(BindingInput("native_demo", "native-demo", "1.0", "Native", "libdemo.so", EXPORTS))
+    fingerprint = library_fingerprint(package / "libdemo.so")
+    files = CtypesBackend().render(BindingInput("native_demo", "native-demo", "1.0", "Native", "libdemo.so", fingerprint, EXPORTS))
     for name, data in files.items():
         (package / name).write_bytes(data)
     sys.path.insert(0, str(root))
@@ -81,7 +85,8 @@ def bound(tmp_path_factory):
     finally:
         sys.path.remove(str(root))
         sys.modules.pop("native_demo", None)
-        sys.modules.pop("native_demo._aotwheel", None)
+        for name in ("native_demo._aotwheel", "native_demo._native"):
+            sys.modules.pop(name, None)
 
 
 def test_scalars_round_trip(bound):
@@ -196,7 +201,7 @@ def test_signatures_are_real(bound):
 
 
 def test_stub_declares_every_function(tmp_path):
-    files = CtypesBackend().render(BindingInput("native_demo", "native-demo", "1.0", "Native", "libdemo.so", EXPORTS))
+    files = CtypesBackend().render(BindingInput("native_demo", "native-demo", "1.0", "Native", "libdemo.so", (1000, 0), EXPORTS))
     stub = files["__init__.pyi"].decode()
     compile(stub, "__init__.pyi", "exec")
     for export in EXPORTS:

@@ -16,7 +16,7 @@ from test_pyexport_render import API
 
 @pytest.mark.parametrize("with_api", [False, True], ids=["raw exports", "with [PyExport] API"])
 def test_generated_sources_parse_as_python_3_8(with_api):
-    binding = BindingInput("demo", "demo", "1.0", "Demo", "Demo.so", EXPORTS, API if with_api else None)
+    binding = BindingInput("demo", "demo", "1.0", "Demo", "Demo.so", (1000, 0), EXPORTS, API if with_api else None)
     files = CtypesBackend().render(binding)
     sources = {name: data for name, data in files.items() if name.endswith((".py", ".pyi"))}
     assert "_aotwheel.py" in sources and (not with_api or "_dotnet.py" in sources)

@@ -59,13 +59,13 @@ def test_python_side_is_valid_and_mirrors_the_native_signature():
 
 
 def test_backend_adds_the_api_and_reexports_it():
-    binding = BindingInput("lib", "lib", "1.0", "Lib", "Lib.so", (), API)
+    binding = BindingInput("lib", "lib", "1.0", "Lib", "Lib.so", (1000, 0), (), API)
     files = CtypesBackend().render(binding)
     assert {"_api.py", "_api.pyi", "_dotnet.py", "__init__.py", "__init__.pyi"} <= set(files)
     init = files["__init__.py"].decode()
     assert "from ._api import *" in init and "__all__ += _api_names" in init
     assert '"DotNetError", "Point", "Counter", "sum"' in files["__init__.pyi"].decode()
-    plain = CtypesBackend().render(BindingInput("lib", "lib", "1.0", "Lib", "Lib.so", ()))
+    plain = CtypesBackend().render(BindingInput("lib", "lib", "1.0", "Lib", "Lib.so", (1000, 0), ()))
     assert "_api.py" not in plain and "_api" not in plain["__init__.py"].decode()
 
 

@@ -1,0 +1,41 @@
+// Compiled by aotwheel into every library it builds. The generated Python package calls
+// aotwheel_runtime_start once at import: the NativeAOT runtime starts on the first call into the
+// library, and starting it there, under the environment the binding chose, lets the binding put
+// the process's environment back at once (the runtime reads its settings when it starts) and
+// put the signal front (signal_front.c) before .NET's fault handlers.
+using System.Runtime.InteropServices;
+
+namespace AotWheel
+{
+    internal static class RuntimeStart
+    {
+        /// <summary>1 when the signal front is in place, 0 where there is none (not Linux).</summary>
+        [UnmanagedCallersOnly(EntryPoint = "aotwheel_runtime_start")]
+        private static int Start()
+        {
+#if AOTWHEEL_SIGNAL_FRONT
+            return aotwheel_signal_start();
+#else
+            return 0;
+#endif
+        }
+
+        /// <summary>Puts the signal front back in front after faulthandler's state changed.</summary>
+        [UnmanagedCallersOnly(EntryPoint = "aotwheel_signal_front")]
+        private static void Refront(int faulthandlerEnabled)
+        {
+#if AOTWHEEL_SIGNAL_FRONT
+            aotwheel_signal_refront(faulthandlerEnabled);
+#endif
+        }
+
+#if AOTWHEEL_SIGNAL_FRONT
+        // Linked statically from signal_front.c (DirectPInvoke), not loaded at run time.
+        [DllImport("aotwheel_signal_front")]
+        private static extern int aotwheel_signal_start();
+
+        [DllImport("aotwheel_signal_front")]
+        private static extern void aotwheel_signal_refront(int faulthandlerEnabled);
+#endif
+    }
+}
