@@ -13,6 +13,7 @@ from support import REPO, build_wheel, make_venv, pip_install  # noqa: E402
 
 POC_PROJECT = REPO / "csharp_src" / "samples" / "PocExports"
 ZOO_PROJECT = REPO / "tests" / "projects" / "TypeZoo"
+FAULTS_PROJECT = REPO / "tests" / "projects" / "Faults"
 REPRODUCIBLE_EPOCH = "1700000000"
 
 
@@ -75,3 +76,9 @@ def pyexport_numpy(tmp_path_factory, pyexport_wheel: Path) -> Path:
     python = make_venv(tmp_path_factory.mktemp("pyexport-numpy") / "venv", system_site_packages=True)
     pip_install(python, pyexport_wheel)
     return python
+
+
+@pytest.fixture(scope="session")
+def faults_wheel(build_root: Path) -> Path:
+    """Hardware faults and a stack overflow in .NET ([PyExport] and one raw export), built once."""
+    return build_wheel(FAULTS_PROJECT, build_root / "dist-faults", build_root / "faults")

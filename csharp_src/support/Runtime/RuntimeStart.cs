@@ -3,6 +3,7 @@
 // library, and starting it there, under the environment the binding chose, lets the binding put
 // the process's environment back at once (the runtime reads its settings when it starts) and
 // put the signal front (signal_front.c) before .NET's fault handlers.
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace AotWheel
@@ -30,12 +31,35 @@ namespace AotWheel
         }
 
 #if AOTWHEEL_SIGNAL_FRONT
+        [System.ThreadStatic]
+        private static bool t_entered;
+#endif
+
+        /// <summary>Called first by every [PyExport] export: on a thread's first call, gives the
+        /// thread an alternate signal stack, on which the signal front can still run (and name the
+        /// fault) when .NET code has used up the thread's stack.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static void EnterThread()
+        {
+#if AOTWHEEL_SIGNAL_FRONT
+            if (!t_entered)
+            {
+                t_entered = true;
+                aotwheel_signal_thread();
+            }
+#endif
+        }
+
+#if AOTWHEEL_SIGNAL_FRONT
         // Linked statically from signal_front.c (DirectPInvoke), not loaded at run time.
         [DllImport("aotwheel_signal_front")]
         private static extern int aotwheel_signal_start();
 
         [DllImport("aotwheel_signal_front")]
         private static extern void aotwheel_signal_refront(int faulthandlerEnabled);
+
+        [DllImport("aotwheel_signal_front")]
+        private static extern void aotwheel_signal_thread();
 #endif
     }
 }

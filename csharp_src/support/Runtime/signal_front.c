@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <link.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -171,15 +172,41 @@ static void install(int i) {
     sigaction(fronted[i], &action, NULL);
 }
 
+static pthread_key_t stack_owner;  /* frees a thread's alternate stack when the thread ends */
+static pthread_once_t stack_owner_once = PTHREAD_ONCE_INIT;
+
+static void free_alternate_stack(void *memory) {
+    stack_t current;
+    if (sigaltstack(NULL, &current) == 0 && current.ss_sp == memory) {
+        stack_t disable = {.ss_sp = NULL, .ss_size = 0, .ss_flags = SS_DISABLE};
+        sigaltstack(&disable, NULL);
+    }
+    munmap(memory, ALTERNATE_STACK_SIZE);
+}
+
+static void create_stack_owner(void) {
+    pthread_key_create(&stack_owner, free_alternate_stack);
+}
+
 /* The calling thread gets an alternate signal stack if it has none (faulthandler gives the thread
-   that enables it one too), so that a stack overflow can be named. */
+   that enables it one too), so that a stack overflow on it can be named. */
 static void ensure_alternate_stack(void) {
     stack_t current;
     if (sigaltstack(NULL, &current) != 0 || !(current.ss_flags & SS_DISABLE)) return;
     void *memory = mmap(NULL, ALTERNATE_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (memory == MAP_FAILED) return;
     stack_t stack = {.ss_sp = memory, .ss_size = ALTERNATE_STACK_SIZE, .ss_flags = 0};
-    if (sigaltstack(&stack, NULL) != 0) munmap(memory, ALTERNATE_STACK_SIZE);
+    if (sigaltstack(&stack, NULL) != 0) {
+        munmap(memory, ALTERNATE_STACK_SIZE);
+        return;
+    }
+    pthread_once(&stack_owner_once, create_stack_owner);
+    pthread_setspecific(stack_owner, memory);
+}
+
+/* Called by the [PyExport] exports once per thread (RuntimeStart.EnterThread). */
+HIDDEN void aotwheel_signal_thread(void) {
+    if (text_end) ensure_alternate_stack();
 }
 
 /* Called once, right after the runtime started (its handlers are then the ones installed).
