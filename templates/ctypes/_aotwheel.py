@@ -75,11 +75,14 @@ def _address_space_cap() -> "int | None":
 
 
 def _mapped_bytes() -> int:
-    """The process's address space in use, as RLIMIT_AS counts it (Linux)."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
+    """The process's address space in use, as RLIMIT_AS counts it (Linux; 0 where unknown)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     return 0
 
 
@@ -122,11 +125,16 @@ def _start_runtime(library: ctypes.CDLL, path: str) -> None:
     """Start the library's runtime now, with the GC settings of _start_environment in the
     environment only while it starts (each runtime reads them then), so that child processes do
     not inherit them; this also puts the signal front in place (see refront_signals)."""
+    try:
+        start = library.aotwheel_runtime_start
+    except AttributeError:
+        raise ImportError(f"the native library {path} has no aotwheel_runtime_start export: it was built "
+                          "by an older aotwheel than this package's code; rebuild the wheel") from None
     changes = _start_environment(path)
     saved = {name: os.environ.get(name) for name in changes}
     os.environ.update(changes)
     try:
-        library.aotwheel_runtime_start()
+        start()
     finally:
         for name, value in saved.items():
             if value is None:

@@ -68,8 +68,12 @@ static int handler_is_front(const struct sigaction *action) {
     return (action->sa_flags & SA_SIGINFO) && action->sa_sigaction == front;
 }
 
+static int inside(uintptr_t address, uintptr_t start, uintptr_t end) {
+    return address >= start && address < end;
+}
+
 static int inside_library(uintptr_t address) {
-    return address >= text_start && address < text_end;
+    return inside(address, text_start, text_end);
 }
 
 static void write_text(const char *text) {
@@ -216,16 +220,16 @@ HIDDEN int aotwheel_signal_start(void) {
     if (started) return 1;
     struct segments found = {(uintptr_t)&aotwheel_signal_start, 0, 0};
     if (!dl_iterate_phdr(find_segments, &found)) return 0;
-    text_start = found.start;
-    text_end = found.end;
+    for (int i = 0; i < SIGNALS; i++) {
+        if (sigaction(fronted[i], NULL, &dotnet[i]) != 0 || !(dotnet[i].sa_flags & SA_SIGINFO)
+            || !inside((uintptr_t)dotnet[i].sa_sigaction, found.start, found.end)) return 0;
+    }
     Dl_info where;
     if (dladdr((void *)&aotwheel_signal_start, &where) && where.dli_fname) {
         strncpy(library_path, where.dli_fname, sizeof library_path - 1);
     }
-    for (int i = 0; i < SIGNALS; i++) {
-        if (sigaction(fronted[i], NULL, &dotnet[i]) != 0 || !(dotnet[i].sa_flags & SA_SIGINFO)
-            || !inside_library((uintptr_t)dotnet[i].sa_sigaction)) return 0;
-    }
+    text_start = found.start;
+    text_end = found.end;  /* from here on the front is in use (refront, thread) */
     for (int i = 0; i < SIGNALS; i++) {
         behind[i] = dotnet[i];  /* .NET chains to what it found when it started */
         install(i);
