@@ -159,6 +159,7 @@ class NativeCompiler:
         command = self.command(verb, extra_sources)
         key = hashlib.sha256(f"aotwheel {__version__}\0{chr(0).join(command)}\0".encode())
         key.update(repr(sorted(self.project.config.all_runtime_options().items())).encode())
+        key.update(repr(sorted(self.project.config.runtime_settings().items())).encode())
         for source in sorted(extra_sources.iterdir()) if extra_sources else ():
             key.update(source.name.encode() + b"\0" + hashlib.sha256(source.read_bytes()).digest())
         return InputStamp(
@@ -224,6 +225,8 @@ class NativeCompiler:
         for name, value in sorted(self.project.config.all_runtime_options().items()):
             trim = ' Trim="true"' if value in ("true", "false") else ""
             items.append(f'    <AotWheelRuntimeOption Include="{escape(name, QUOTE)}" Value="{escape(value, QUOTE)}"{trim} />\n')
+        for name, value in sorted(self.project.config.runtime_settings().items()):
+            items.append(f'    <IlcArg Include="{escape(f"--runtimeopt:{name}={value}", QUOTE)}" />\n')
         (self.out / "runtime-options.targets").write_text(f"<Project>\n  <ItemGroup>\n{''.join(items)}  </ItemGroup>\n</Project>\n")
 
     def _run(self, verb: str, extra_sources: Path | None) -> None:

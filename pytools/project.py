@@ -41,6 +41,10 @@ class ToolConfig:
     # would hang. Off by default, so wheels survive PySpark's forking worker daemon.
     concurrent_gc: bool = False
     gc_heap_hard_limit: int | None = None  # bytes
+    # The GC sizes its gen0 budget from the CPU's L3 cache unless told: 80 MiB committed per runtime
+    # on a 260 MiB-L3 Xeon, paid once per wheel in every worker process. A fixed budget makes the
+    # working set the same on every machine (docs/reliability.md); 0 keeps .NET's cache-derived one.
+    gc_gen0_size: int = 16 << 20  # bytes
     runtime_options: dict[str, str] = field(default_factory=dict)
     msbuild_properties: dict[str, str] = field(default_factory=dict)
     python_source: str | None = None  # folder holding <import name>/ with the user's own modules
@@ -51,6 +55,11 @@ class ToolConfig:
         if self.gc_heap_hard_limit is not None:
             options["System.GC.HeapHardLimit"] = str(self.gc_heap_hard_limit)
         return options
+
+    def runtime_settings(self) -> dict[str, str]:
+        """GC settings without a public runtimeconfig name, compiled in with ILC's --runtimeopt. The
+        runtime reads each like its DOTNET_<name> variable (hex), which still wins when it is set."""
+        return {"GCgen0size": format(self.gc_gen0_size, "x")} if self.gc_gen0_size else {}
 
     @classmethod
     def from_table(cls, table: dict[str, Any], source: Path) -> ToolConfig:
@@ -65,6 +74,7 @@ class ToolConfig:
             "strip-symbols": bool,
             "concurrent-gc": bool,
             "gc-heap-hard-limit": (int, str),
+            "gc-gen0-size": (int, str),
             "runtime-options": dict,
             "msbuild-properties": dict,
             "python-source": str,
@@ -88,6 +98,11 @@ class ToolConfig:
             from .linking import parse_floor
 
             parse_floor(values["manylinux"], f"{source}: [tool.aotwheel] manylinux")
+        if "gc_gen0_size" in values:
+            size = values["gc_gen0_size"]
+            # 0 switches the bound off (.NET then derives the budget from the CPU's cache).
+            unbounded = not isinstance(size, bool) and str(size).strip() == "0"
+            values["gc_gen0_size"] = 0 if unbounded else parse_size(size, f"{source}: [tool.aotwheel] gc-gen0-size")
         if "rids" in values:
             values["rids"] = tuple(str(r) for r in values["rids"])
         if "runtime_options" in values:

@@ -82,3 +82,20 @@ def pyexport_numpy(tmp_path_factory, pyexport_wheel: Path) -> Path:
 def faults_wheel(build_root: Path) -> Path:
     """Hardware faults and a stack overflow in .NET ([PyExport] and one raw export), built once."""
     return build_wheel(FAULTS_PROJECT, build_root / "dist-faults", build_root / "faults")
+
+
+HAZARDS_PROJECT = REPO / "tests" / "projects" / "PyExportHazards"
+
+
+@pytest.fixture(scope="session")
+def hazards_wheel(build_root: Path) -> Path:
+    """A second [PyExport] library (tests/projects/PyExportHazards)."""
+    return build_wheel(HAZARDS_PROJECT, build_root / "dist-hazards", build_root / "hazards")
+
+
+@pytest.fixture(scope="session")
+def two_pyexport_wheels(tmp_path_factory, pyexport_wheel: Path, hazards_wheel: Path) -> Path:
+    """A venv with no site packages holding two [PyExport] wheels: the sample and PyExportHazards."""
+    python = make_venv(tmp_path_factory.mktemp("pyexport-two") / "venv", system_site_packages=False)
+    pip_install(python, pyexport_wheel, hazards_wheel)
+    return python

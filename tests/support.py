@@ -105,3 +105,36 @@ def fresh_copy(destination: Path) -> Path:
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, destination / name)
     return destination
+
+
+# Leak checks compare equal batches of work after a warm-up, never an absolute growth: a .NET runtime
+# grows until its GC budget is committed (a size that depends on the machine), then stays flat,
+# while a leak grows every batch by the same amount.
+RSS_BATCHES = '''
+def rss_kib():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+
+def rss_batches(work, size, batches=3):
+    """RSS (KiB) after a warm-up batch of *size*, then after each of *batches* equal batches."""
+    work(size)
+    samples = [rss_kib()]
+    for _ in range(batches):
+        work(size)
+        samples.append(rss_kib())
+    return samples
+'''
+
+
+def leak_in(samples: list[int], tolerance: float = 0.05) -> str | None:
+    """Why *samples* (from rss_batches) show a leak, or None.
+
+    A leak is growth in each of the last two batches of more than *tolerance* of the RSS the warm-up
+    reached: a leak adds the same amount every batch, and a runtime still filling its GC budget adds
+    only at first (one GC-cycle step in a single batch is not a leak).
+    """
+    plateau, last_two = samples[0], [b - a for a, b in zip(samples[-3:], samples[-2:])]
+    if min(last_two) > tolerance * plateau:
+        return f"RSS grew by {last_two} KiB in each of the last two equal batches (plateau {plateau} KiB): {samples}"
+    return None

@@ -174,19 +174,20 @@ class ShimRenderer:
             "getter": f"{target}.{member.cs_name}",
             "setter": f"{target}.{member.cs_name} = {arguments[0] if arguments else ''}",
         }.get(member.kind, f"{target}.{member.cs_name}({', '.join(arguments)})")
-        stores: list[str] = []
-        j = 0
+        results: list[tuple[TypeNode, str]] = []
         returns = member.returns if member.kind != "constructor" else TypeNode("object", owner, name=member.owner)
         if returns.tag != "void":
-            slot, store = self._output(returns, j, "result")
+            results.append((returns, "result"))
+        results += [(node, f"o{i}") for i, node in outs]
+        stores: list[str] = []
+        for j, (node, value) in enumerate(results):
+            slot, store = self._output(node, j, value)
             native.append(slot)
             stores.append(store)
-            j += 1
-        for i, node in outs:
-            slot, store = self._output(node, j, f"o{i}")
-            native.append(slot)
-            stores.append(store)
-            j += 1
+        # Encoding a string or a composite can fail (a lone surrogate); creating a handle cannot. So
+        # handles are stored last: a call that fails leaves no object behind that Python cannot free.
+        handles_last = sorted(range(len(results)), key=lambda j: results[j][0].passing == "handle")
+        stores = [stores[j] for j in handles_last]
         native.append("byte** error")
         return {
             "entry_point": member.entry_point,

@@ -199,11 +199,13 @@ class _PyBuffer(ctypes.Structure):
 
 
 # The C API gives the address of read-only buffers too (bytes, read-only arrays), which
-# ctypes.from_buffer refuses; that keeps every buffer argument zero-copy.
-_get_buffer = ctypes.pythonapi.PyObject_GetBuffer
+# ctypes.from_buffer refuses; that keeps every buffer argument zero-copy. pythonapi[name] makes a
+# function object of this module's own: the attribute pythonapi.PyObject_GetBuffer is one shared
+# by the whole process, and setting its argtypes would break every other user (another wheel).
+_get_buffer = ctypes.pythonapi["PyObject_GetBuffer"]
 _get_buffer.argtypes = (ctypes.py_object, ctypes.POINTER(_PyBuffer), ctypes.c_int)
 _get_buffer.restype = ctypes.c_int
-_release_buffer = ctypes.pythonapi.PyBuffer_Release
+_release_buffer = ctypes.pythonapi["PyBuffer_Release"]
 _release_buffer.argtypes = (ctypes.POINTER(_PyBuffer),)
 _release_buffer.restype = None
 _PYBUF_C_CONTIGUOUS = 0x0038
@@ -365,7 +367,9 @@ class DotNetObject:
     """Base of the generated classes: holds one .NET object through a GCHandle.
 
     The handle is freed exactly once: by close(), by leaving a `with` block, or when the Python
-    object is collected. Calls on a closed object raise ValueError.
+    object is collected. Calls on a closed object raise ValueError (.NET refuses a handle closed by
+    another thread during the call too). The object cannot be pickled or copied: its handle means
+    something only to this process's runtime.
     """
 
     _handle = 0
@@ -408,6 +412,26 @@ class DotNetObject:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} .NET object{' (closed)' if self.closed else ''}>"
+
+    def _not_transferable(self, action: str) -> TypeError:
+        return TypeError(
+            f"cannot {action} a {type(self).__name__}: it is a handle to a .NET object that lives only in "
+            "this process's runtime; pass the values it is made of instead"
+        )
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise self._not_transferable("pickle")
+
+    def __setstate__(self, state: Any) -> None:
+        # Reached only from a pickle made elsewhere (by hand or by an older binding): its handle
+        # number would name nothing, or another object, here.
+        raise self._not_transferable("unpickle")
+
+    def __copy__(self) -> Any:
+        raise self._not_transferable("copy")
+
+    def __deepcopy__(self, memo: Any) -> Any:
+        raise self._not_transferable("copy")
 
 
 # -- codecs (composite values) -------------------------------------------------------------------

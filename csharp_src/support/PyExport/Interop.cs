@@ -54,7 +54,15 @@ namespace AotWheel.Interop
         public static byte* Encode<T>(T value, Action<WireWriter, T> write)
         {
             var writer = new WireWriter();
-            write(writer, value);
+            try
+            {
+                write(writer, value);
+            }
+            catch
+            {
+                writer.ReleaseHandles(); // e.g. (Box, string) whose string cannot be UTF-8: Python never sees the Box
+                throw;
+            }
             return Of(writer.Written);
         }
 
@@ -67,40 +75,103 @@ namespace AotWheel.Interop
     {
         public static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+        /// <summary>For error reports, which must arrive whatever they contain: a lone surrogate becomes U+FFFD.</summary>
+        public static readonly UTF8Encoding Replacing = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
+
         /// <summary>A string passed as (pointer, byte length); a negative length is null.</summary>
         public static string? Read(byte* data, int length) =>
             length < 0 ? null : Strict.GetString(data, length);
     }
 
-    /// <summary>Objects given to Python live behind GCHandles; Python frees each exactly once.</summary>
+    /// <summary>Objects given to Python live in this table. A handle is (generation &lt;&lt; 32) | slot, and a
+    /// slot's generation changes each time it is reused, so a stale handle (its object closed by another
+    /// thread while a call was starting) is refused as closed: it never reaches another object, and no
+    /// handle value comes back while a call might still hold it. Python frees each handle exactly once.</summary>
     internal static class Handles
     {
+        sealed class Entry
+        {
+            public readonly object Target;
+            public readonly uint Generation;
+
+            public Entry(object target, uint generation)
+            {
+                Target = target;
+                Generation = generation;
+            }
+        }
+
+        static readonly object gate = new();
+        static Entry?[] slots = new Entry?[64];
+        static uint[] generations = new uint[64];
+        static int[] vacant = new int[64];
+        static int vacantCount;
+        static int used = 1; // slot 0 stays empty: handle 0 is null
         static long live;
 
         public static nint New(object? value)
         {
             if (value is null) return 0;
-            var handle = GCHandle.ToIntPtr(GCHandle.Alloc(value));
-            Interlocked.Increment(ref live);
-            return handle;
+            lock (gate)
+            {
+                var index = vacantCount > 0 ? vacant[--vacantCount] : Grow();
+                var generation = ++generations[index];
+                Volatile.Write(ref slots[index], new Entry(value, generation));
+                live++;
+                return (nint)(((long)generation << 32) | (uint)index);
+            }
+        }
+
+        static int Grow()
+        {
+            if (used == slots.Length)
+            {
+                // Readers holding the old array still find their own entries there (never another's).
+                var size = slots.Length * 2;
+                Array.Resize(ref generations, size);
+                Array.Resize(ref vacant, size);
+                var bigger = new Entry?[size];
+                Array.Copy(slots, bigger, slots.Length);
+                Volatile.Write(ref slots, bigger);
+            }
+            // A slot's generations start at a random number, so a handle from another process (an
+            // unpickled number) matches nothing here either, but for a 1 in 2^32 chance.
+            generations[used] = (uint)Random.Shared.Next();
+            return used++;
+        }
+
+        static Entry? Find(nint handle)
+        {
+            var table = Volatile.Read(ref slots);
+            var index = (uint)(ulong)(long)handle;
+            if (index >= (uint)table.Length) return null;
+            var entry = Volatile.Read(ref table[index]);
+            return entry is not null && entry.Generation == (uint)((ulong)(long)handle >> 32) ? entry : null;
         }
 
         public static T Get<T>(nint handle) where T : class
         {
             if (handle == 0) throw new ArgumentNullException(nameof(handle), $"a {typeof(T).Name} is required, not null");
-            return GCHandle.FromIntPtr(handle).Target as T
-                ?? throw new InvalidCastException($"the object passed is not a {typeof(T).Name}");
+            var entry = Find(handle) ?? throw new ObjectDisposedException(null, $"the {typeof(T).Name} object is closed");
+            return entry.Target as T ?? throw new InvalidCastException($"the object passed is not a {typeof(T).Name}");
         }
 
         public static T? GetOrNull<T>(nint handle) where T : class => handle == 0 ? null : Get<T>(handle);
 
-        [UnmanagedCallersOnly(EntryPoint = "aotwheel_free_handle")]
-        public static void Free(nint handle)
+        public static void Release(nint handle)
         {
-            if (handle == 0) return;
-            GCHandle.FromIntPtr(handle).Free();
-            Interlocked.Decrement(ref live);
+            lock (gate)
+            {
+                if (Find(handle) is null) return; // null, already freed, or not one of ours
+                var index = (int)(uint)(ulong)(long)handle;
+                Volatile.Write(ref slots[index], null);
+                vacant[vacantCount++] = index;
+                live--;
+            }
         }
+
+        [UnmanagedCallersOnly(EntryPoint = "aotwheel_free_handle")]
+        public static void Free(nint handle) => Release(handle);
 
         [UnmanagedCallersOnly(EntryPoint = "aotwheel_live_handles")]
         public static long Live() => Interlocked.Read(ref live);
@@ -146,10 +217,10 @@ namespace AotWheel.Interop
 
         static void Write(WireWriter writer, Exception exception, int depth)
         {
-            writer.WriteString(Category(exception));
-            writer.WriteString(exception.GetType().FullName ?? exception.GetType().Name);
-            writer.WriteString(exception.Message);
-            writer.WriteString(exception.StackTrace ?? "");
+            writer.WriteString(Category(exception), Utf8.Replacing);
+            writer.WriteString(exception.GetType().FullName ?? exception.GetType().Name, Utf8.Replacing);
+            writer.WriteString(exception.Message, Utf8.Replacing);
+            writer.WriteString(exception.StackTrace ?? "", Utf8.Replacing);
             IReadOnlyList<Exception> inner = depth >= MaxDepth ? System.Array.Empty<Exception>()
                 : exception is AggregateException aggregate ? aggregate.InnerExceptions
                 : exception.InnerException is { } one ? new[] { one } : System.Array.Empty<Exception>();
@@ -162,6 +233,7 @@ namespace AotWheel.Interop
         {
             ArgumentNullException => "TypeError",
             ArgumentException or FormatException => "ValueError",
+            ObjectDisposedException => "ValueError", // as Python's calls on a closed file
             IndexOutOfRangeException => "IndexError",
             KeyNotFoundException => "KeyError",
             FileNotFoundException or DirectoryNotFoundException => "FileNotFoundError",
@@ -304,6 +376,7 @@ namespace AotWheel.Interop
     internal sealed class WireWriter
     {
         readonly ArrayBufferWriter<byte> buffer = new();
+        List<nint>? created;
 
         public ReadOnlySpan<byte> Written => buffer.WrittenSpan;
 
@@ -329,16 +402,18 @@ namespace AotWheel.Interop
         public void WriteDouble(double value) => BinaryPrimitives.WriteDoubleLittleEndian(Next(8), value);
         public void WriteChar(char value) => WriteUInt16(value);
 
-        public void WriteString(string? value)
+        public void WriteString(string? value) => WriteString(value, Utf8.Strict);
+
+        public void WriteString(string? value, UTF8Encoding encoding)
         {
             if (value is null)
             {
                 WriteInt32(-1);
                 return;
             }
-            var count = Utf8.Strict.GetByteCount(value);
+            var count = encoding.GetByteCount(value);
             WriteInt32(count);
-            Utf8.Strict.GetBytes(value, Next(count));
+            encoding.GetBytes(value, Next(count));
         }
 
         public void WriteDateTime(DateTime value)
@@ -355,7 +430,19 @@ namespace AotWheel.Interop
 
         public void WriteTimeSpan(TimeSpan value) => WriteInt64(value.Ticks);
         public void WriteGuid(Guid value) => value.TryWriteBytes(Next(16), bigEndian: true, out _);
-        public void WriteObject(object? value) => WriteIntPtr(Handles.New(value));
+        public void WriteObject(object? value)
+        {
+            var handle = Handles.New(value);
+            if (handle != 0) (created ??= new List<nint>()).Add(handle);
+            WriteIntPtr(handle);
+        }
+
+        /// <summary>Frees the handles this writer made, for a result that failed to encode.</summary>
+        public void ReleaseHandles()
+        {
+            foreach (var handle in created ?? (IEnumerable<nint>)System.Array.Empty<nint>()) Handles.Release(handle);
+            created = null;
+        }
 
         public void WriteDecimal(decimal value)
         {
