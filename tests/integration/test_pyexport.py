@@ -288,8 +288,8 @@ def test_the_leak_checks_catch_a_binding_that_frees_nothing(pyexport_clean):
     # leak native memory (results) and .NET objects (handles).
     code = LEAK_WORKLOADS + """
 _dotnet._free = _dotnet._free_handle = lambda address: None
-results_samples = rss_batches(results, 25_000)
-print(json.dumps([_dotnet.live_handles(), rss_batches(objects, 50_000), results_samples]))
+objects_samples, results_samples = rss_batches(objects, 50_000), rss_batches(results, 25_000)
+print(json.dumps([_dotnet.live_handles(), objects_samples, results_samples]))
 """
     live, objects, results = call_json(pyexport_clean, code)
     assert live >= 4 * 50_000 * 2

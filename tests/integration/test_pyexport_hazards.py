@@ -54,7 +54,7 @@ import copyreg, json, pickle, pyexporthazards as h
 box = h.Box(41)
 class Forged:
     def __reduce__(self):
-        return copyreg.__newobj__, (h.Box,), {{"_handle": box._handle}}
+        return copyreg._reconstructor, (h.Box, object, None), {{"_handle": box._handle}}
 open({str(forged)!r}, "wb").write(pickle.dumps(Forged()))
 print(json.dumps(box._handle))
 """
