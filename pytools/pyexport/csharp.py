@@ -1,7 +1,7 @@
 """Renders the C# shim layer: one catch-all `UnmanagedCallersOnly` export per [PyExport] member.
 
 The native signature of every shim: the inputs (scalars by value; strings and encoded composites as
-pointer + byte length; buffers as pointer + item count; objects as GCHandles), then one pointer per
+pointer + byte length; buffers as pointer + item count; objects as handles into Interop.cs's table), then one pointer per
 result, then `byte** error`; it returns Status.Ok or Status.Error. python.py mirrors this exactly.
 """
 

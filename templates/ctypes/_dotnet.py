@@ -364,7 +364,7 @@ def to_enum(cls: Any, value: int) -> Any:
 
 
 class DotNetObject:
-    """Base of the generated classes: holds one .NET object through a GCHandle.
+    """Base of the generated classes: holds one .NET object through a handle (Interop.cs: Handles).
 
     The handle is freed exactly once: by close(), by leaving a `with` block, or when the Python
     object is collected. Calls on a closed object raise ValueError (.NET refuses a handle closed by
