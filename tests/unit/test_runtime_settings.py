@@ -42,6 +42,6 @@ def test_settings_reach_the_compiler_beside_the_runtime_options(tmp_path):
     NativeCompiler._write_runtime_options(SimpleNamespace(project=SimpleNamespace(config=config), out=tmp_path))
     items = ET.parse(tmp_path / "runtime-options.targets").getroot().find("ItemGroup")
     assert [(item.tag, item.get("Include"), item.get("Value")) for item in items] == [
-        ("RuntimeHostConfigurationOption", "System.GC.HeapHardLimit", str(1 << 30)),
+        ("AotWheelRuntimeOption", "System.GC.HeapHardLimit", str(1 << 30)),
         ("IlcArg", "--runtimeopt:GCgen0size=2000000", None),
     ]
