@@ -358,7 +358,7 @@ def test_python_source_modules_ship_inside_the_package_and_the_sdist(tmp_path):
     from aotwheel.project import Project
     from aotwheel.sdist import sdist_files
 
-    listed = {path.as_posix() for path in sdist_files(Project.load(project))}
+    listed = set(sdist_files(Project.load(project)))
     assert {"python/mixed_lib/stats/__init__.py", "python/mixed_lib/stats/weights.json"} <= listed
 
 

@@ -286,12 +286,14 @@ print(json.dumps([base, after_drop, rss_batches(objects, 50_000), rss_batches(re
 def test_the_leak_checks_catch_a_binding_that_frees_nothing(pyexport_clean):
     # Proof that the checks above can fail: the same workloads with the binding's frees switched off
     # leak native memory (results) and .NET objects (handles).
-    code = LEAK_WORKLOADS + """
-_dotnet._free = _dotnet._free_handle = lambda address: None
-objects_samples, results_samples = rss_batches(objects, 50_000), rss_batches(results, 25_000)
-print(json.dumps([_dotnet.live_handles(), objects_samples, results_samples]))
-"""
-    live, objects, results = call_json(pyexport_clean, code)
+    # Each workload in its own process: the .NET heap that leaked objects keep alive must not hide
+    # (or fake) the growth of the other workload's leak.
+    leak_everything = LEAK_WORKLOADS + "_dotnet._free = _dotnet._free_handle = lambda address: None\n"
+    live, objects = call_json(pyexport_clean, leak_everything + """
+samples = rss_batches(objects, 50_000)
+print(json.dumps([_dotnet.live_handles(), samples]))
+""")
+    results = call_json(pyexport_clean, leak_everything + "print(json.dumps(rss_batches(results, 25_000)))\n")
     assert live >= 4 * 50_000 * 2
     assert leak_in(objects) is not None, objects
     assert leak_in(results) is not None, results

@@ -103,14 +103,22 @@ print("fuzzed without a crash")
 '''
 
 
-@pytest.mark.parametrize("examples", [pytest.param(300, id="quick"), pytest.param(5000, id="long", marks=pytest.mark.slow)])
-def test_bad_input_never_crashes(numpy_python, tmp_path, examples):
+EXAMPLES = [pytest.param(300, id="quick"), pytest.param(5000, id="long", marks=pytest.mark.slow)]
+
+
+def fuzz_in_child(python, tmp_path, source: str, examples: int) -> None:
+    """Run a hypothesis script in its own process: a crash there fails the test instead of the run."""
     script = tmp_path / "fuzz.py"
-    script.write_text(FUZZ)
-    result = run_python(numpy_python, f"import sys, runpy; sys.argv = ['fuzz', '{examples}']; "
+    script.write_text(source)
+    result = run_python(python, f"import sys, runpy; sys.argv = ['fuzz', '{examples}']; "
                         f"runpy.run_path({str(script)!r}, run_name='__main__')", cwd=tmp_path, timeout=900)
     assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
     assert "fuzzed without a crash" in result.stdout
+
+
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_bad_input_never_crashes(numpy_python, tmp_path, examples):
+    fuzz_in_child(numpy_python, tmp_path, FUZZ, examples)
 
 
 BUSINESS_FUZZ = r'''
@@ -150,11 +158,6 @@ print("fuzzed without a crash")
 '''
 
 
-@pytest.mark.parametrize("examples", [pytest.param(300, id="quick"), pytest.param(5000, id="long", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("examples", EXAMPLES)
 def test_bad_business_values_are_python_exceptions(pyexport_numpy, tmp_path, examples):
-    script = tmp_path / "business_fuzz.py"
-    script.write_text(BUSINESS_FUZZ)
-    result = run_python(pyexport_numpy, f"import sys, runpy; sys.argv = ['fuzz', '{examples}']; "
-                        f"runpy.run_path({str(script)!r}, run_name='__main__')", cwd=tmp_path, timeout=900)
-    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
-    assert "fuzzed without a crash" in result.stdout
+    fuzz_in_child(pyexport_numpy, tmp_path, BUSINESS_FUZZ, examples)
