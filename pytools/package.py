@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -99,25 +100,34 @@ def write_wheel(manifest: Manifest, library: NativeLibrary, out_dir: Path, log: 
     tag = platform_tag_for(library)
     for warning in tag.warnings:
         log(f"warning: {warning}")
+    shipped = shipped_library_name(library.path.name)
     binding = BindingInput(
         import_name=manifest.import_name,
         distribution=manifest.metadata.name,
         version=manifest.metadata.version,
         assembly=manifest.assembly,
-        library_filename=library.path.name,
+        library_filename=shipped,
         library_fingerprint=library_fingerprint(library.path),
         exports=exports,
         api=api,
     )
     files = CtypesBackend().render(binding)
-    files[library.path.name] = library.path.read_bytes()
+    files[shipped] = library.path.read_bytes()
     files.update(_checked_python_source(manifest, files, _public_names(exports, api)))
     writer = WheelWriter(manifest.metadata, f"py3-none-{tag.tag}", generator=f"aotwheel {__version__}")
     for relative, data in sorted(files.items()):
-        writer.add_bytes(f"{manifest.import_name}/{relative}", data, executable=relative == library.path.name)
+        writer.add_bytes(f"{manifest.import_name}/{relative}", data, executable=relative == shipped)
     path = writer.write(Path(out_dir))
     log(f"platform tag {tag.tag}: {tag.reason}")
     return PackagedWheel(path, tag, exports, api)
+
+
+def shipped_library_name(built: str) -> str:
+    """The library's name inside the package: `PyExportSample.so` -> `PyExportSample.aot.so`.
+    Python takes an `X.so` in a package for an extension module (help() lists it, `import pkg.X`
+    tries to load it); a name with a second dot is neither. `.dll` and `.dylib` are not such names."""
+    stem, suffix = os.path.splitext(built)
+    return f"{stem}.aot{suffix}" if suffix == ".so" else built
 
 
 def _public_names(exports: tuple[Export, ...], api: Api | None) -> set[str]:

@@ -17,13 +17,13 @@ pytestmark = pytest.mark.sdk
 
 def test_wheel_is_tagged_from_the_binary(poc_wheel, tmp_path):
     names = zipfile.ZipFile(poc_wheel).namelist()
-    zipfile.ZipFile(poc_wheel).extract("aotsample_poc/AotSample.Poc.so", tmp_path)
-    tag = platform_tag_for(read_native_library(tmp_path / "aotsample_poc" / "AotSample.Poc.so")).tag
+    zipfile.ZipFile(poc_wheel).extract("aotsample_poc/AotSample.Poc.aot.so", tmp_path)
+    tag = platform_tag_for(read_native_library(tmp_path / "aotsample_poc" / "AotSample.Poc.aot.so")).tag
     assert poc_wheel.name == f"aotsample_poc-1.2.0-py3-none-{tag}.whl"
     # Linked by zig (on PATH after .ci/setup) at the default floor, whatever this machine's glibc is.
     machine = platform.machine()
     assert tag == f"manylinux_2_17_{machine}.manylinux2014_{machine}"
-    for expected in ("__init__.py", "__init__.pyi", "py.typed", "_aotwheel.py", "AotSample.Poc.so"):
+    for expected in ("__init__.py", "__init__.pyi", "py.typed", "_aotwheel.py", "AotSample.Poc.aot.so"):
         assert f"aotsample_poc/{expected}" in names
 
 
@@ -107,7 +107,7 @@ libraries = sorted({line.split()[-1].rsplit("/", 1)[-1] for line in maps.splitli
 print(json.dumps([libraries, "DOTNET_ROOT" in os.environ]))
 """
     libraries, has_dotnet_root = call_json(clean_python, code)
-    assert "AotSample.Poc.so" in libraries
+    assert "AotSample.Poc.aot.so" in libraries
     assert not [name for name in libraries if "coreclr" in name or "hostfxr" in name or "hostpolicy" in name]
     assert not has_dotnet_root
 

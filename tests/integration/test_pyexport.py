@@ -16,7 +16,7 @@ pytestmark = pytest.mark.sdk
 
 def test_wheel_holds_the_generated_api(pyexport_wheel):
     names = zipfile.ZipFile(pyexport_wheel).namelist()
-    for expected in ("__init__.py", "__init__.pyi", "_api.py", "_api.pyi", "_dotnet.py", "py.typed", "PyExportSample.so"):
+    for expected in ("__init__.py", "__init__.pyi", "_api.py", "_api.pyi", "_dotnet.py", "py.typed", "PyExportSample.aot.so"):
         assert f"pyexportsample/{expected}" in names
 
 
@@ -489,3 +489,16 @@ def test_unsupported_shapes_fail_the_build_naming_member_parameter_and_type(tmp_
     ):
         assert fragment in message, fragment
     assert not list(tmp_path.glob("dist/*.whl"))
+
+
+def test_help_lists_the_python_modules_only(pyexport_clean):
+    # The library is no importable-looking `PyExportSample.so`, and no alias shows as a submodule.
+    code = """
+import json, pathlib, pydoc, pyexportsample
+text = pydoc.render_doc(pyexportsample, renderer=pydoc.plaintext)
+contents = text[text.index("PACKAGE CONTENTS"):].split("\\n\\n", 1)[0].splitlines()[1:]
+modules = sorted(p.stem for p in pathlib.Path(pyexportsample.__file__).parent.glob("*.py") if p.stem != "__init__")
+print(json.dumps([[line.strip() for line in contents], modules, "SUBMODULES" in text]))
+"""
+    contents, modules, submodules = call_json(pyexport_clean, code)
+    assert contents == modules and "_api" in modules and not submodules

@@ -101,7 +101,7 @@ threads = [threading.Thread(target=both) for _ in range(4)]
 for t in threads: t.start()
 for t in threads: t.join()
 maps = open("/proc/self/maps").read()
-print(json.dumps([len(results), "AotSample.Poc.so" in maps, "TypeZoo.so" in maps]))
+print(json.dumps([len(results), "AotSample.Poc.aot.so" in maps, "TypeZoo.aot.so" in maps]))
 """
     assert call_json(numpy_python, code) == [4, True, True]
 

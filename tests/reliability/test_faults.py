@@ -94,7 +94,7 @@ faults1.divide(4, 2)
 {"faulthandler.enable()" if order == "enabled after both" else ""}
 {expect_exceptions("faults", "faults1")}
 maps = open("/proc/self/maps").read()
-print(json.dumps([seen, maps.count("/faults/Faults.so") > 0 and maps.count("/faults1/Faults.so") > 0]), flush=True)
+print(json.dumps([seen, maps.count("/faults/Faults.aot.so") > 0 and maps.count("/faults1/Faults.aot.so") > 0]), flush=True)
 ctypes.string_at(1)  # a real crash outside .NET: faulthandler must still report it
 """
     result = run_python(faults_python, code, timeout=60)
@@ -137,7 +137,7 @@ import faults
     result = run_python(faults_python, code, timeout=60)
     assert result.returncode == -signal.SIGSEGV
     assert "stack overflow in .NET code" in result.stderr
-    assert "Faults.so" in result.stderr
+    assert "Faults.aot.so" in result.stderr
 
 
 @pytest.mark.parametrize("damage", ["empty", "64 bytes", "half", "last 3000 bytes cut", "one byte changed"])
@@ -145,7 +145,7 @@ def test_a_damaged_library_fails_the_import_naming_the_file(faults_python, tmp_p
     site = Path(run_python(faults_python, "import faults, os; print(os.path.dirname(faults.__file__))").stdout.strip())
     package = tmp_path / "faults"
     shutil.copytree(site, package, ignore=shutil.ignore_patterns("__pycache__"))
-    library = package / "Faults.so"
+    library = package / "Faults.aot.so"
     data = library.read_bytes()
     damaged = {
         "empty": b"",
