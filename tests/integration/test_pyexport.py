@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PYEXPORT_PROJECT
-from support import RSS_BATCHES, call_json, leak_in, run_aotwheel, run_python
+from support import LEAK_BATCHES, call_json, leak_in, run_aotwheel, run_python
 
 pytestmark = pytest.mark.sdk
 
@@ -247,7 +247,7 @@ print(json.dumps(out))
     assert out[17][0] == "DotNetRuntimeError" and "renamed cannot fail politely" in out[17][1]
 
 
-LEAK_WORKLOADS = RSS_BATCHES + """
+LEAK_WORKLOADS = LEAK_BATCHES + """
 import pyexportsample as m, json, gc
 from pyexportsample import _dotnet
 def objects(n):

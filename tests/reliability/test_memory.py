@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from support import RSS_BATCHES, call_json, environment_without_dotnet, leak_in
+from support import LEAK_BATCHES, RSS_BATCHES, call_json, environment_without_dotnet, leak_in
 
 SHIM_SOURCE = Path(__file__).resolve().parent / "big_l3_cache.c"
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.sdk
 
 @pytest.mark.parametrize("count", [pytest.param(100_000, id="100k"), pytest.param(500_000, id="500k", marks=pytest.mark.slow)])
 def test_string_round_trips_keep_rss_flat(clean_python, count):
-    code = RSS_BATCHES + """
+    code = LEAK_BATCHES + """
 import json, typezoo, aotsample_poc as poc
 text = "naïve ✓ text 😀 " * 4
 out = bytearray(256)
@@ -39,7 +39,7 @@ print(json.dumps(rss_batches(round_trips, COUNT)))
 def test_the_batch_check_catches_a_real_leak(clean_python):
     # The same measurement over a workload that keeps 100 bytes per call (what a binding that
     # never freed a returned string would do) must be reported as a leak.
-    code = RSS_BATCHES + """
+    code = LEAK_BATCHES + """
 import json, aotsample_poc as poc
 kept = []
 out = bytearray(256)
