@@ -99,9 +99,14 @@ def exports_from_report(report: dict[str, Any], docs: dict[str, MemberDoc], libr
     return sorted(exports, key=lambda e: e.entry_point)
 
 
+# The native backend's extension-module entry point (csharp.py, templates/csharp/shims.cs.j2).
+NATIVE_MODULE_INIT = "PyInit__lib"
+
+
 def is_generated_export(raw: dict[str, Any]) -> bool:
     """aotwheel's own [PyExport] shims and run-time support: bound by the [PyExport] API, not as raw functions."""
-    return str(raw["entryPoint"]).startswith("aotwheel_") and str(raw["declaringType"]).startswith("AotWheel.")
+    entry_point = str(raw["entryPoint"])
+    return (entry_point.startswith("aotwheel_") or entry_point == NATIVE_MODULE_INIT) and str(raw["declaringType"]).startswith("AotWheel.")
 
 
 def check_symbols(exports: list[Export], library: NativeLibrary, generated: Iterable[str] = ()) -> None:

@@ -21,7 +21,7 @@ from .atomic import atomic_output
 from .binary import NativeLibrary, read_native_library
 from .bindings.base import BindingInput
 from .bindings.ctypes_backend import CtypesBackend, library_fingerprint
-from .discover import exports_from_report
+from .discover import NATIVE_MODULE_INIT, exports_from_report
 from .errors import AotWheelError
 from .metadata import DistributionMetadata
 from .platform_tags import PlatformTag, platform_tag_for
@@ -100,7 +100,8 @@ def write_wheel(manifest: Manifest, library: NativeLibrary, out_dir: Path, log: 
     tag = platform_tag_for(library)
     for warning in tag.warnings:
         log(f"warning: {warning}")
-    shipped = shipped_library_name(library.path.name)
+    native = api is not None and NATIVE_MODULE_INIT in library.exported_functions
+    shipped = shipped_library_name(library.path.name, native)
     binding = BindingInput(
         import_name=manifest.import_name,
         distribution=manifest.metadata.name,
@@ -110,6 +111,7 @@ def write_wheel(manifest: Manifest, library: NativeLibrary, out_dir: Path, log: 
         library_fingerprint=library_fingerprint(library.path),
         exports=exports,
         api=api,
+        native_module=native,
     )
     files = CtypesBackend().render(binding)
     files[shipped] = library.path.read_bytes()
@@ -122,11 +124,15 @@ def write_wheel(manifest: Manifest, library: NativeLibrary, out_dir: Path, log: 
     return PackagedWheel(path, tag, exports, api)
 
 
-def shipped_library_name(built: str) -> str:
-    """The library's name inside the package: `PyExportSample.so` -> `PyExportSample.aot.so`.
-    Python takes an `X.so` in a package for an extension module (help() lists it, `import pkg.X`
-    tries to load it); a name with a second dot is neither. `.dll` and `.dylib` are not such names."""
+def shipped_library_name(built: str, native: bool = False) -> str:
+    """The library's name inside the package. A library with the native backend's PyInit__lib is
+    the extension module `_lib`: `_lib.abi3.so` on Linux and macOS (Windows keeps the `.dll`, which
+    Python does not import: ctypes serves there). Otherwise `PyExportSample.so` ->
+    `PyExportSample.aot.so`: Python takes an `X.so` in a package for an extension module (help()
+    lists it, `import pkg.X` tries to load it); a name with a second dot is neither."""
     stem, suffix = os.path.splitext(built)
+    if native and suffix in (".so", ".dylib"):
+        return "_lib.abi3.so"
     return f"{stem}.aot{suffix}" if suffix == ".so" else built
 
 

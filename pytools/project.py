@@ -34,7 +34,9 @@ class ToolConfig:
     target_framework: str | None = None
     manylinux: str | None = None  # the glibc floor ("2_17", ...) or "host"; None: 2_17 with a zig, else host
     rids: tuple[str, ...] = ()
-    bindings: str = "ctypes"
+    # "native": the library is also a CPython extension module, used where it loads (ctypes
+    # elsewhere); "ctypes": ctypes only.
+    backend: str = "native"
     invariant_globalization: bool = True
     strip_symbols: bool = True
     # Background GC needs a GC thread that a fork()ed child does not have: a child that collected
@@ -69,7 +71,7 @@ class ToolConfig:
             "target-framework": str,
             "manylinux": str,
             "rids": list,
-            "bindings": str,
+            "backend": str,
             "invariant-globalization": bool,
             "strip-symbols": bool,
             "concurrent-gc": bool,
@@ -110,8 +112,8 @@ class ToolConfig:
                                          for k, v in values["runtime_options"].items()}
         if "msbuild_properties" in values:
             values["msbuild_properties"] = {str(k): str(v) for k, v in values["msbuild_properties"].items()}
-        if values.get("bindings", "ctypes") != "ctypes":
-            raise AotWheelError(f"{source}: [tool.aotwheel] bindings: only 'ctypes' is available")
+        if values.get("backend", "native") not in ("native", "ctypes"):
+            raise AotWheelError(f"{source}: [tool.aotwheel] backend must be 'native' or 'ctypes', not {values['backend']!r}")
         return cls(**values)
 
 

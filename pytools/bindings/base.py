@@ -22,6 +22,7 @@ class BindingInput:
     library_fingerprint: tuple[int, int]
     exports: tuple[Export, ...]
     api: Optional[Api] = None  # the [PyExport] API, when the assembly has one
+    native_module: bool = False  # the library is also the extension module `_lib` (native backend)
 
 
 class BindingBackend(Protocol):

@@ -131,7 +131,8 @@ class CtypesBackend:
             "api_names": ["DotNetError", *api.public_names] if api else [],
         }
         runtime = (templates_dir() / "ctypes" / "_aotwheel.py").read_bytes()
-        files = render_python(api, package.library_filename, docstring, __version__) if api else {}
+        backend = "native" if package.native_module else "ctypes"
+        files = render_python(api, package.library_filename, docstring, __version__, backend) if api else {}
         if api:
             for runtime_file in ("_dotnet.py", "_columns.py"):
                 files[runtime_file] = (templates_dir() / "ctypes" / runtime_file).read_bytes()

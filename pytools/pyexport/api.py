@@ -168,8 +168,10 @@ class ApiBuilder:
         footer = (f"Creates a .NET {owner['name']}({signature})." if kind == "constructor"
                   else f"Calls the .NET method {where}({signature}).")
         doc_id = method_doc_id(owner["name"], method["name"], [r["type"] for r in method["parameters"]])
+        # [PyExport(ReleaseGil = true)] on the method, or on the class exporting it.
+        release_gil = any((raw.get("pyExport") or {}).get("releaseGil", False) for raw in (method, owner))
         return Member(kind, python_name, owner["name"], method["name"], tuple(params), returns, entry_point,
-                      self._doc(doc_id, names, footer))
+                      self._doc(doc_id, names, footer), release_gil)
 
     def _param(self, raw: Raw, where: str) -> Optional[Param]:
         shape, out = raw["type"], False

@@ -11,9 +11,10 @@ from typing import Mapping, Optional
 
 import jinja2
 
+from ..abi import PRIMITIVES
 from ..resources import templates_dir
 from .columns import Leaf, MapPlan, map_plan
-from .model import Api, Member, RecordModel, TypeNode
+from .model import BUFFER_FORMATS, Api, Member, RecordModel, TypeNode, api_members, has_self
 
 _READ_WRITE = {
     "sbyte": "SByte", "byte": "Byte", "short": "Int16", "ushort": "UInt16", "int": "Int32", "uint": "UInt32",
@@ -114,8 +115,9 @@ def _span(node: TypeNode, pointer: str, count: str) -> str:
 
 
 class ShimRenderer:
-    def __init__(self, api: Api) -> None:
+    def __init__(self, api: Api, native: bool = True) -> None:
         self.api = api
+        self.native = native
         self.codecs = Codecs(api)
 
     def _input(self, node: TypeNode, i: int) -> tuple[list[str], str]:
@@ -157,7 +159,7 @@ class ShimRenderer:
         native: list[str] = []
         arguments: list[str] = []
         outs: list[tuple[int, TypeNode]] = []
-        if member.kind in ("method", "getter", "setter"):
+        if has_self(member):
             native.append("nint self")
         for i, param in enumerate(member.params):
             if param.out:
@@ -168,7 +170,7 @@ class ShimRenderer:
             native += slots
             arguments.append(expression)
         owner = f"global::{member.owner.replace('+', '.')}"
-        target = f"Handles.Get<{owner}>(self)" if member.kind in ("method", "getter", "setter") else owner
+        target = f"Handles.Get<{owner}>(self)" if has_self(member) else owner
         call = {
             "constructor": f"new {owner}({', '.join(arguments)})",
             "getter": f"{target}.{member.cs_name}",
@@ -194,8 +196,95 @@ class ShimRenderer:
             "name": f"S{number}",
             "origin": member.origin,
             "native": ", ".join(native),
+            "forward": ", ".join(slot.rsplit(" ", 1)[1] for slot in native),
             "call": f"var result = {call};" if returns.tag != "void" else f"{call};",
             "stores": stores,
+            "entry": self.native_entry(member, number, [node for node, _ in results]),
+        }
+
+    # -- the native backend: a METH_FASTCALL entry point per member (CPython.cs) ------------------
+
+    def _native_input(self, node: TypeNode, k: int, view: int) -> tuple[list[str], str, str]:
+        """(declarations, the conversion (a bool expression), the shim's arguments) of slot *k*."""
+        passing, tag = node.passing, node.tag
+        take = f"ref member, {k}, slots[{k}]"
+        if passing == "scalar":
+            wire = wire_scalar(node, self.codecs.underlying)
+            primitive = PRIMITIVES[wire]
+            if tag == "bool":
+                return [f"byte a{k} = 0;"], f"CPython.Bool({take}, &a{k})", f"a{k}"
+            if tag in ("char", "enum"):
+                return [f"long a{k} = 0;"], f"CPython.Checked({take}, &a{k})", f"({wire})a{k}"
+            if primitive.kind == "float":
+                return [f"double a{k} = 0;"], f"CPython.Double({take}, &a{k})", f"({wire})a{k}"
+            if primitive.kind == "unsigned":
+                return [f"ulong a{k} = 0;"], f"CPython.UInt64({take}, {primitive.maximum}UL, &a{k})", f"({wire})a{k}"
+            return ([f"long a{k} = 0;"], f"CPython.Int64({take}, {primitive.minimum}L, {primitive.maximum}L, &a{k})",
+                    f"({wire})a{k}")
+        if passing in ("string", "codec"):
+            convert = (f"CPython.Utf8({take}, {'true' if node.nullable else 'false'}, &a{k}, &n{k}, &keep[{k}])"
+                       if passing == "string" else f"CPython.Encoded({take}, &a{k}, &n{k}, &keep[{k}])")
+            return [f"byte* a{k} = null;", f"int n{k} = 0;"], convert, f"a{k}, n{k}"
+        if passing == "handle":
+            return [f"long a{k} = 0;"], f"CPython.Checked({take}, &a{k})", f"(nint)a{k}"
+        fmt = BUFFER_FORMATS[node.item.tag]
+        size = 2 if fmt == "e" else PRIMITIVES[node.item.tag].size
+        writable = "true" if node.container in ("span", "memory") else "false"
+        return ([f"void* a{k} = null;", f"nint n{k} = 0;"],
+                f"CPython.Buffer({take}, (byte)'{fmt}', {size}, {writable}, &views[{view}], &keep[{k}], &a{k}, &n{k})",
+                f"({node.item.cs}*)a{k}, n{k}")
+
+    def _native_result(self, node: TypeNode, j: int, constructor: bool) -> tuple[str, str]:
+        """(the declaration of result slot *j*, the expression building its Python object)."""
+        passing, tag = node.passing, node.tag
+        if passing == "scalar":
+            wire = wire_scalar(node, self.codecs.underlying)
+            declaration = f"{wire} r{j} = default;"
+            if tag == "bool":
+                return declaration, f"CPython.FromBool(r{j})"
+            if tag == "char":
+                return declaration, f"CPython.FromChar(r{j})"
+            if tag == "enum":
+                return declaration, f"CPython.Converted(ref member, {j}, (long)r{j})"
+            kind = PRIMITIVES[wire].kind
+            build = {"float": "FromDouble", "unsigned": "FromUInt64", "signed": "FromInt64"}[kind]
+            return declaration, f"CPython.{build}(r{j})"
+        if passing == "handle":
+            build = f"CPython.FromInt64(r{j})" if constructor else f"CPython.Converted(ref member, {j}, r{j})"
+            return f"nint r{j} = 0;", build
+        if passing == "string":
+            return f"byte* r{j} = null;", f"CPython.FromString(r{j})"
+        if passing == "buffer" and node.item.tag == "byte":
+            return f"byte* r{j} = null;", f"CPython.FromBytes(r{j})"
+        return f"byte* r{j} = null;", f"CPython.Converted(ref member, {j}, (long)r{j})"
+
+    def native_entry(self, member: Member, number: int, results: list[TypeNode]) -> dict[str, object]:
+        nodes = ([TypeNode("nint", "nint")] if has_self(member) else []) + [p.type for p in member.inputs]
+        declarations: list[str] = []
+        conversions: list[str] = []
+        arguments: list[str] = []
+        views = 0
+        buffer_bytes: list[str] = []
+        for k, node in enumerate(nodes):
+            declare, convert, passed = self._native_input(node, k, views)
+            if node.passing == "buffer":
+                views += 1
+                buffer_bytes.append(f"n{k} * {2 if node.item.tag == 'half' else PRIMITIVES[node.item.tag].size}")
+            declarations += declare
+            conversions.append(convert)
+            arguments.append(passed)
+        outputs: list[str] = []
+        builds: list[str] = []
+        for j, node in enumerate(results):
+            declare, build = self._native_result(node, j, member.kind == "constructor")
+            outputs.append(declare)
+            builds.append(build)
+            arguments.append(f"&r{j}")
+        arguments.append("&error")
+        return {
+            "name": f"P{number}", "count": len(nodes), "views": views, "declarations": declarations,
+            "conversions": conversions, "outputs": outputs, "builds": builds, "arguments": ", ".join(arguments),
+            "release_gil": member.release_gil, "buffer_bytes": " + ".join(buffer_bytes),
         }
 
     # -- .map: one export per mappable function, looping over the rows of its columns ------------
@@ -264,9 +353,7 @@ class ShimRenderer:
         }
 
     def render(self) -> str:
-        members = [m for m in self.api.functions]
-        for cls in self.api.classes:
-            members += ([cls.constructor] if cls.constructor else []) + list(cls.members)
+        members = api_members(self.api)
         shims = [self.shim(m, n) for n, m in enumerate(members)]
         records = {r.name: r for r in self.api.records}
         plans = [p for p in (map_plan(m, records) for m in members) if p is not None]
@@ -275,10 +362,11 @@ class ShimRenderer:
             loader=jinja2.FileSystemLoader(str(templates_dir() / "csharp")), trim_blocks=True, lstrip_blocks=True,
             keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False,
         )
-        return env.get_template("shims.cs.j2").render(shims=shims, maps=maps, codecs=self.codecs.methods, assembly=self.api.assembly)
+        return env.get_template("shims.cs.j2").render(shims=shims, maps=maps, native=self.native, codecs=self.codecs.methods, assembly=self.api.assembly)
 
 
-def render_shims(api: Api) -> str:
-    """The C# source of every shim of *api* (one file)."""
-    return ShimRenderer(api).render()
+def render_shims(api: Api, native: bool = True) -> str:
+    """The C# source of every shim of *api* (one file); with *native*, also the native backend's
+    entry points and PyInit__lib, which make the library the extension module `_lib`."""
+    return ShimRenderer(api, native).render()
 

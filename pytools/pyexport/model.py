@@ -82,6 +82,7 @@ class Member:
     returns: TypeNode
     entry_point: str
     doc: str = ""
+    release_gil: bool = False  # [PyExport(ReleaseGil = true)]: the native backend lets other threads run
 
     @property
     def inputs(self) -> tuple[Param, ...]:
@@ -151,3 +152,16 @@ class Api:
     def public_names(self) -> list[str]:
         return [e.python_name for e in self.enums] + [r.python_name for r in self.records] + [
             c.python_name for c in self.classes] + [f.python_name for f in self.functions]
+
+
+def has_self(member: Member) -> bool:
+    """Whether the member's native signature starts with the handle of its object."""
+    return member.kind in ("method", "getter", "setter")
+
+
+def api_members(api: Api) -> list[Member]:
+    """Every member with a shim, in the order that numbers the shims and native entry points."""
+    members = list(api.functions)
+    for cls in api.classes:
+        members += ([cls.constructor] if cls.constructor else []) + list(cls.members)
+    return members

@@ -6,6 +6,7 @@ result, the error pointer; a non-zero status raises the decoded .NET exception.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -15,7 +16,7 @@ from ..abi import PRIMITIVES
 from ..resources import templates_dir
 from .columns import Leaf, MapPlan, Value, map_plan
 from .csharp import wire_scalar
-from .model import BUFFER_FORMATS, NUMERIC, Api, ClassModel, Member, TypeNode
+from .model import BUFFER_FORMATS, NUMERIC, Api, ClassModel, Member, TypeNode, api_members, has_self
 from .naming import safe_identifier
 
 
@@ -57,9 +58,10 @@ def docstring_literal(text: str, indent: str) -> str:
 
 
 class PythonRenderer:
-    def __init__(self, api: Api, library: str) -> None:
+    def __init__(self, api: Api, library: str, backend: str) -> None:
         self.api = api
         self.library = library
+        self.backend = backend
         self.names = {e.name: e.python_name for e in api.enums}
         self.names.update({r.name: r.python_name for r in api.records})
         self.names.update({c.name: c.python_name for c in api.classes})
@@ -71,6 +73,8 @@ class PythonRenderer:
         self.records = {r.name: r for r in api.records}
         self.maps: list[dict[str, Any]] = []
         self.map_ffi: list[dict[str, str]] = []
+        self.natives: list[str] = []
+        self.numbers = {id(m): n for n, m in enumerate(api_members(api))}
 
     # -- annotations -------------------------------------------------------------------------------
 
@@ -201,19 +205,19 @@ class PythonRenderer:
         if passing == "handle":
             return "_ctypes.c_ssize_t()", f"{self.names[node.name]}._wrap(_r{j}.value)"
         if passing == "string":
-            return "_ctypes.c_void_p()", f"_rt.take_string(_r{j})"
+            return "_ctypes.c_void_p()", f"_rt.take_string(_r{j}.value)"
         if passing == "buffer":
             if node.item.tag == "byte":
-                return "_ctypes.c_void_p()", f"_rt.take_bytes(_r{j})"
-            return "_ctypes.c_void_p()", f'_rt.take_array(_r{j}, "{BUFFER_FORMATS[node.item.tag]}")'
-        return "_ctypes.c_void_p()", f"_rt.take({self.codec(node)}, _r{j})"
+                return "_ctypes.c_void_p()", f"_rt.take_bytes(_r{j}.value)"
+            return "_ctypes.c_void_p()", f'_rt.take_array(_r{j}.value, "{BUFFER_FORMATS[node.item.tag]}")'
+        return "_ctypes.c_void_p()", f"_rt.take({self.codec(node)}, _r{j}.value)"
 
     def body(self, member: Member, owner: Optional[ClassModel]) -> list[str]:
         function = f"{owner.python_name}.{member.python_name}" if owner else member.python_name
         if member.kind == "constructor" and owner:
             function = owner.python_name
         prep: list[str] = []
-        slots: list[str] = ["self._live_handle()"] if member.kind in ("method", "getter", "setter") else []
+        slots: list[str] = ["self._live_handle()"] if has_self(member) else []
         argtypes: list[str] = ["_ctypes.c_ssize_t"] if slots else []
         borrows: list[str] = []
         for i, param in enumerate(member.params):
@@ -242,7 +246,7 @@ class PythonRenderer:
         argtypes.append("_ctypes.c_void_p")
         number = len(self.ffi)
         self.ffi.append({"name": f"_f{number}", "symbol": member.entry_point, "argtypes": ", ".join(argtypes) + ","})
-        call = [f"if _f{number}({', '.join(slots)}):", "    raise _rt.error(_e)"]
+        call = [f"if _f{number}({', '.join(slots)}):", "    raise _rt.error(_e.value)"]
         if borrows:
             call = [f"with {', '.join(borrows)}:"] + ["    " + line for line in call]
         if member.kind == "constructor":
@@ -253,17 +257,94 @@ class PythonRenderer:
             tail = [f"return {results[0]}"]
         else:
             tail = [f"return ({', '.join(results)})"]
-        return prep + ["if _faulthandler_enabled() is not _signals_seen: _refront()"] + call + tail
+        ctypes_body = prep + ["if _faulthandler_enabled() is not _signals_seen: _refront()"] + call + tail
+        return self.native(member, owner, function) + ctypes_body
+
+    # -- the native backend ------------------------------------------------------------------------
+
+    def _check(self, node: TypeNode, where: str) -> str:
+        """The Python check the native entry point calls for a value its fast path does not take
+        (CPython.cs): it converts the value, or raises the same error as the ctypes backend."""
+        tag, passing = node.tag, node.passing
+        if tag in NUMERIC and NUMERIC[tag][1] == "float":
+            return f"lambda v: _rt.check_float(v, {where!r})"
+        if tag in NUMERIC:
+            return f"lambda v: _rt.check_int(v, {PRIMITIVES[tag].minimum}, {PRIMITIVES[tag].maximum}, {where!r})"
+        if tag in ("bool", "char"):
+            return f"lambda v: _rt.check_{tag}(v, {where!r})"
+        if tag == "enum":
+            primitive = PRIMITIVES[self.underlying[node.name]]
+            return f"lambda v: _rt.check_enum(v, {self.names[node.name]}, {primitive.minimum}, {primitive.maximum}, {where!r})"
+        if passing == "string":
+            return f"lambda v: _rt.utf8(v, {where!r}, {node.nullable})"
+        if passing == "handle":
+            return f"lambda v: _rt.handle(v, {self.names[node.name]}, {where!r}, {node.nullable})"
+        if passing == "buffer":
+            writable = node.container in ("span", "memory")
+            return f'lambda v: _rt.lendable(v, "{BUFFER_FORMATS[node.item.tag]}", {writable}, {where!r})'
+        return f"lambda v: _rt.encode({self.codec(node)}, v, {where!r})"
+
+    def _converter(self, node: TypeNode, constructor: bool) -> str:
+        """What turns result *node* into Python after the native entry point built an int of it
+        (None where CPython.cs builds the object itself)."""
+        tag, passing = node.tag, node.passing
+        if tag == "enum":
+            return f"lambda v: _rt.to_enum({self.names[node.name]}, v)"
+        if passing == "handle":
+            return "None" if constructor else f"{self.names[node.name]}._wrap"
+        if passing in ("scalar", "string") or (passing == "buffer" and node.item.tag == "byte"):
+            return "None"
+        if passing == "buffer":
+            return f'lambda a: _rt.take_array(a, "{BUFFER_FORMATS[node.item.tag]}")'
+        return f"lambda a: _rt.take({self.codec(node)}, a)"
+
+    def native(self, member: Member, owner: Optional[ClassModel], function: str) -> list[str]:
+        """Register the member's native entry point; returns the lines that call it from a Python
+        def (empty for a module function that becomes the builtin itself)."""
+        number = self.numbers[id(member)]
+        names = (["self"] if has_self(member) else []) + [p.python_name for p in member.inputs]
+        checks = (["lambda v: _rt.check_int(v, 1, 2**63 - 1, 'self')"] if has_self(member) else [])
+        for param in member.inputs:
+            where = f"{function}() argument '{param.python_name}'" if member.kind != "setter" else f"{function} value"
+            checks.append(self._check(param.type, where))
+        outputs = list(member.outputs) if member.kind != "constructor" else [TypeNode("object", "", name=owner.name if owner else "")]
+        converters = [self._converter(node, member.kind == "constructor") for node in outputs]
+        defaults = [p.default.python for p in member.inputs if p.default is not None]
+        direct = owner is None and all(_is_literal(d) for d in defaults)
+        if not direct:  # a Python def passes every argument: the builtin needs no defaults
+            defaults = []
+        required = len(names) - len(defaults)
+        doc = ""
+        if direct:
+            signature = ", ".join(p.python_name + ("" if p.default is None else "=" + p.default.python) for p in member.inputs)
+            doc = f"{member.python_name}({signature})\n--\n\n" + self.callable_doc(member, owner)
+        target = member.python_name if direct else f"_n{number}"
+        self.natives.append(
+            f"{target} = _native._function({number}, {member.python_name!r}, {function!r}, __package__, "
+            f"{_tuple(repr(n) for n in names)}, {required}, {_tuple(checks)}, {_tuple(converters)}, "
+            f"{_tuple(defaults)}, {doc!r})")
+        if direct:
+            return []
+        arguments = ", ".join((["self._live_handle()"] if has_self(member) else []) + [p.python_name for p in member.inputs])
+        call = f"_n{number}({arguments})"
+        line = f"return self._adopt({call})" if member.kind == "constructor" else f"return {call}"
+        return ["if _native is not None:", "    " + line]
+
+    def callable_doc(self, member: Member, owner: Optional[ClassModel]) -> str:
+        doc = member.doc
+        if map_plan(member, self.records) is not None:
+            function = f"{owner.python_name}.{member.python_name}" if owner else member.python_name
+            doc += f"\n\n{function}.map(...) applies it to whole columns (arrays, Series, DataFrames) in one .NET call."
+        return doc
 
     def callable(self, member: Member, owner: Optional[ClassModel]) -> dict[str, Any]:
         indent = "        " if owner else "    "
         plan = map_plan(member, self.records)
-        doc = member.doc
+        doc = self.callable_doc(member, owner)
         protocol = ""
         if plan is not None:
             function = f"{owner.python_name}.{member.python_name}" if owner else member.python_name
             protocol = self.map(plan, function)
-            doc += f"\n\n{function}.map(...) applies it to whole columns (arrays, Series, DataFrames) in one .NET call."
         return {
             "kind": member.kind,
             "name": member.python_name,
@@ -365,6 +446,7 @@ class PythonRenderer:
             "names": ["DotNetError", *self.api.public_names], "enums": enums, "records": records,
             "classes": classes, "functions": functions, "ffi": self.ffi + self.map_ffi,
             "codecs": self.codec_lines + self.record_lines,
+            "natives": self.natives, "backend": self.backend,
         }
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(templates_dir() / "ctypes")), trim_blocks=True, lstrip_blocks=True,
@@ -381,6 +463,21 @@ def _method_stub(signature: str) -> str:
     return "(self" + ("" if signature.startswith("()") else ", ") + signature[1:]
 
 
-def render_python(api: Api, library: str, docstring: str, tool_version: str) -> dict[str, bytes]:
-    """`_api.py` and `_api.pyi` for *api*, loading the native library file *library*."""
-    return PythonRenderer(api, library).render(docstring, tool_version)
+def _is_literal(expression: str) -> bool:
+    """Whether inspect can read *expression* back from a builtin's text signature."""
+    try:
+        ast.literal_eval(expression)
+    except (ValueError, SyntaxError):
+        return False
+    return True
+
+
+def _tuple(items: Any) -> str:
+    items = list(items)
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def render_python(api: Api, library: str, docstring: str, tool_version: str, backend: str = "native") -> dict[str, bytes]:
+    """`_api.py` and `_api.pyi` for *api*, loading the native library file *library*. *backend*:
+    "native" (the `_lib` extension where it loads, else ctypes) or "ctypes"."""
+    return PythonRenderer(api, library, backend).render(docstring, tool_version)

@@ -63,7 +63,7 @@ def prepare(compiler: NativeCompiler, log: Callable[[str], None] = print) -> PyE
         f"{len(api.enums)} enums, {len(api.records)} dataclasses")
     generated = root / "generated"
     files = {p.name: p.read_bytes() for p in support.glob("*" + SUFFIX)}
-    files[SHIMS_FILE] = render_shims(api).encode()
+    files[SHIMS_FILE] = render_shims(api, native=compiler.project.config.backend == "native").encode()
     _sync(generated, files)
     return PyExportBuild(api, generated)
 

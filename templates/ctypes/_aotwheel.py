@@ -13,7 +13,7 @@ import os
 import struct
 import zlib
 
-__all__ = ["Buffer", "BytesLike", "PointerSpec", "load_library", "fingerprint", "refront_signals", "faulthandler_enabled", "item_formats", "describe_items", "check_int", "check_float", "coerce_arguments"]
+__all__ = ["Buffer", "BytesLike", "PointerSpec", "load_library", "fingerprint", "refront_signals", "faulthandler_enabled", "native_module", "item_formats", "describe_items", "check_int", "check_float", "coerce_arguments"]
 
 
 # Names for annotations; the stubs (__init__.pyi) give type checkers the real types. Plain classes,
@@ -177,6 +177,28 @@ def refront_signals(library: ctypes.CDLL) -> bool:
 
 
 faulthandler_enabled = faulthandler.is_enabled
+
+
+def native_module(package: str, backend: str) -> tuple:
+    """The package's extension module `_lib` (the native library itself, already loaded by
+    load_library) and why; (None, why not) where the ctypes backend serves instead."""
+    if backend != "native":
+        return None, f"the package was built with backend = {backend!r}"
+    forced = os.environ.get("AOTWHEEL_BACKEND", "")
+    if forced == "ctypes":
+        return None, "AOTWHEEL_BACKEND=ctypes"
+    if forced not in ("", "native"):
+        raise ImportError(f"AOTWHEEL_BACKEND={forced!r}: the backends are 'native' and 'ctypes'")
+    try:
+        import importlib
+
+        return importlib.import_module(package + "._lib"), "the native extension module loaded"
+    except (ImportError, SystemError) as exc:
+        if forced == "native":
+            raise ImportError(f"AOTWHEEL_BACKEND=native, but {package}._lib cannot load here ({exc})") from None
+        # PyPy and free-threaded CPython do not load abi3 modules; an interpreter that hides its
+        # C API (embedded with RTLD_LOCAL) gives a SystemError. ctypes needs neither.
+        return None, f"the native extension module did not load here ({exc})"
 
 
 def item_formats(kind: str, size: int) -> frozenset:

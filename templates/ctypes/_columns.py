@@ -416,7 +416,7 @@ def _fields(value: Value, argument: Any, where: str) -> List[Any]:
 
 
 def _row_error(pointer: ctypes.c_void_p, row: int) -> _dotnet.DotNetError:
-    error = _dotnet.error(pointer)
+    error = _dotnet.error(pointer.value)
     if row >= 0:
         error.message = f"row {row}: {error.message}"
         error.args = (error.message,)

@@ -113,12 +113,17 @@ def _read_error(reader: "_Reader") -> DotNetError:
     return error
 
 
-def error(pointer: ctypes.c_void_p) -> DotNetError:
-    """The exception a failed call reported through its error out-parameter."""
-    data = _take(pointer.value)
+def error(address: Optional[int]) -> DotNetError:
+    """The exception a failed call reported through its error out-parameter (a block's address)."""
+    data = _take(address)
     if data is None:
         return DotNetError("a .NET exception occurred, but its details could not be captured")
     return _read_error(_Reader(data))
+
+
+def raise_error(address: int) -> None:
+    """Raise the exception of a failed call of the native backend (CPython.cs)."""
+    raise error(address)
 
 
 # -- arguments -----------------------------------------------------------------------------------
@@ -227,18 +232,7 @@ class Borrow:
     __slots__ = ("count", "_keep", "_buffer")
 
     def __init__(self, value: Any, fmt: str, writable: bool, where: str) -> None:
-        packed = isinstance(value, (list, tuple))
-        if packed:
-            if writable:
-                raise TypeError(f"{where} must be {_wanted(fmt, writable)} (.NET writes into it), not {type(value).__name__}")
-            value = _pack(value, fmt, where)
-        try:
-            view = memoryview(value)
-        except TypeError:
-            raise TypeError(f"{where} must be {_wanted(fmt, writable)} (numpy array, array.array, bytes, ...) or a list, "
-                            f"not {type(value).__name__}") from None
-        if (not packed and view.format not in _ACCEPTED[fmt]) or not view.c_contiguous or (writable and view.readonly):
-            _refuse(view, fmt, writable, where)
+        value, view = _lendable(value, fmt, writable, where)
         self.count = view.nbytes // _KINDS[fmt][1]
         self._keep: Any = None
         self._buffer: Optional[_PyBuffer] = None
@@ -261,6 +255,29 @@ class Borrow:
         if self._buffer is not None:
             _release_buffer(ctypes.byref(self._buffer))
             self._buffer = None
+
+
+def _lendable(value: Any, fmt: str, writable: bool, where: str) -> Tuple[Any, memoryview]:
+    """The object whose buffer is lent for *value* (itself, or a list packed) and a view of it."""
+    packed = isinstance(value, (list, tuple))
+    if packed:
+        if writable:
+            raise TypeError(f"{where} must be {_wanted(fmt, writable)} (.NET writes into it), not {type(value).__name__}")
+        value = _pack(value, fmt, where)
+    try:
+        view = memoryview(value)
+    except TypeError:
+        raise TypeError(f"{where} must be {_wanted(fmt, writable)} (numpy array, array.array, bytes, ...) or a list, "
+                        f"not {type(value).__name__}") from None
+    if (not packed and view.format not in _ACCEPTED[fmt]) or not view.c_contiguous or (writable and view.readonly):
+        _refuse(view, fmt, writable, where)
+    return value, view
+
+
+def lendable(value: Any, fmt: str, writable: bool, where: str) -> Any:
+    """The native backend's check of a buffer argument its fast path did not take (CPython.cs):
+    the object to lend, or the ctypes backend's error."""
+    return _lendable(value, fmt, writable, where)[0]
 
 
 # Struct formats whose items are exactly each element type here (byte spans also take int8 and char).
@@ -308,13 +325,13 @@ def _take(address: Optional[int]) -> Optional[bytes]:
         _free(address)
 
 
-def take_string(pointer: ctypes.c_void_p) -> Any:
-    data = _take(pointer.value)
+def take_string(address: Optional[int]) -> Any:
+    data = _take(address)
     return None if data is None else data.decode("utf-8")
 
 
-def take_bytes(pointer: ctypes.c_void_p) -> Optional[bytes]:
-    return _take(pointer.value)
+def take_bytes(address: Optional[int]) -> Optional[bytes]:
+    return _take(address)
 
 
 _numpy_module: Any = False
@@ -332,9 +349,9 @@ def _numpy() -> Any:
     return _numpy_module
 
 
-def take_array(pointer: ctypes.c_void_p, fmt: str) -> Any:
+def take_array(address: Optional[int], fmt: str) -> Any:
     """A returned array: a numpy array when numpy is installed, else a list."""
-    data = _take(pointer.value)
+    data = _take(address)
     if data is None:
         return None
     numpy = _numpy()
@@ -345,8 +362,8 @@ def take_array(pointer: ctypes.c_void_p, fmt: str) -> Any:
     return memoryview(data).cast(fmt).tolist()
 
 
-def take(codec: "Codec", pointer: ctypes.c_void_p) -> Any:
-    data = _take(pointer.value)
+def take(codec: "Codec", address: Optional[int]) -> Any:
+    data = _take(address)
     if data is None:
         return None
     return codec.read(_Reader(data))

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.sdk
 
 def test_wheel_holds_the_generated_api(pyexport_wheel):
     names = zipfile.ZipFile(pyexport_wheel).namelist()
-    for expected in ("__init__.py", "__init__.pyi", "_api.py", "_api.pyi", "_dotnet.py", "py.typed", "PyExportSample.aot.so"):
+    for expected in ("__init__.py", "__init__.pyi", "_api.py", "_api.pyi", "_dotnet.py", "py.typed", "_lib.abi3.so"):
         assert f"pyexportsample/{expected}" in names
 
 

@@ -212,6 +212,7 @@ sealed class TypeReport(MetadataReader reader, ShapeProvider provider)
             var value = attribute.DecodeValue(provider);
             json.WriteStartObject("pyExport");
             if (value.NamedArguments.FirstOrDefault(a => a.Name == "Name").Value is string name) json.WriteString("name", name);
+            if (value.NamedArguments.FirstOrDefault(a => a.Name == "ReleaseGil").Value is true) json.WriteBoolean("releaseGil", true);
             json.WriteEndObject();
             return;
         }

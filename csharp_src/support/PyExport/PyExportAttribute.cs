@@ -15,5 +15,11 @@ namespace AotWheel
     {
         /// <summary>The Python name; by default the C# name (snake_case for functions and members).</summary>
         public string? Name { get; set; }
+
+        /// <summary>Let other Python threads run while this method runs in .NET (native backend): for
+        /// CPU-bound work that threads should share. Short calls are faster holding the GIL, so it is
+        /// held by default, except for calls given 64 KiB of buffers or more. The method must not
+        /// call back into Python.</summary>
+        public bool ReleaseGil { get; set; }
     }
 }
