@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Mapping, Sequence
 
-import jinja2
 from packaging.specifiers import SpecifierSet
 
 from . import __version__
@@ -21,8 +20,8 @@ from .atomic import atomic_output
 from .compile import framework_candidates
 from . import linking
 from .errors import AotWheelError
-from .project import Project, tomllib
-from .resources import templates_dir
+from .project import DEFAULT_BUILD_DIR, Project, tomllib
+from .resources import template_environment
 from .targets import TARGETS
 
 __all__ = ["PROVIDERS", "DEFAULT_RIDS", "render_ci", "write_ci", "options_from_project"]
@@ -195,24 +194,6 @@ def _relative_dir(project_dir: str) -> PurePosixPath:
     return path
 
 
-def _environment() -> jinja2.Environment:
-    # Both CI dialects use `${{ ... }}` themselves, so the templates use [[ ]] and [% %] instead.
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir() / "ci")),
-        block_start_string="[%",
-        block_end_string="%]",
-        variable_start_string="[[",
-        variable_end_string="]]",
-        comment_start_string="[#",
-        comment_end_string="#]",
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-    )
-
-
 def _identifier(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "_", text)  # Azure matrix entries and job names: identifiers only
 
@@ -302,10 +283,12 @@ def render_ci(
         "global_json": global_json,
         "no_sdist": no_sdist,
         "import_check": IMPORT_CHECK,
-        "stage_script": STAGE_NATIVE.replace("@BUILD@", shlex.quote(str(source / "build" / "aotwheel"))),
+        "stage_script": STAGE_NATIVE.replace("@BUILD@", shlex.quote(str(source / DEFAULT_BUILD_DIR))),
         "untested": [r for r in rids if spec.test_runners[r] is None],
     }
-    return _environment().get_template(spec.template).render(context)
+    # Both CI dialects use `${{ ... }}` themselves, so the templates use [[ ]] and [% %] instead.
+    templates = template_environment("ci", block=("[%", "%]"), variable=("[[", "]]"), comment=("[#", "#]"))
+    return templates.get_template(spec.template).render(context)
 
 
 def sdk_channel(framework: str) -> str:

@@ -118,6 +118,7 @@ def _generate_ci(args: argparse.Namespace, log: Callable[[str], None]) -> int:
 
 def parser() -> argparse.ArgumentParser:
     from .ci import PROVIDERS
+    from .project import DEFAULT_BUILD_DIR
 
     main = argparse.ArgumentParser(
         prog="aotwheel", description="Turn a C# library into a Python wheel that needs no .NET at run time."
@@ -142,7 +143,7 @@ def parser() -> argparse.ArgumentParser:
         help="oldest glibc the Linux wheels load on, e.g. 2_17 (manylinux2014, linked with zig) or 2_28; "
         "'host' links with this machine's linker and glibc (default: 2_17 when a zig is found, else host)",
     )
-    build.add_argument("--build-dir", type=Path, help="folder for intermediate files (default: DIR/build/aotwheel)")
+    build.add_argument("--build-dir", type=Path, help=f"folder for intermediate files (default: DIR/{DEFAULT_BUILD_DIR})")
     build.set_defaults(run=_build)
 
     package = commands.add_parser(

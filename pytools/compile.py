@@ -24,7 +24,7 @@ from . import __version__
 from .errors import AotWheelError
 from .inputs import InputStamp, query_command
 from .linking import LinkPlan, plan_link
-from .project import FACTS_CACHE, Project, save_facts
+from .project import DEFAULT_BUILD_DIR, FACTS_CACHE, Project, save_facts
 from .resources import support_dir
 from .targets import Target, check_buildable_here
 from .toolchain import dotnet_command, dotnet_environment, native_linker
@@ -196,6 +196,8 @@ class NativeCompiler:
             "CustomAfterMicrosoftCommonCrossTargetingTargets": str(support / "AotWheel.targets"),
             "AotWheelBuildRoot": str(self.build_dir.resolve()) + os.sep,
             "AotWheelBuildDir": str(self.out) + os.sep,
+            # What an earlier default build left in a project folder is never compiled (AotWheel.props).
+            "AotWheelDefaultBuildDir": f"{DEFAULT_BUILD_DIR}/",
             "AotWheelProject": str(self.project.csproj),
             "AotWheelExtraCompileDir": str(extra_sources) + os.sep if extra_sources else "",
             "GenerateDocumentationFile": "true",

@@ -15,20 +15,18 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from .atomic import atomic_output
 from .compile import STAMP_NAME, Log
 from .inputs import unchanged_since
 from .errors import AotWheelError
 from .project import Project, default_build_dir
-from .resources import templates_dir
+from .resources import template_environment
 from .wheel import WheelWriter
 
 
 
 def editable_root(project_root: Path) -> Path:
-    """Where the editable package folder lives: `<project>/build/aotwheel/editable`."""
+    """Where the editable package folder lives: `editable/` in the project's default build folder."""
     return default_build_dir(project_root) / "editable"
 
 
@@ -109,8 +107,7 @@ def write_editable_wheel(project_dir: Path, out_dir: Path, log: Log) -> Path:
     """Build in place, then write a wheel that only points the import system at the build."""
     project, root = build_in_place(project_dir, log)
     hook_module = f"_aotwheel_editable_{project.import_name}"
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir() / "editable")))
-    hook = environment.get_template("hook.py.j2").render(
+    hook = template_environment("editable").get_template("hook.py.j2").render(
         import_name=project.import_name, project=str(project.root), package_parent=str(root),
         builder_python=sys.executable,
     )

@@ -6,12 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import jinja2
-
 from .errors import AotWheelError
 from .metadata import DistributionMetadata
 from .project import DEFAULT_VERSION, csproj_version, python_identifier, read_msbuild_facts
-from .resources import templates_dir
+from .resources import template_environment
 
 # template -> path in the new project ({namespace} and {import_name} filled in)
 LAYOUT = {
@@ -36,7 +34,7 @@ def pascal_case(name: str) -> str:
 def create_project(directory: Path, *, name: str | None = None, framework: str) -> list[Path]:
     """Write a new project into *directory* (which must not exist or be empty)."""
     name = name or directory.name
-    DistributionMetadata(name=name, version="0.1.0")  # validates the distribution name
+    DistributionMetadata(name=name, version=DEFAULT_VERSION)  # validates the distribution name
     if directory.exists() and any(directory.iterdir()):
         raise AotWheelError(f"{directory} exists and is not empty")
     namespace = pascal_case(name)
@@ -45,16 +43,17 @@ def create_project(directory: Path, *, name: str | None = None, framework: str) 
         "namespace": namespace,
         "import_name": python_identifier(name.lower()),
         "framework": framework,
-        "version": "0.1.0",
+        "version": DEFAULT_VERSION,
         "description": f"{namespace}: a C# library for Python, built by aotwheel",
         "readme": "README.md",
         "csproj": f"src/{namespace}/{namespace}.csproj",
     }
+    templates = template_environment("new")
     written = []
     for template, relative in LAYOUT.items():
         path = directory / relative.format(**context)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_templates().get_template(template).render(context), encoding="utf-8")
+        path.write_text(templates.get_template(template).render(context), encoding="utf-8")
         written.append(path)
     return written
 
@@ -81,7 +80,7 @@ def init_project(target: Path) -> Path:
         "readme": readme,
         "csproj": csproj.name if several else None,
     }
-    text = _templates().get_template("pyproject.toml.j2").render(context)
+    text = template_environment("new").get_template("pyproject.toml.j2").render(context)
     with open(pyproject, "x", encoding="utf-8") as stream:  # "x": never over a file made meanwhile
         stream.write(text)
     return pyproject
@@ -101,10 +100,3 @@ def _one_csproj(target: Path) -> Path:
         names = ", ".join(p.name for p in found)
         raise AotWheelError(f"{target}: several .csproj files ({names}); name one: aotwheel init {found[0]}")
     return found[0].resolve()
-
-
-def _templates() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir() / "new")), keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from . import __version__
 from .abi import Export
 from .atomic import atomic_output
 from .binary import NativeLibrary, read_native_library
@@ -116,7 +115,7 @@ def write_wheel(manifest: Manifest, library: NativeLibrary, out_dir: Path, log: 
     files = CtypesBackend().render(binding)
     files[shipped] = library.path.read_bytes()
     files.update(_checked_python_source(manifest, files, _public_names(exports, api)))
-    writer = WheelWriter(manifest.metadata, f"py3-none-{tag.tag}", generator=f"aotwheel {__version__}")
+    writer = WheelWriter(manifest.metadata, f"py3-none-{tag.tag}")
     for relative, data in sorted(files.items()):
         writer.add_bytes(f"{manifest.import_name}/{relative}", data, executable=relative == shipped)
     path = writer.write(Path(out_dir))

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .errors import AotWheelError
@@ -22,7 +22,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.9/3.10 only
     import tomli as tomllib
 
-DEFAULT_VERSION = "0.1.0"
+DEFAULT_VERSION = "0.1.0"  # of a project whose pyproject.toml and csproj name none, and of a new one
 
 
 @dataclass(frozen=True)
@@ -260,10 +260,12 @@ def find_csproj(root: Path, configured: str | None, pyproject_path: Path) -> Pat
 
 
 FACTS_CACHE = "msbuild-facts.json"
+# Where a project's intermediate files go unless --build-dir says otherwise, relative to its folder.
+DEFAULT_BUILD_DIR = PurePosixPath("build/aotwheel")
 
 
 def default_build_dir(root: Path) -> Path:
-    return root / "build" / "aotwheel"
+    return root / DEFAULT_BUILD_DIR
 
 
 def cached_facts(cache: Path, csproj: Path) -> MSBuildFacts | None:

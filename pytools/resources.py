@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import AotWheelError
+
+if TYPE_CHECKING:
+    import jinja2
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -10,10 +16,14 @@ _PACKAGE = Path(__file__).resolve().parent
 def _locate(installed: str, checkout: str) -> Path:
     # Installed from a wheel, the folders sit inside the package; in an editable install or a plain
     # checkout they are the repository's top-level folders, beside pytools/.
-    for candidate in (_PACKAGE / installed, _PACKAGE.parent / checkout):
+    candidates = (_PACKAGE / installed, _PACKAGE.parent / checkout)
+    for candidate in candidates:
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(f"aotwheel is incompletely installed: no {installed!r} folder next to {_PACKAGE}")
+    raise AotWheelError(
+        f"aotwheel is incompletely installed: neither {candidates[0]} nor {candidates[1]} is a folder; "
+        "reinstall aotwheel"
+    )
 
 
 def templates_dir() -> Path:
@@ -27,3 +37,25 @@ def support_dir() -> Path:
 def tool_schema_path() -> Path:
     """The JSON schema of the `[tool.aotwheel]` table (kept equal to ToolConfig by a test)."""
     return templates_dir() / "schema" / "tool-aotwheel.schema.json"
+
+
+def template_environment(
+    folder: str, *, block: tuple[str, str] = ("{%", "%}"), variable: tuple[str, str] = ("{{", "}}"),
+    comment: tuple[str, str] = ("{#", "#}"),
+) -> jinja2.Environment:
+    """The Jinja environment for the templates in `templates/<folder>/`, the same for every kind
+    of generated file: an undefined name is an error (never an empty string in generated code),
+    a line holding only a block tag leaves nothing behind, the file's last newline is kept, and
+    nothing is HTML-escaped (the output is code and configuration). *block*, *variable* and
+    *comment* are the delimiters, for templates whose output uses Jinja's own (`${{ }}` in CI files)."""
+    # Imported here: most commands (and the editable install's import hook) never render a template.
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir() / folder)),
+        block_start_string=block[0], block_end_string=block[1],
+        variable_start_string=variable[0], variable_end_string=variable[1],
+        comment_start_string=comment[0], comment_end_string=comment[1],
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined, autoescape=False,
+    )

@@ -23,6 +23,7 @@ from typing import Iterator
 
 from .atomic import atomic_output
 from .project import Project, default_build_dir
+from .reproducible import source_date_epoch
 from .resources import support_dir
 
 IGNORED_SUFFIXES = (".pyc", ".pyo", ".whl", ".so", ".dll", ".dylib")
@@ -93,9 +94,14 @@ def unpacked_layout(directory: Path) -> Iterator[Path]:
         yield root
 
 
+# gzip's header holds the time as 32 bits: a SOURCE_DATE_EPOCH past 2106 is clamped (as the wheel's
+# zip entries clamp to their own range), not refused.
+_GZIP_MAX_MTIME = 0xFFFFFFFF
+
+
 def _mtime() -> int:
-    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    return int(value) if value.isdigit() else int(time.time())
+    epoch = source_date_epoch()
+    return int(time.time()) if epoch is None else min(epoch, _GZIP_MAX_MTIME)
 
 
 def write_sdist(project: Project, out_dir: Path) -> Path:

@@ -17,9 +17,11 @@ from typing import BinaryIO, Iterator
 
 from packaging.tags import parse_tag
 
+from . import __version__
 from .atomic import atomic_output
 from .errors import AotWheelError
 from .metadata import DistributionMetadata
+from .reproducible import source_date_epoch
 
 __all__ = ["WheelWriter"]
 
@@ -62,13 +64,9 @@ def _record_hash(digest: bytes) -> str:
 
 def _zip_date_time() -> tuple[int, int, int, int, int, int]:
     """The timestamp for every entry: SOURCE_DATE_EPOCH (UTC, clamped to the zip range) or now."""
-    value = os.environ.get("SOURCE_DATE_EPOCH")
-    if value is None or value.strip() == "":
+    epoch = source_date_epoch()
+    if epoch is None:
         return time.localtime()[:6]
-    try:
-        epoch = int(value.strip())
-    except ValueError:
-        raise AotWheelError(f"SOURCE_DATE_EPOCH={value!r} is not an integer number of seconds") from None
     epoch = min(max(epoch, _ZIP_MIN_EPOCH), _ZIP_MAX_EPOCH)
     return time.gmtime(epoch)[:6]
 
@@ -84,7 +82,7 @@ def _set_compress_level(info: zipfile.ZipInfo, level: int) -> None:
 class WheelWriter:
     """Collects files, then writes a wheel atomically."""
 
-    def __init__(self, metadata: DistributionMetadata, tag: str, *, generator: str = "aotwheel 0.1.0") -> None:
+    def __init__(self, metadata: DistributionMetadata, tag: str) -> None:
         if not isinstance(tag, str):
             raise AotWheelError(f"invalid wheel tag {tag!r}")
         parts = tag.split("-")
@@ -93,12 +91,9 @@ class WheelWriter:
                 f"invalid wheel tag {tag!r}: expected lower-case 'python-abi-platform', "
                 "e.g. 'py3-none-manylinux_2_34_x86_64'"
             )
-        if "\n" in generator or "\r" in generator:
-            raise AotWheelError(f"generator {generator!r} must be a single line")
         self._metadata = metadata
         self._tag = tag
         self._tags = sorted(str(t) for t in parse_tag(tag))
-        self._generator = generator
         self._entries: dict[str, _Entry] = {}
 
     @property
@@ -169,7 +164,7 @@ class WheelWriter:
     # --- writing ----------------------------------------------------------------------------------------
 
     def _wheel_file(self) -> bytes:
-        lines = ["Wheel-Version: 1.0", f"Generator: {self._generator}", "Root-Is-Purelib: false"]
+        lines = ["Wheel-Version: 1.0", f"Generator: aotwheel {__version__}", "Root-Is-Purelib: false"]
         lines += [f"Tag: {tag}" for tag in self._tags]
         return ("\n".join(lines) + "\n").encode("utf-8")
 

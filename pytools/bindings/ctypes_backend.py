@@ -6,12 +6,10 @@ import importlib.util
 from pathlib import Path
 from typing import Any, Iterable
 
-import jinja2
-
 from .. import __version__
 from ..abi import AbiType, Export, Parameter
 from ..pyexport.python import render_python
-from ..resources import templates_dir
+from ..resources import template_environment, templates_dir
 from .base import BindingInput
 
 
@@ -107,14 +105,7 @@ class CtypesBackend:
     name = "ctypes"
 
     def __init__(self) -> None:
-        self._env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(templates_dir() / "ctypes")),
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-            undefined=jinja2.StrictUndefined,
-            autoescape=False,
-        )
+        self._env = template_environment("ctypes")
 
     def render(self, package: BindingInput) -> dict[str, bytes]:
         """The package's files; with a [PyExport] API also `_api.py`/`_api.pyi` and their `_dotnet` runtime,

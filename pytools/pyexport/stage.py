@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from ..compile import NativeCompiler
+from ..compile import STAMP_NAME, NativeCompiler
 from ..discover import is_generated_export, read_assembly
 from ..resources import support_dir
 from ..xmldoc import MemberDoc, parse_xml_docs
@@ -40,7 +40,7 @@ def prepare(compiler: NativeCompiler, log: Callable[[str], None] = print) -> PyE
     root = compiler.build_dir.resolve() / "pyexport" / compiler.target.rid
     support = root / "support"
     _sync(support, {p.stem + SUFFIX: p.read_bytes() for p in sorted((support_dir() / "PyExport").glob("*.cs"))})
-    stamp, saved = compiler.input_stamp("build", support, root / "inputs.json"), root / "report.json"
+    stamp, saved = compiler.input_stamp("build", support, root / STAMP_NAME), root / "report.json"
     if saved.is_file() and stamp.is_current():
         log("[PyExport] managed build skipped: inputs unchanged")
         report, docs = _load(saved)
@@ -49,7 +49,7 @@ def prepare(compiler: NativeCompiler, log: Callable[[str], None] = print) -> PyE
         framework = compiler.framework
         assembly = compiler.build_managed(support)
         if compiler.framework != framework:  # fell back: the stamp must describe the build that ran
-            stamp = compiler.input_stamp("build", support, root / "inputs.json")
+            stamp = compiler.input_stamp("build", support, root / STAMP_NAME)
         report = read_assembly(assembly)
         docs_path = assembly.with_suffix(".xml")
         docs_xml = docs_path.read_text(encoding="utf-8") if docs_path.is_file() else ""

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from pytools.compile import NativeCompiler
-from pytools.errors import AotWheelError
-from pytools.project import ToolConfig
+from aotwheel.compile import NativeCompiler
+from aotwheel.errors import AotWheelError
+from aotwheel.project import ToolConfig
 
 SOURCE = Path("pyproject.toml")
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+import aotwheel
 from aotwheel import wheel as wheel_module
 from aotwheel.errors import AotWheelError
 from aotwheel.metadata import DistributionMetadata
@@ -100,7 +101,7 @@ def test_layout_and_record(tmp_path: Path, epoch: int) -> None:
 
         wheel_msg = email.parser.Parser().parsestr(archive.read(f"{DIST_INFO}/WHEEL").decode())
         assert wheel_msg["Wheel-Version"] == "1.0"
-        assert wheel_msg["Generator"] == "aotwheel 0.1.0"
+        assert wheel_msg["Generator"] == f"aotwheel {aotwheel.__version__}"
         assert wheel_msg["Root-Is-Purelib"] == "false"
         assert wheel_msg.get_all("Tag") == [TAG]
 
@@ -198,9 +199,16 @@ def test_source_date_epoch_before_1980_is_clamped(tmp_path: Path, monkeypatch: p
 
 def test_invalid_source_date_epoch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
-    with pytest.raises(AotWheelError, match="SOURCE_DATE_EPOCH"):
+    with pytest.raises(AotWheelError, match="SOURCE_DATE_EPOCH='yesterday' is not a time"):
         make_writer(tmp_path).write(tmp_path / "dist")
     assert list((tmp_path / "dist").iterdir()) == []
+
+
+def test_the_generator_is_the_running_aotwheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(wheel_module, "__version__", "9.8.7")
+    with zipfile.ZipFile(make_writer(tmp_path).write(tmp_path)) as archive:
+        wheel_msg = email.parser.Parser().parsestr(archive.read(f"{DIST_INFO}/WHEEL").decode())
+    assert wheel_msg["Generator"] == "aotwheel 9.8.7"
 
 
 def test_without_source_date_epoch_uses_current_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
