@@ -282,7 +282,8 @@ class ShimRenderer:
             arguments.append(f"&r{j}")
         arguments.append("&error")
         return {
-            "name": f"P{number}", "count": len(nodes), "views": views, "declarations": declarations,
+            "name": f"P{number}", "count": len(nodes), "views": views,
+            "keeps": any(node.passing in ("string", "codec", "buffer") for node in nodes), "declarations": declarations,
             "conversions": conversions, "outputs": outputs, "builds": builds, "arguments": ", ".join(arguments),
             "release_gil": member.release_gil, "buffer_bytes": " + ".join(buffer_bytes),
         }

@@ -6,7 +6,6 @@ result, the error pointer; a non-zero status raises the decoded .NET exception.
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -310,41 +309,29 @@ class PythonRenderer:
         outputs = list(member.outputs) if member.kind != "constructor" else [TypeNode("object", "", name=owner.name if owner else "")]
         converters = [self._converter(node, member.kind == "constructor") for node in outputs]
         defaults = [p.default.python for p in member.inputs if p.default is not None]
-        direct = owner is None and all(_is_literal(d) for d in defaults)
-        if not direct:  # a Python def passes every argument: the builtin needs no defaults
+        direct = owner is None
+        if not direct:  # the Python def passes every argument: the native function needs no defaults
             defaults = []
-        required = len(names) - len(defaults)
-        doc = ""
-        if direct:
-            signature = ", ".join(p.python_name + ("" if p.default is None else "=" + p.default.python) for p in member.inputs)
-            doc = f"{member.python_name}({signature})\n--\n\n" + self.callable_doc(member, owner)
-        target = member.python_name if direct else f"_n{number}"
-        self.natives.append(
-            f"{target} = _native._function({number}, {member.python_name!r}, {function!r}, __package__, "
-            f"{_tuple(repr(n) for n in names)}, {required}, {_tuple(checks)}, {_tuple(converters)}, "
-            f"{_tuple(defaults)}, {doc!r})")
-        if direct:
+        function_object = (f"_native._function({number}, {function!r}, {_tuple(repr(n) for n in names)}, "
+                           f"{len(names) - len(defaults)}, {_tuple(checks)}, {_tuple(converters)}, {_tuple(defaults)})")
+        if direct:  # the module's name becomes the native function, which presents the def's signature
+            self.natives.append(f"{member.python_name} = _rt.native_function({function_object}, {member.python_name})")
             return []
+        self.natives.append(f"_n{number} = {function_object}")
         arguments = ", ".join((["self._live_handle()"] if has_self(member) else []) + [p.python_name for p in member.inputs])
         call = f"_n{number}({arguments})"
         line = f"return self._adopt({call})" if member.kind == "constructor" else f"return {call}"
         return ["if _native is not None:", "    " + line]
 
-    def callable_doc(self, member: Member, owner: Optional[ClassModel]) -> str:
-        doc = member.doc
-        if map_plan(member, self.records) is not None:
-            function = f"{owner.python_name}.{member.python_name}" if owner else member.python_name
-            doc += f"\n\n{function}.map(...) applies it to whole columns (arrays, Series, DataFrames) in one .NET call."
-        return doc
-
     def callable(self, member: Member, owner: Optional[ClassModel]) -> dict[str, Any]:
         indent = "        " if owner else "    "
         plan = map_plan(member, self.records)
-        doc = self.callable_doc(member, owner)
+        doc = member.doc
         protocol = ""
         if plan is not None:
             function = f"{owner.python_name}.{member.python_name}" if owner else member.python_name
             protocol = self.map(plan, function)
+            doc += f"\n\n{function}.map(...) applies it to whole columns (arrays, Series, DataFrames) in one .NET call."
         return {
             "kind": member.kind,
             "name": member.python_name,
@@ -461,15 +448,6 @@ class PythonRenderer:
 def _method_stub(signature: str) -> str:
     """A function's stub signature `(a: int) -> int` as a method's: `(self, a: int) -> int`."""
     return "(self" + ("" if signature.startswith("()") else ", ") + signature[1:]
-
-
-def _is_literal(expression: str) -> bool:
-    """Whether inspect can read *expression* back from a builtin's text signature."""
-    try:
-        ast.literal_eval(expression)
-    except (ValueError, SyntaxError):
-        return False
-    return True
 
 
 def _tuple(items: Any) -> str:

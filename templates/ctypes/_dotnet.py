@@ -904,6 +904,17 @@ class Half(Codec):
         return float(reader.unpack(_F16))
 
 
+def native_function(function: Any, definition: Any) -> Any:
+    """The native backend's function object (CPython.cs), presented as the Python def it replaces:
+    its name, docstring, module and .map, and (through __wrapped__) its annotated signature."""
+    for name in ("__name__", "__qualname__", "__module__", "__doc__"):
+        setattr(function, name, getattr(definition, name))
+    function.__wrapped__ = definition
+    if hasattr(definition, "map"):
+        function.map = definition.map
+    return function
+
+
 def finish_annotations(namespace: Dict[str, Any]) -> None:
     """Evaluate the module's string annotations (it uses `from __future__ import annotations` so
     classes may refer to each other), so that help() and inspect.signature show real types; and
@@ -939,3 +950,6 @@ def finish_annotations(namespace: Dict[str, Any]) -> None:
                     resolve(attribute)
         elif isinstance(value, types.FunctionType):
             resolve(value)
+        elif isinstance(getattr(value, "__wrapped__", None), types.FunctionType):  # native_function
+            value.__wrapped__.__module__ = package
+            resolve(value.__wrapped__)

@@ -67,6 +67,35 @@ print(sys.version.split()[0], os.uname().machine, "ok")
 '''
 
 
+# The [PyExport] sample through each backend: prints the backend, then "ok".
+PYEXPORT_CHECKS = r'''
+import array, inspect, sys
+import pyexportsample as m
+from pyexportsample import _api
+
+assert m.add_many(1, 2) == 3 and m.add_many(1, 2, c=3) == 6
+assert m.greet("Bob", 2, punctuation="?") == "Hello, Bob? Hello, Bob?"
+assert m.sum(array.array("d", [1.5, 2.5])) == 4.0 and m.sum([1.0, 2.0]) == 3.0
+assert m.echo_string("naïve ✓") == "naïve ✓"
+try:
+    m.add_many("1", 2)
+except TypeError as error:
+    assert "add_many() argument 'a' must be int, not str" in str(error), error
+else:
+    raise AssertionError("no TypeError")
+try:
+    m.divide(1, 0)
+except ZeroDivisionError as error:
+    assert error.dotnet_type == "System.DivideByZeroException", error.dotnet_type
+else:
+    raise AssertionError("no ZeroDivisionError")
+with m.Counter(5) as counter:
+    counter.increment()
+    assert counter.count == 6
+print(sys.version.split()[0], _api.BACKEND, "ok")
+'''
+
+
 @pytest.fixture(scope="session")
 def roots() -> tuple[Path, Path]:
     """(Debian 11 x86_64 root, Debian 12 arm64 root), made now if this machine has none yet."""
@@ -161,3 +190,22 @@ def test_aarch64_wheel_built_here_answers_under_arm64_cpython(roots, arm64_poc_w
     )
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert ran.stdout.split()[1:] == ["aarch64", "ok"], ran.stdout
+
+
+def test_pyexport_wheel_uses_the_native_backend_under_cpython_3_9(roots, pyexport_wheel):
+    """The stable ABI's floor: the abi3 module (METH_FASTCALL, Py_buffer) loads in Debian 11's 3.9;
+    AOTWHEEL_BACKEND=ctypes chooses the fallback in the same wheel."""
+    debian11 = roots[0]
+    with chroot_session(debian11) as scratch:
+        inside = "/" + str(scratch.relative_to(debian11))
+        shutil.copy(pyexport_wheel, scratch)
+        (scratch / "checks.py").write_text(PYEXPORT_CHECKS, encoding="utf-8")
+        made = in_root(debian11, "python3", "-m", "venv", f"{inside}/venv")
+        assert made.returncode == 0, made.stderr
+        installed = in_root(debian11, f"{inside}/venv/bin/python", "-m", "pip", "install", "--no-index", "--no-deps",
+                            "--disable-pip-version-check", f"{inside}/{pyexport_wheel.name}")
+        assert installed.returncode == 0, installed.stdout + installed.stderr
+        for backend in ("native", "ctypes"):
+            ran = in_root(debian11, "/usr/bin/env", f"AOTWHEEL_BACKEND={backend}", f"{inside}/venv/bin/python", f"{inside}/checks.py")
+            assert ran.returncode == 0, ran.stdout + ran.stderr
+            assert ran.stdout.startswith("3.9.") and ran.stdout.split()[1:] == [backend, "ok"], ran.stdout

@@ -41,12 +41,13 @@ namespace AotWheel.Interop
     }
 
     /// <summary>What Python gave one native function (CPython._function): strong references.</summary>
-    internal struct NativeMember
+    internal unsafe struct NativeMember
     {
         public nint Names;       // tuple of parameter names (str), in slot order
         public nint Checks;      // tuple: per slot, the Python check that converts or explains a value
         public nint Converters;  // tuple: per result, the Python converter of enum/object/array/codec results
         public nint Defaults;    // tuple: the defaults of the last slots
+        public nint* DefaultItems; // its items (borrowed from the tuple, which the member keeps)
         public int Required;     // slots without a default
         public string Name;      // for messages: "add_many", "Box.area"
     }
@@ -71,6 +72,9 @@ namespace AotWheel.Interop
         static delegate* unmanaged[SuppressGCTransition]<nint> errOccurred;
         static delegate* unmanaged[SuppressGCTransition]<void> errClear;
         static delegate* unmanaged<nint, void> decRef;
+        // Py_DecRef for objects whose deallocation runs no Python code: ints, floats, bools, str, bytes.
+        static delegate* unmanaged[SuppressGCTransition]<nint, void> decRefPlain;
+        static delegate* unmanaged[SuppressGCTransition]<nint, nint> callNoArgs;
         static delegate* unmanaged<nint, nint> tupleNew;
         static delegate* unmanaged<nint, nint, nint, int> tupleSetItem;
         static delegate* unmanaged<nint, nint, nint, nint> objectCall;
@@ -79,13 +83,17 @@ namespace AotWheel.Interop
         static delegate* unmanaged<nint, byte*, void> errSetString;
         static delegate* unmanaged<nint, nint, int> unicodeCompare;
         static delegate* unmanaged<void*, int, nint> moduleCreate2;
-        static delegate* unmanaged<void*, nint, nint, nint> cFunctionNewEx;
+        static delegate* unmanaged<void*, nint> typeFromSpec;
+        static delegate* unmanaged<nint, nint, nint> typeGenericAlloc;
+        static nint vectorcallCall;
+        static delegate* unmanaged<nint, byte*, nint> getAttrString;
         static delegate* unmanaged<nint> saveThread;
         static delegate* unmanaged<nint, void> restoreThread;
         static nint none, pyTrue, pyFalse, longType, floatType, unicodeType, typeError, systemError;
 
-        static nint raiseError, faulthandlerEnabled, refront, signalsSeen;
-        static NativeMember[] members = System.Array.Empty<NativeMember>();
+        static nint raiseError, faulthandlerEnabled, refront, signalsSeen, functionType;
+        // No initializers: a class without a static constructor reads its statics with no init check.
+        static NativeMember[] members;
         static delegate*<int, nint> entries;
 
         static bool Find(nint program, string name, out nint address) =>
@@ -113,6 +121,8 @@ namespace AotWheel.Interop
             errOccurred = (delegate* unmanaged[SuppressGCTransition]<nint>)F("PyErr_Occurred");
             errClear = (delegate* unmanaged[SuppressGCTransition]<void>)F("PyErr_Clear");
             decRef = (delegate* unmanaged<nint, void>)F("Py_DecRef");
+            decRefPlain = (delegate* unmanaged[SuppressGCTransition]<nint, void>)decRef;
+            callNoArgs = (delegate* unmanaged[SuppressGCTransition]<nint, nint>)F("PyObject_CallNoArgs");
             tupleNew = (delegate* unmanaged<nint, nint>)F("PyTuple_New");
             tupleSetItem = (delegate* unmanaged<nint, nint, nint, int>)F("PyTuple_SetItem");
             objectCall = (delegate* unmanaged<nint, nint, nint, nint>)F("PyObject_Call");
@@ -121,7 +131,10 @@ namespace AotWheel.Interop
             errSetString = (delegate* unmanaged<nint, byte*, void>)F("PyErr_SetString");
             unicodeCompare = (delegate* unmanaged<nint, nint, int>)F("PyUnicode_Compare");
             moduleCreate2 = (delegate* unmanaged<void*, int, nint>)F("PyModule_Create2");
-            cFunctionNewEx = (delegate* unmanaged<void*, nint, nint, nint>)F("PyCFunction_NewEx");
+            typeFromSpec = (delegate* unmanaged<void*, nint>)F("PyType_FromSpec");
+            typeGenericAlloc = (delegate* unmanaged<nint, nint, nint>)F("PyType_GenericAlloc");
+            vectorcallCall = F("PyVectorcall_Call");
+            getAttrString = (delegate* unmanaged<nint, byte*, nint>)F("PyObject_GetAttrString");
             saveThread = (delegate* unmanaged<nint>)F("PyEval_SaveThread");
             restoreThread = (delegate* unmanaged<nint, void>)F("PyEval_RestoreThread");
             none = F("_Py_NoneStruct");
@@ -140,7 +153,7 @@ namespace AotWheel.Interop
 
         // -- the module ----------------------------------------------------------------------------
 
-        const int MethVarargs = 0x0001, MethFastcallKeywords = 0x0080 | 0x0002;
+        const int MethVarargs = 0x0001;
 
         /// <summary>PyInit__lib: the module `_lib`, whose `_runtime` and `_function` the generated
         /// _api.py calls at import. NULL without an exception when the interpreter does not export
@@ -163,7 +176,8 @@ namespace AotWheel.Interop
                 definition[6] = (nint)Literal("aotwheel's native entry points of this package's .NET library"u8);
                 definition[7] = -1;
                 definition[8] = (nint)methods;
-                return moduleCreate2(definition, 3);
+                functionType = CreateFunctionType();
+                return functionType == 0 ? 0 : moduleCreate2(definition, 3);
             }
             catch (Exception exception)
             {
@@ -208,30 +222,86 @@ namespace AotWheel.Interop
             }
         }
 
-        /// <summary>_function(number, name, qualified, module, names, required, checks, converters,
-        /// defaults, doc): the builtin function of native entry point *number*.</summary>
+        // A native function object: PyObject_HEAD, the vectorcall pointer (the generated entry
+        // point itself: its (callable, args, nargsf, kwnames) signature is METH_FASTCALL's), and a
+        // __dict__, where the package puts __name__, __doc__, __wrapped__ (the Python def, whose
+        // annotated signature inspect shows) and .map.
+        const int FunctionVectorcall = 2 * 8, FunctionDict = 3 * 8, FunctionSize = 4 * 8;
+        const int SlotCall = 50, SlotRepr = 66, SlotMembers = 72;
+        const int MemberSsize = 19, MemberReadOnly = 1;
+        const uint FlagsDefault = 1u << 18, FlagsHaveVectorcall = 1u << 11;
+
+        static nint CreateFunctionType()
+        {
+            // PyMemberDef {name, type, offset, flags, doc}: the offsets PyType_FromSpec reads by name
+            // (__vectorcalloffset__ since 3.9).
+            var members = (nint*)NativeMemory.AllocZeroed((nuint)(3 * 5 * sizeof(nint)));
+            SetMember(members, "__vectorcalloffset__"u8, FunctionVectorcall);
+            SetMember(members + 5, "__dictoffset__"u8, FunctionDict);
+            var slots = (nint*)NativeMemory.AllocZeroed((nuint)(4 * 2 * sizeof(nint)));
+            slots[0] = SlotCall; slots[1] = vectorcallCall;
+            slots[2] = SlotRepr; slots[3] = (nint)(delegate* unmanaged<nint, nint>)&Repr;
+            slots[4] = SlotMembers; slots[5] = (nint)members;
+            // PyType_Spec {name, basicsize, itemsize, flags, slots}
+            var spec = (byte*)NativeMemory.AllocZeroed(32);
+            *(nint*)spec = (nint)Literal("aotwheel.function"u8);
+            *(int*)(spec + 8) = FunctionSize;
+            *(uint*)(spec + 16) = FlagsDefault | FlagsHaveVectorcall;
+            *(nint*)(spec + 24) = (nint)slots;
+            return typeFromSpec(spec);
+        }
+
+        static void SetMember(nint* member, ReadOnlySpan<byte> name, int offset)
+        {
+            member[0] = (nint)Literal(name);
+            *(int*)(member + 1) = MemberSsize;
+            member[2] = offset;
+            *(int*)(member + 3) = MemberReadOnly;
+        }
+
+        [UnmanagedCallersOnly]
+        static nint Repr(nint self)
+        {
+            try
+            {
+                var name = getAttrString(self, Literal("__qualname__"u8));
+                var text = name == 0 ? "?" : Text(name);
+                if (name == 0) errClear();
+                else decRef(name);
+                var utf8 = Encoding.UTF8.GetBytes($"<.NET function {text}>");
+                fixed (byte* data = utf8) return unicodeDecodeUtf8(data, utf8.Length, Literal("strict"u8));
+            }
+            catch (Exception exception)
+            {
+                return Fail(exception);
+            }
+        }
+
+        /// <summary>_function(number, name, names, required, checks, converters, defaults): the
+        /// function object of native entry point *number*.</summary>
         [UnmanagedCallersOnly]
         static nint Function(nint module, nint args)
         {
             try
             {
-                if (tupleSize(args) != 10) return Raise(typeError, "_function() takes 10 arguments");
+                if (tupleSize(args) != 7) return Raise(typeError, "_function() takes 7 arguments");
                 int overflow;
                 var number = (int)longAsLongLongAndOverflow(tupleGetItem(args, 0), &overflow);
                 if ((uint)number >= (uint)members.Length) return Raise(typeError, $"_function(): no native entry point {number}");
+                var function = typeGenericAlloc(functionType, 0);
+                if (function == 0) return 0;
                 ref var member = ref members[number];
-                member.Name = Text(tupleGetItem(args, 2));
-                member.Names = Keep(tupleGetItem(args, 4));
-                member.Required = (int)longAsLongLongAndOverflow(tupleGetItem(args, 5), &overflow);
-                member.Checks = Keep(tupleGetItem(args, 6));
-                member.Converters = Keep(tupleGetItem(args, 7));
-                member.Defaults = Keep(tupleGetItem(args, 8));
-                var method = (nint*)NativeMemory.AllocZeroed((nuint)(4 * sizeof(nint)));
-                method[0] = (nint)Copy(Text(tupleGetItem(args, 1)));
-                method[1] = entries(number);
-                method[2] = MethFastcallKeywords;
-                method[3] = (nint)Copy(Text(tupleGetItem(args, 9)));
-                return cFunctionNewEx(method, 0, tupleGetItem(args, 3));
+                member.Name = Text(tupleGetItem(args, 1));
+                member.Names = Keep(tupleGetItem(args, 2));
+                member.Required = (int)longAsLongLongAndOverflow(tupleGetItem(args, 3), &overflow);
+                member.Checks = Keep(tupleGetItem(args, 4));
+                member.Converters = Keep(tupleGetItem(args, 5));
+                member.Defaults = Keep(tupleGetItem(args, 6));
+                var defaults = tupleSize(member.Defaults);
+                member.DefaultItems = (nint*)NativeMemory.Alloc((nuint)(Math.Max(defaults, 1) * sizeof(nint)));
+                for (nint d = 0; d < defaults; d++) member.DefaultItems[d] = tupleGetItem(member.Defaults, d);
+                *(nint*)(function + FunctionVectorcall) = entries(number);
+                return function;
             }
             catch (Exception exception)
             {
@@ -307,13 +377,25 @@ namespace AotWheel.Interop
         }
 
         /// <summary>faulthandler.is_enabled() as last seen, else the signal front is put back (see
-        /// _api.py's _refront): once per call, as in the ctypes backend.</summary>
+        /// _api.py's _refront): once per call, as in the ctypes backend. is_enabled is a builtin that
+        /// runs no Python code, so the check skips the GC transition.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static bool CheckSignals()
         {
-            var state = objectCall(faulthandlerEnabled, EmptyTuple(), 0);
+            var state = callNoArgs(faulthandlerEnabled);
+            if (state == signalsSeen && state != 0)
+            {
+                decRefPlain(state);
+                return true;
+            }
+            return Refront(state);
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        static bool Refront(nint state)
+        {
             if (state == 0) return false;
             decRef(state);
-            if (state == signalsSeen) return true;
             var seen = objectCall(refront, EmptyTuple(), 0);
             if (seen == 0) return false;
             decRef(seen);
@@ -328,10 +410,20 @@ namespace AotWheel.Interop
         // -- arguments -----------------------------------------------------------------------------
 
         /// <summary>Matches positional and keyword arguments to the member's slots (borrowed
-        /// references), filling defaults; Python's own TypeError messages otherwise.</summary>
+        /// references), filling defaults; Python's own TypeError messages otherwise. Not called when
+        /// exactly every slot came positionally: the entry point then reads the arguments in place.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static bool Bind(ref NativeMember member, nint* args, nint nargs, nint kwnames, nint* slots, int count)
         {
-            if (member.Names == 0) return Raise(typeError, "this aotwheel function was not set up by its package") != 0;
+            if (kwnames != 0 || nargs < member.Required || nargs > count) return BindKeywords(ref member, args, nargs, kwnames, slots, count);
+            for (int i = 0; i < nargs; i++) slots[i] = args[i];
+            for (var i = (int)nargs; i < count; i++) slots[i] = member.DefaultItems[i - member.Required];
+            return true;
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        static bool BindKeywords(ref NativeMember member, nint* args, nint nargs, nint kwnames, nint* slots, int count)
+        {
             if (nargs > count)
             {
                 var takes = member.Required == count ? $"{count}" : $"from {member.Required} to {count}";
@@ -374,11 +466,12 @@ namespace AotWheel.Interop
         /// reference) or NULL with the check's exception set.</summary>
         static nint Check(ref NativeMember member, int i, nint value) => Call(tupleGetItem(member.Checks, i), value);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static bool Int64(ref NativeMember member, int i, nint o, long low, long high, long* value)
         {
-            int overflow;
             if (Type(o) == longType)
             {
+                int overflow;
                 var x = longAsLongLongAndOverflow(o, &overflow);
                 if (overflow == 0 && x >= low && x <= high)
                 {
@@ -386,13 +479,22 @@ namespace AotWheel.Interop
                     return true;
                 }
             }
+            return CheckedInt64(ref member, i, o, value);
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        static bool CheckedInt64(ref NativeMember member, int i, nint o, long* value)
+        {
+            errClear(); // PyLong_AsLongLongAndOverflow may have failed: the check explains or converts
             var checkedValue = Check(ref member, i, o);
             if (checkedValue == 0) return false;
+            int overflow;
             *value = longAsLongLongAndOverflow(checkedValue, &overflow);
             decRef(checkedValue);
             return !(*value == -1 && errOccurred() != 0);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static bool UInt64(ref NativeMember member, int i, nint o, ulong high, ulong* value)
         {
             if (Type(o) == longType)
@@ -403,8 +505,14 @@ namespace AotWheel.Interop
                     *value = x;
                     return true;
                 }
-                errClear();
             }
+            return CheckedUInt64(ref member, i, o, value);
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        static bool CheckedUInt64(ref NativeMember member, int i, nint o, ulong* value)
+        {
+            errClear();
             var checkedValue = Check(ref member, i, o);
             if (checkedValue == 0) return false;
             *value = longAsUnsignedLongLong(checkedValue);
@@ -412,6 +520,7 @@ namespace AotWheel.Interop
             return !(*value == ulong.MaxValue && errOccurred() != 0);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static bool Double(ref NativeMember member, int i, nint o, double* value)
         {
             if (Type(o) == floatType)
@@ -419,6 +528,12 @@ namespace AotWheel.Interop
                 *value = floatAsDouble(o);
                 return true;
             }
+            return CheckedDouble(ref member, i, o, value);
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        static bool CheckedDouble(ref NativeMember member, int i, nint o, double* value)
+        {
             var checkedValue = Check(ref member, i, o);
             if (checkedValue == 0) return false;
             *value = floatAsDouble(checkedValue);
@@ -426,6 +541,7 @@ namespace AotWheel.Interop
             return !(*value == -1.0 && errOccurred() != 0);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static bool Bool(ref NativeMember member, int i, nint o, byte* value)
         {
             if (o == pyTrue || o == pyFalse)
@@ -434,7 +550,7 @@ namespace AotWheel.Interop
                 return true;
             }
             long x;
-            if (!Int64(ref member, i, o, 0, 1, &x)) return false;
+            if (!CheckedInt64(ref member, i, o, &x)) return false;
             *value = (byte)x;
             return true;
         }
@@ -452,6 +568,7 @@ namespace AotWheel.Interop
 
         /// <summary>A str as UTF-8 (pointer, byte length); None as (NULL, -1) where nullable. The
         /// pointer is the str's own UTF-8 cache, valid while the caller holds the argument.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static bool Utf8(ref NativeMember member, int i, nint o, bool nullable, byte** data, int* length, nint* keep)
         {
             if (Type(o) == unicodeType)
@@ -567,6 +684,7 @@ namespace AotWheel.Interop
 
         public static nint NoneResult() => NewReference(none);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static nint FromInt64(long value) => longFromLongLong(value);
 
         public static nint FromUInt64(ulong value) => longFromUnsignedLongLong(value);
