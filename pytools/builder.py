@@ -17,11 +17,12 @@ from typing import Any, Iterator, Sequence
 from .abi import Export
 from .atomic import check_folder
 from .binary import read_native_library
-from .compile import Log, NativeBuild, NativeCompiler
+from .compile import NativeBuild, NativeCompiler
 from .discover import read_assembly
 from .errors import AotWheelError
 from .package import MANIFEST_NAME, Manifest, write_wheel
 from .linking import HOST_LINKER, LinkPlan
+from .log import Log
 from .platform_tags import PlatformTag, check_machine, glibc_floor
 from .project import Project, default_build_dir
 from .pyexport.stage import prepare as prepare_pyexport

@@ -194,8 +194,10 @@ def _relative_dir(project_dir: str) -> PurePosixPath:
     return path
 
 
-def _identifier(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]", "_", text)  # Azure matrix entries and job names: identifiers only
+def _key_part(text: str) -> str:
+    """`linux-x64` -> `linux_x64`, `3.12` -> `3_12`: part of an Azure matrix entry's name, which
+    takes ASCII letters, digits and `_` only (unlike a Python identifier, it may start with a digit)."""
+    return re.sub(r"[^A-Za-z0-9]", "_", text)
 
 
 def render_ci(
@@ -257,7 +259,7 @@ def render_ci(
         for python in pythons:
             tests.append({
                 "rid": rid,
-                "key": f"{_identifier(rid)}_py{_identifier(python)}",
+                "key": f"{_key_part(rid)}_py{_key_part(python)}",
                 "image": runner.image,
                 "emulate": runner.emulate,
                 "python": python,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 from . import __version__
 from .errors import AotWheelError
+from .log import Log
 
 
 class Output:
@@ -26,7 +27,7 @@ class Output:
         print(line, flush=True)
 
 
-def _build(args: argparse.Namespace, log: Callable[[str], None]) -> int:
+def _build(args: argparse.Namespace, log: Log) -> int:
     from .builder import ProjectBuilder
 
     builder = ProjectBuilder(Path(args.directory), build_dir=args.build_dir, log=log)
@@ -38,7 +39,7 @@ def _build(args: argparse.Namespace, log: Callable[[str], None]) -> int:
     return 0
 
 
-def _package(args: argparse.Namespace, log: Callable[[str], None]) -> int:
+def _package(args: argparse.Namespace, log: Log) -> int:
     from .package import package_library
 
     manifest = Path(args.manifest) if args.manifest else None
@@ -47,7 +48,7 @@ def _package(args: argparse.Namespace, log: Callable[[str], None]) -> int:
     return 0
 
 
-def _new(args: argparse.Namespace, log: Callable[[str], None]) -> int:
+def _new(args: argparse.Namespace, log: Log) -> int:
     from .new import create_project
     from .toolchain import sdk_info
 
@@ -58,7 +59,7 @@ def _new(args: argparse.Namespace, log: Callable[[str], None]) -> int:
     return 0
 
 
-def _init(args: argparse.Namespace, log: Callable[[str], None]) -> int:
+def _init(args: argparse.Namespace, log: Log) -> int:
     from .new import init_project
 
     pyproject = init_project(Path(args.path))
@@ -67,7 +68,7 @@ def _init(args: argparse.Namespace, log: Callable[[str], None]) -> int:
     return 0
 
 
-def _develop(args: argparse.Namespace, log: Callable[[str], None]) -> int:
+def _develop(args: argparse.Namespace, log: Log) -> int:
     import tempfile
 
     from .editable import install_wheel, target_interpreter, write_editable_wheel
@@ -80,7 +81,7 @@ def _develop(args: argparse.Namespace, log: Callable[[str], None]) -> int:
     return 0
 
 
-def _inspect(args: argparse.Namespace, log: Callable[[str], None]) -> int:
+def _inspect(args: argparse.Namespace, log: Log) -> int:
     from .inspect_cmd import inspect_path
 
     for line in inspect_path(Path(args.path)):
@@ -88,7 +89,7 @@ def _inspect(args: argparse.Namespace, log: Callable[[str], None]) -> int:
     return 0
 
 
-def _doctor(args: argparse.Namespace, log: Callable[[str], None]) -> int:
+def _doctor(args: argparse.Namespace, log: Log) -> int:
     from .doctor import report, run_checks
 
     lines, healthy = report(run_checks())
@@ -97,7 +98,7 @@ def _doctor(args: argparse.Namespace, log: Callable[[str], None]) -> int:
     return 0 if healthy else 1
 
 
-def _schema(args: argparse.Namespace, log: Callable[[str], None]) -> int:
+def _schema(args: argparse.Namespace, log: Log) -> int:
     from .resources import tool_schema_path
 
     if args.path:
@@ -107,7 +108,7 @@ def _schema(args: argparse.Namespace, log: Callable[[str], None]) -> int:
     return 0
 
 
-def _generate_ci(args: argparse.Namespace, log: Callable[[str], None]) -> int:
+def _generate_ci(args: argparse.Namespace, log: Log) -> int:
     from .ci import write_ci
     from .project import Project
 

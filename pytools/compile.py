@@ -24,12 +24,12 @@ from . import __version__
 from .errors import AotWheelError
 from .inputs import InputStamp, query_command
 from .linking import LinkPlan, plan_link
+from .log import Log
 from .project import DEFAULT_BUILD_DIR, FACTS_CACHE, Project, save_facts
 from .resources import support_dir
 from .targets import Target, check_buildable_here
-from .toolchain import dotnet_command, dotnet_environment, native_linker
+from .toolchain import OLDEST_AOT_FRAMEWORK, dotnet_command, dotnet_environment, native_linker
 
-Log = Callable[[str], None]
 T = TypeVar("T")
 STAMP_NAME = "inputs.json"
 
@@ -41,7 +41,6 @@ LONGEST_QUOTED_LINE = 500
 QUOTE = {'"': "&quot;"}
 MISSING_PACKAGE = re.compile(r"error NU110[123]: Unable to find package (\S+?)\.? ")
 AOT_PACKAGES = ("ILCompiler", "Runtime.NativeAOT", "NETCore.App.Runtime", "ILLink")
-OLDEST_AOT_FRAMEWORK = 8
 # NativeAOT's code generation prints nothing for tens of seconds: on a terminal, say it still runs.
 HEARTBEAT_SECONDS = 10.0
 

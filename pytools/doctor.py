@@ -13,12 +13,11 @@ from pathlib import Path
 
 from . import __version__
 from .binary import read_native_library
-from .compile import OLDEST_AOT_FRAMEWORK
 from .errors import AotWheelError
 from .linking import host_machine
 from .platform_tags import glibc_floor
 from .targets import host_os, host_rid, target_for
-from .toolchain import ZIG_INSTALL_HINT, dotnet_executable, find_zig, native_linker, sdk_info
+from .toolchain import OLDEST_AOT_FRAMEWORK, ZIG_INSTALL_HINT, dotnet_executable, find_zig, native_linker, sdk_info
 
 PROBE_PROJECT = """<Project Sdk="Microsoft.NET.Sdk">
   <PropertyGroup><TargetFramework>{framework}</TargetFramework><AllowUnsafeBlocks>true</AllowUnsafeBlocks></PropertyGroup>
@@ -51,7 +50,7 @@ def check_sdk() -> Check:
     try:
         sdk = sdk_info()
     except AotWheelError as exc:
-        return Check(".NET SDK", False, str(exc), "install the .NET SDK 8 or later from https://dot.net")
+        return Check(".NET SDK", False, str(exc), f"install the .NET SDK {OLDEST_AOT_FRAMEWORK} or later from https://dot.net")
     ok = sdk.major >= OLDEST_AOT_FRAMEWORK
     return Check(
         ".NET SDK", ok, f"{sdk.version} at {dotnet_executable()} (bundled runtime {sdk.bundled_runtime})",

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_output
-from .compile import STAMP_NAME, Log
-from .inputs import unchanged_since
+from .compile import STAMP_NAME
 from .errors import AotWheelError
+from .inputs import unchanged_since
+from .log import Log
 from .project import Project, default_build_dir
 from .resources import template_environment
 from .wheel import WheelWriter

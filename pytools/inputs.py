@@ -22,9 +22,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from .errors import AotWheelError
+from .log import Log
 
 QUERY_TARGET = "AotWheelInputs"
 RACY_NS = 2_000_000_000
@@ -59,7 +60,7 @@ def query_command(build_command: Sequence[str], verb: str) -> list[str]:
 
 
 def ask_msbuild(command: Sequence[str], build_root: Path, env: dict[str, str] | None = None,
-                log: Callable[[str], None] | None = None) -> BuildInputs:
+                log: Log | None = None) -> BuildInputs:
     """Run the AotWheelInputs target and the preprocessor (in parallel) for *command* (from
     query_command). Files aotwheel itself writes into *build_root* are not inputs."""
     if log is not None:
@@ -170,7 +171,7 @@ class InputStamp:
     """
 
     def __init__(self, path: Path, key: str, command: Sequence[str], build_root: Path,
-                 env: dict[str, str] | None = None, log: Callable[[str], None] | None = None) -> None:
+                 env: dict[str, str] | None = None, log: Log | None = None) -> None:
         self.path, self.key, self.command, self.env = path, key, list(command), env
         self.build_root = build_root.resolve()  # compared with MSBuild's absolute paths
         self.log = log

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from .errors import AotWheelError
 
+# The oldest .NET major whose SDK compiles a NativeAOT shared library (net8.0).
+OLDEST_AOT_FRAMEWORK = 8
 INSTALL_HINT = (
     "install the .NET SDK (https://dot.net) and make `dotnet` reachable on PATH, "
     "or set DOTNET_ROOT to its folder"

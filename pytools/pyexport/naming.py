@@ -1,4 +1,5 @@
-"""Python names for .NET members: snake_case, keyword-safe, collision-checked."""
+"""Python names for .NET members: snake_case, keyword-safe, collision-checked. (An import name
+made of a distribution or assembly name is project.python_identifier's.)"""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def snake_case(name: str) -> str:
 
 
 def safe_identifier(name: str) -> str:
-    """*name* with a trailing underscore when it is a Python keyword or soft keyword-like builtin."""
+    """*name* with a trailing underscore when it is a Python keyword (`from` -> `from_`)."""
     return name + "_" if keyword.iskeyword(name) else name
 
 

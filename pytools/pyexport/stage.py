@@ -13,10 +13,11 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from ..compile import STAMP_NAME, NativeCompiler
 from ..discover import is_generated_export, read_assembly
+from ..log import Log
 from ..resources import support_dir
 from ..xmldoc import MemberDoc, parse_xml_docs
 from .api import build_api
@@ -35,7 +36,7 @@ class PyExportBuild:
     sources: Optional[Path]  # the folder of C# files phase B compiles in (None: nothing to add)
 
 
-def prepare(compiler: NativeCompiler, log: Callable[[str], None] = print) -> PyExportBuild:
+def prepare(compiler: NativeCompiler, log: Log = print) -> PyExportBuild:
     """Run phase A (or reuse its last result), validate the API and write the phase-B sources."""
     root = compiler.build_dir.resolve() / "pyexport" / compiler.target.rid
     support = root / "support"
