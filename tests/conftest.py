@@ -17,6 +17,14 @@ FAULTS_PROJECT = REPO / "tests" / "projects" / "Faults"
 REPRODUCIBLE_EPOCH = "1700000000"
 
 
+@pytest.fixture(params=["native", "ctypes"])
+def backend(request, monkeypatch) -> str:
+    """The [PyExport] backend the test's child processes use (they inherit AOTWHEEL_BACKEND):
+    "native" insists on the extension module, "ctypes" forces the fallback of the same wheel."""
+    monkeypatch.setenv("AOTWHEEL_BACKEND", request.param)
+    return request.param
+
+
 @pytest.fixture(scope="session")
 def build_root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("aotwheel-build")

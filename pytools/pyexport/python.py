@@ -431,7 +431,7 @@ class PythonRenderer:
             "maps": self.maps,
             "docstring": docstring, "tool_version": tool_version, "library": self.library,
             "names": ["DotNetError", *self.api.public_names], "enums": enums, "records": records,
-            "classes": classes, "functions": functions, "ffi": self.ffi + self.map_ffi,
+            "classes": classes, "functions": functions, "ffi": self.ffi, "map_ffi": self.map_ffi,
             "codecs": self.codec_lines + self.record_lines,
             "natives": self.natives, "backend": self.backend,
         }

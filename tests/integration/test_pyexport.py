@@ -11,7 +11,8 @@ import pytest
 from conftest import PYEXPORT_PROJECT
 from support import LEAK_BATCHES, call_json, leak_in, run_aotwheel, run_python
 
-pytestmark = pytest.mark.sdk
+# Every test against both backends of the same wheel (conftest.backend).
+pytestmark = [pytest.mark.sdk, pytest.mark.usefixtures("backend")]
 
 
 def test_wheel_holds_the_generated_api(pyexport_wheel):
@@ -491,8 +492,9 @@ def test_unsupported_shapes_fail_the_build_naming_member_parameter_and_type(tmp_
     assert not list(tmp_path.glob("dist/*.whl"))
 
 
-def test_help_lists_the_python_modules_only(pyexport_clean):
-    # The library is no importable-looking `PyExportSample.so`, and no alias shows as a submodule.
+def test_help_lists_the_python_modules_and_the_extension_module_only(pyexport_clean):
+    # The library is the extension module `_lib` (the native backend), under no other
+    # importable-looking name, and no alias shows as a submodule.
     code = """
 import json, pathlib, pydoc, pyexportsample
 text = pydoc.render_doc(pyexportsample, renderer=pydoc.plaintext)
@@ -501,4 +503,4 @@ modules = sorted(p.stem for p in pathlib.Path(pyexportsample.__file__).parent.gl
 print(json.dumps([[line.strip() for line in contents], modules, "SUBMODULES" in text]))
 """
     contents, modules, submodules = call_json(pyexport_clean, code)
-    assert contents == modules and "_api" in modules and not submodules
+    assert contents == sorted(modules + ["_lib"]) and "_api" in modules and not submodules

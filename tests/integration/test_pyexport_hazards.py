@@ -8,7 +8,8 @@ import pytest
 
 from support import call_json
 
-pytestmark = pytest.mark.sdk
+# Every test against both backends of the same wheel (conftest.backend).
+pytestmark = [pytest.mark.sdk, pytest.mark.usefixtures("backend")]
 
 
 @pytest.mark.parametrize("first", ["pyexportsample", "pyexporthazards"])

@@ -9,7 +9,8 @@ import pytest
 
 from support import call_json, run_python
 
-pytestmark = pytest.mark.sdk
+# Every test against both backends of the same wheel (conftest.backend).
+pytestmark = [pytest.mark.sdk, pytest.mark.usefixtures("backend")]
 
 ORDERS = """
 import numpy as np, pandas as pd

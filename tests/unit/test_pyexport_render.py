@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from aotwheel.bindings.base import BindingInput
 from aotwheel.bindings.ctypes_backend import CtypesBackend
@@ -28,9 +29,16 @@ API = build_api(report(static_class(
 
 def test_every_shim_catches_everything_and_reports_through_the_error_pointer():
     source = render_shims(API)
-    assert source.count("[UnmanagedCallersOnly(EntryPoint = ") == source.count("catch (global::System.Exception exception)")
-    # 7 functions, ctor, method, get, set; and the .map of mid and flag
+    # 7 functions, ctor, method, get, set: an export forwarding to the shim body that catches, and a
+    # native entry point that catches; the .map of mid and flag; PyInit__lib (CreateModule catches).
+    assert source.count("[UnmanagedCallersOnly(EntryPoint = ") == 11 + 2 + 1
+    assert len(re.findall(r"public static int X\d+\(.*\) => S\d+\(", source)) == 11
     assert source.count("return Errors.Capture(exception, error);") == 13
+    assert source.count("return CPython.Fail(exception);") == 11
+    assert source.count("catch (global::System.Exception exception)") == 13 + 11
+    assert 'EntryPoint = "PyInit__lib"' in source
+    without = render_shims(API, native=False)
+    assert "PyInit__lib" not in without and "CPython." not in without
     assert 'EntryPoint = "aotwheel_fn_sum"' in source
     assert "public static int S0(double* a0, nint n0, double* r0, byte** error)" in source
     assert "new global::System.ReadOnlySpan<double>(a0, checked((int)n0))" in source
@@ -39,6 +47,21 @@ def test_every_shim_catches_everything_and_reports_through_the_error_pointer():
     assert "global::Lib.Api.Flag(a0 != 0, (char)a1)" in source
     assert "*r0 = Handles.New(result);" in source and "Handles.Get<global::Lib.Counter>(self).Name = Utf8.Read(a0, n0);" in source
     assert "public static global::Lib.Point R" in source and "new global::Lib.Point(R" in source
+
+
+def test_native_entry_points_convert_each_slot_kind():
+    source = render_shims(API)
+    assert "static nint P0(nint function, nint* args, nint nargsf, nint kwnames)" in source
+    # sum(ReadOnlySpan<double>): a read-only buffer of 8-byte 'd' items, lent and released
+    assert "CPython.Buffer(ref member, 0, slots[0], (byte)'d', 8, false, &views[0], &keep[0], &a0, &n0)" in source
+    # fill(Span<int>): writable
+    assert "(byte)'i', 4, true," in source
+    assert "CPython.Utf8(ref member, 0, slots[0], false, &a0, &n0, &keep[0])" in source
+    assert "CPython.Bool(ref member, 0, slots[0], &a0)" in source and "CPython.Checked(ref member, 1, slots[1], &a1)" in source
+    # a method's slot 0 is its object's handle; the setter's value comes next
+    assert "CPython.Int64(ref member, 0, slots[0], -9223372036854775808L, 9223372036854775807L, &a0)" in source
+    # buffers of 64 KiB or more release the GIL
+    assert "n0 * 8 >= CPython.ReleaseGilBytes ? CPython.SaveThread() : 0" in source
 
 
 def test_python_side_is_valid_and_mirrors_the_native_signature():
@@ -53,6 +76,11 @@ def test_python_side_is_valid_and_mirrors_the_native_signature():
     assert "def flag(on: bool, c: str) -> _t.Optional[int]:" in module
     assert "class Counter(_rt.DotNetObject):" in module and "    @name.setter" in module
     assert "@_dataclasses.dataclass(frozen=True)\nclass Point:" in module
+    # the native backend: module functions become native function objects presenting the def;
+    # members call theirs from the def
+    assert "    sum = _rt.native_function(_native._function(0, 'sum', ('values',), 1, (lambda v: _rt.lendable(v, \"d\", False, \"sum() argument 'values'\"),), (None,), ()), sum)" in module
+    assert "        return _n" in module and "if _native is not None:" in module
+    assert render_python(API, "Lib.so", "Docs.", "0.0", "ctypes")["_api.py"].decode().count('_aotwheel.native_module(__package__, "ctypes")') == 1
     stub = files["_api.pyi"].decode()
     assert "def range(n: int) -> ArrayResult: ..." in stub and "def split(text: str) -> List[str]: ..." in stub
     assert "    def __init__(self) -> None: ..." in stub
@@ -94,7 +122,7 @@ def test_business_types_cross_as_codecs_and_half_buffers_as_float16():
     ast.parse(stub)
     assert "def net(gross: _decimal.Decimal, rate: _decimal.Decimal = _decimal.Decimal('0.2')) -> _decimal.Decimal:" in module
     assert "def when(day: _datetime.date) -> _t.Optional[_datetime.time]:" in module
-    assert "_rt.Borrow(values, \"e\", True, " in module and "_rt.take_array(_r0, \"e\")" in module
+    assert "_rt.Borrow(values, \"e\", True, " in module and "_rt.take_array(_r0.value, \"e\")" in module
     assert "def big(n: int) -> int:" in module and "_rt.BigInteger()" in module and "_rt.Int128()" in module
     # net has .map (decimal columns cross as wire columns), so its stub is a protocol
     assert "net: _Map_net" in stub
