@@ -2,7 +2,7 @@
 
     ProjectBuilder(Path("MyLib")).build(Path("dist"))
 
-Stages: project (project.py) -> compile (compile.py) -> discover (discover.py, binary.py)
+Stages: project (project.py) -> compile (compile.py) -> discover (inspector.py, discover.py, binary.py)
 -> generate (bindings/) -> package (package.py: platform_tags.py, wheel.py).
 """
 
@@ -12,20 +12,23 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from .abi import Export
 from .atomic import check_folder
 from .binary import read_native_library
 from .compile import NativeBuild, NativeCompiler
-from .discover import read_assembly
+from .discover import discover
 from .errors import AotWheelError
-from .package import MANIFEST_NAME, Manifest, write_wheel
+from .inspector import read_assembly
 from .linking import HOST_LINKER, LinkPlan
 from .log import Log
+from .manifest import MANIFEST_NAME, Manifest
+from .package import write_wheel
 from .platform_tags import PlatformTag, check_machine, glibc_floor
 from .project import Project, default_build_dir
 from .pyexport.stage import prepare as prepare_pyexport
+from .report import Report
 from .targets import Target, check_buildable_here, host_os, host_rid, target_for
 
 
@@ -116,8 +119,9 @@ class ProjectBuilder:
                 python_files={name: path.read_bytes() for name, path in self.project.python_source_files().items()},
             )
             manifest.save(saved)
+            bindable = discover(manifest, library, self.log)
         with self._stage("package"):
-            packaged = write_wheel(manifest, library, out_dir, self.log)
+            packaged = write_wheel(manifest, bindable, library, out_dir, self.log)
         return BuiltWheel(packaged.path, target, packaged.tag, packaged.exports, native)
 
     def _warn_about_floor(self, link: LinkPlan, floor: tuple[int, int]) -> None:
@@ -138,15 +142,16 @@ class ProjectBuilder:
             )
 
 
-def _describe(assembly: Path) -> tuple[dict[str, Any], str]:
+def _describe(assembly: Path) -> tuple[Report, str]:
     """The inspector's report of *assembly* and its XML documentation."""
     docs = assembly.with_suffix(".xml")
     return read_assembly(assembly), docs.read_text(encoding="utf-8") if docs.is_file() else ""
 
 
-def _reusable_description(native: NativeBuild, saved: Path) -> tuple[dict[str, Any], str] | None:
+def _reusable_description(native: NativeBuild, saved: Path) -> tuple[Report, str] | None:
     """When the publish was skipped, the description the last build saved of the same assembly
-    (written after it, so not one of an older assembly): no need to run the inspector again."""
+    (written after it, so not one of an older assembly, and of this aotwheel's contract, else
+    unreadable): no need to run the inspector again."""
     try:
         if not native.skipped or saved.stat().st_mtime_ns < native.assembly.stat().st_mtime_ns:
             return None

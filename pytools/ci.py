@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 from packaging.specifiers import SpecifierSet
 
 from . import __version__
 from .atomic import atomic_output
+from .ci_providers import PROVIDERS, Provider
 from .compile import framework_candidates
 from . import linking
 from .errors import AotWheelError
+from .manifest import MANIFEST_NAME
 from .project import DEFAULT_BUILD_DIR, Project, tomllib
 from .resources import template_environment
 from .targets import TARGETS
@@ -52,57 +53,6 @@ PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 BACKEND = "aotwheel.backend"  # an sdist is only buildable by pip through this PEP 517 backend
 
 
-@dataclass(frozen=True)
-class WheelRunner:
-    """Where a RID's wheels are tested: a runner label, and the Docker platform to emulate with
-    qemu there when that runner's CPU is another architecture."""
-
-    image: str
-    emulate: str | None = None
-
-
-@dataclass(frozen=True)
-class Provider:
-    """One CI service: its template, where its file lives in a repository, and its runners."""
-
-    template: str
-    output: str  # relative to the repository root, POSIX spelling
-    build_runners: Mapping[str, str]  # Target.os -> the runner that compiles every RID of that OS
-    # every RID this provider builds -> where its wheels are tested (None: no hosted runner can)
-    test_runners: Mapping[str, WheelRunner | None]
-
-
-PROVIDERS: dict[str, Provider] = {
-    "github": Provider(
-        "github.yml.j2",
-        ".github/workflows/aotwheel.yml",
-        # macos-14 is arm64; Xcode cross-compiles osx-x64 there.
-        {"linux": "ubuntu-latest", "windows": "windows-latest", "macos": "macos-14"},
-        {
-            "linux-x64": WheelRunner("ubuntu-latest"),
-            "linux-arm64": WheelRunner("ubuntu-24.04-arm"),
-            "win-x64": WheelRunner("windows-latest"),
-            "osx-x64": WheelRunner("macos-15-intel"),
-            "osx-arm64": WheelRunner("macos-14"),
-        },
-    ),
-    "azure": Provider(
-        "azure-pipelines.yml.j2",
-        "azure-pipelines.yml",
-        {"linux": "ubuntu-latest", "windows": "windows-latest", "macos": "macOS-14"},
-        {
-            "linux-x64": WheelRunner("ubuntu-latest"),
-            # No hosted arm64 Linux agent: the x64 one runs an arm64 Python container under qemu.
-            "linux-arm64": WheelRunner("ubuntu-latest", emulate="linux/arm64"),
-            "win-x64": WheelRunner("windows-latest"),
-            "osx-x64": WheelRunner("macOS-14"),
-            # Microsoft-hosted macOS agents are Intel: NativeAOT cross-compiles arm64 there (same
-            # OS, other architecture), but the wheel cannot be run, so it is built and not tested.
-            "osx-arm64": None,
-        },
-    ),
-}
-
 # Values that end up inside double-quoted YAML scalars and shell words: keep them plain.
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 
@@ -124,8 +74,6 @@ for wheel in sys.argv[1:]:
         print(f"import {name}: OK ({module.__file__})")
 """
 
-
-MANIFEST_NAME = "aotwheel-manifest.json"  # package.MANIFEST_NAME, without importing the packager
 
 # Run by the build jobs after `aotwheel build`, with RIDS (space-separated) in the environment:
 # copies each RID's native library and the manifest written beside it out of the build folder into

@@ -118,7 +118,7 @@ def _generate_ci(args: argparse.Namespace, log: Log) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    from .ci import PROVIDERS
+    from .ci_providers import PROVIDERS
     from .project import DEFAULT_BUILD_DIR
 
     main = argparse.ArgumentParser(

@@ -1,81 +1,29 @@
-"""Stage 5 (package) as a unit of its own: a native library plus its export manifest -> a wheel.
+"""Stage 5 (package): the wheel, assembled from a native library, what discover found in it and
+the manifest's names, metadata and Python files.
 
-`aotwheel build` writes the manifest beside the library it compiled; `aotwheel package` turns a
-library built elsewhere (for instance on another OS's CI runner) and its manifest into the same
-wheel, with no SDK and no C# sources needed.
+`aotwheel build` runs it after compiling (builder.py); `aotwheel package` (`package_library`) turns a
+library built elsewhere (for instance on another OS's CI runner) and its saved manifest into the
+same wheel, with no SDK and no C# sources: nothing here imports the compile stack.
 """
 
 from __future__ import annotations
 
-import base64
-import dataclasses
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Optional
 
 from .abi import Export
-from .atomic import atomic_output
 from .binary import NativeLibrary, read_native_library
 from .bindings.base import BindingInput
 from .bindings.ctypes_backend import CtypesBackend, library_fingerprint
-from .discover import NATIVE_MODULE_INIT, exports_from_report
+from .discover import NATIVE_MODULE_INIT, Bindable, discover
 from .errors import AotWheelError
-from .metadata import DistributionMetadata
+from .log import Log
+from .manifest import MANIFEST_NAME, Manifest
 from .platform_tags import PlatformTag, platform_tag_for
 from .pyexport.model import Api
-from .pyexport.stage import api_from_report
 from .wheel import WheelWriter
-from .xmldoc import parse_xml_docs
-
-MANIFEST_FORMAT = "aotwheel-manifest/1"
-MANIFEST_NAME = "aotwheel-manifest.json"
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What a wheel needs besides the library: names, metadata, and the assembly's own description
-    (the inspector's report and the XML documentation), from which the bindings are derived."""
-
-    import_name: str
-    assembly: str
-    metadata: DistributionMetadata
-    report: dict[str, Any]
-    docs_xml: str
-    # The user's own files shipped beside the bindings ([tool.aotwheel] python-source), carried here
-    # so that `aotwheel package` on another machine makes the same wheel without the sources.
-    python_files: dict[str, bytes] = dataclasses.field(default_factory=dict)
-
-    def save(self, path: Path) -> None:
-        data = {
-            "format": MANIFEST_FORMAT,
-            "import_name": self.import_name,
-            "assembly": self.assembly,
-            "metadata": dataclasses.asdict(self.metadata),
-            "report": self.report,
-            "docs_xml": self.docs_xml,
-            "python_files": {name: base64.b64encode(data).decode("ascii") for name, data in self.python_files.items()},
-        }
-        with atomic_output(path) as stream:
-            stream.write(json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
-
-    @classmethod
-    def load(cls, path: Path) -> Manifest:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise AotWheelError(f"{path}: not a readable manifest: {exc}") from None
-        if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
-            raise AotWheelError(f"{path}: not an aotwheel manifest (expected format {MANIFEST_FORMAT!r})")
-        try:
-            raw = data["metadata"]
-            raw["urls"] = tuple(tuple(pair) for pair in raw.get("urls", ()))
-            metadata = DistributionMetadata(**raw)
-            python_files = {name: base64.b64decode(text) for name, text in data.get("python_files", {}).items()}
-            return cls(data["import_name"], data["assembly"], metadata, data["report"], data["docs_xml"], python_files)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise AotWheelError(f"{path}: incomplete manifest ({exc})") from None
 
 
 @dataclass(frozen=True)
@@ -83,23 +31,17 @@ class PackagedWheel:
     path: Path
     tag: PlatformTag
     exports: tuple[Export, ...]
-    api: Api | None
+    api: Optional[Api]
 
 
-def write_wheel(manifest: Manifest, library: NativeLibrary, out_dir: Path, log: Callable[[str], None] = print) -> PackagedWheel:
-    """Bind *library* as *manifest* describes it and write the wheel, tagged from the binary."""
-    docs = parse_xml_docs(manifest.docs_xml, f"{manifest.assembly}.xml")
-    exports = tuple(exports_from_report(manifest.report, docs, library))
-    api = api_from_report(manifest.report, docs)
-    if exports or api is None:
-        log(f"{len(exports)} exports: {', '.join(e.entry_point for e in exports)}")
-    if api is not None:
-        log(f"Python API ([PyExport]): {len(api.functions)} functions, {len(api.classes)} classes, "
-            f"{len(api.records)} dataclasses, {len(api.enums)} enums")
+def write_wheel(
+    manifest: Manifest, bindable: Bindable, library: NativeLibrary, out_dir: Path, log: Log = print
+) -> PackagedWheel:
+    """The wheel of *library* with the bindings of *bindable*, tagged from the binary."""
     tag = platform_tag_for(library)
     for warning in tag.warnings:
         log(f"warning: {warning}")
-    native = api is not None and NATIVE_MODULE_INIT in library.exported_functions
+    native = bindable.api is not None and NATIVE_MODULE_INIT in library.exported_functions
     shipped = shipped_library_name(library.path.name, native)
     binding = BindingInput(
         import_name=manifest.import_name,
@@ -108,19 +50,19 @@ def write_wheel(manifest: Manifest, library: NativeLibrary, out_dir: Path, log: 
         assembly=manifest.assembly,
         library_filename=shipped,
         library_fingerprint=library_fingerprint(library.path),
-        exports=exports,
-        api=api,
+        exports=bindable.exports,
+        api=bindable.api,
         native_module=native,
     )
     files = CtypesBackend().render(binding)
     files[shipped] = library.path.read_bytes()
-    files.update(_checked_python_source(manifest, files, _public_names(exports, api)))
+    files.update(_checked_python_source(manifest, files, _public_names(bindable)))
     writer = WheelWriter(manifest.metadata, f"py3-none-{tag.tag}")
     for relative, data in sorted(files.items()):
         writer.add_bytes(f"{manifest.import_name}/{relative}", data, executable=relative == shipped)
     path = writer.write(Path(out_dir))
     log(f"platform tag {tag.tag}: {tag.reason}")
-    return PackagedWheel(path, tag, exports, api)
+    return PackagedWheel(path, tag, bindable.exports, bindable.api)
 
 
 def shipped_library_name(built: str, native: bool = False) -> str:
@@ -135,8 +77,8 @@ def shipped_library_name(built: str, native: bool = False) -> str:
     return f"{stem}.aot{suffix}" if suffix == ".so" else built
 
 
-def _public_names(exports: tuple[Export, ...], api: Api | None) -> set[str]:
-    return {e.python_name for e in exports} | set(api.public_names if api else ())
+def _public_names(bindable: Bindable) -> set[str]:
+    return {e.python_name for e in bindable.exports} | set(bindable.api.public_names if bindable.api else ())
 
 
 def _checked_python_source(manifest: Manifest, generated: dict[str, bytes], public: set[str]) -> dict[str, bytes]:
@@ -161,7 +103,9 @@ def _checked_python_source(manifest: Manifest, generated: dict[str, bytes], publ
     return dict(manifest.python_files)
 
 
-def package_library(library_path: Path, manifest_path: Path | None, out_dir: Path, log: Callable[[str], None] = print) -> PackagedWheel:
-    """`aotwheel package`: the manifest defaults to the one beside the library."""
+def package_library(library_path: Path, manifest_path: Optional[Path], out_dir: Path, log: Log = print) -> PackagedWheel:
+    """`aotwheel package`: discover and package a library built elsewhere, from its saved manifest
+    (by default the one beside it, of this aotwheel's contract)."""
     manifest = Manifest.load(manifest_path or library_path.with_name(MANIFEST_NAME))
-    return write_wheel(manifest, read_native_library(library_path), out_dir, log)
+    library = read_native_library(library_path)
+    return write_wheel(manifest, discover(manifest, library, log), library, out_dir, log)

@@ -6,9 +6,10 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Sequence
 
 from .errors import AotWheelError
+from .report import TypeShape
 
 # Keyword names the inspector reports -> the CLR names documentation IDs use.
 _CLR_NAMES = {
@@ -18,6 +19,7 @@ _CLR_NAMES = {
     "float": "System.Single", "double": "System.Double", "string": "System.String", "object": "System.Object",
     "void": "System.Void",
 }
+_ELEMENT_SUFFIXES = {"pointer": "*", "byref": "@", "array": "[]"}
 
 
 @dataclass(frozen=True)
@@ -41,24 +43,20 @@ class MemberDoc:
         return "\n\n".join(parts)
 
 
-def type_doc_name(shape: dict[str, Any]) -> str:
+def type_doc_name(shape: TypeShape) -> str:
     """The documentation-ID spelling of an inspector type shape (`System.Double*`, `A.B.C`)."""
-    kind, name = shape["kind"], shape["name"]
+    kind, name, element = shape.kind, shape.name, shape.element
     if kind == "primitive":
         return _CLR_NAMES.get(name, name)
-    if kind == "pointer":
-        return type_doc_name(shape["element"]) + "*"
-    if kind == "byref":
-        return type_doc_name(shape["element"]) + "@"
-    if kind == "array":
-        return type_doc_name(shape["element"]) + "[]"
+    if kind in _ELEMENT_SUFFIXES and element is not None:
+        return type_doc_name(element) + _ELEMENT_SUFFIXES[kind]
     if kind == "generic":
         base = re.sub(r"`\d+$", "", name).replace("+", ".")
-        return base + "{" + ",".join(type_doc_name(a) for a in shape["arguments"]) + "}"
+        return base + "{" + ",".join(type_doc_name(a) for a in shape.arguments) + "}"
     return name.replace("+", ".")
 
 
-def method_doc_id(declaring_type: str, method: str, parameter_shapes: list[dict[str, Any]]) -> str:
+def method_doc_id(declaring_type: str, method: str, parameter_shapes: Sequence[TypeShape]) -> str:
     """`M:Ns.Type.Method(System.Int32,System.Double*)`, as the C# compiler writes it."""
     member = "#ctor" if method == ".ctor" else method
     head = f"M:{declaring_type.replace('+', '.')}.{member}"

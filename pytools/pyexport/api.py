@@ -6,9 +6,10 @@ Every problem is collected and reported together, each naming the member, parame
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, Mapping, Optional, Sequence
+from typing import Iterable, Mapping, Optional, Sequence, Union
 
 from ..errors import AotWheelError
+from ..report import Constant, DeclaredMethod, DeclaredParameter, DeclaredProperty, DeclaredType, Report, TypeShape
 from ..xmldoc import MemberDoc, method_doc_id
 from .model import Api, ClassModel, Default, EnumModel, Member, Param, RecordField, RecordModel, TypeNode
 from .naming import check_collisions, check_identifier, parameter_name, safe_identifier, snake_case
@@ -26,41 +27,41 @@ _ZEROS = {
     "dateonly": "_datetime.date.min", "timeonly": "_datetime.time()", "decimal": "_decimal.Decimal(0)",
     "biginteger": "0", "int128": "0", "uint128": "0", "half": "0.0",
 }
-
-Raw = Mapping[str, Any]
+# What may carry a [PyExport] mark (and so a Python name of its own).
+Marked = Union[DeclaredType, DeclaredMethod, DeclaredProperty]
 
 
 class ApiBuilder:
-    def __init__(self, report: Raw, docs: Mapping[str, MemberDoc]) -> None:
-        self.types: dict[str, Raw] = {t["name"]: t for t in report.get("types", [])}
+    def __init__(self, report: Report, docs: Mapping[str, MemberDoc]) -> None:
+        self.types: dict[str, DeclaredType] = {t.name: t for t in report.types}
         self.docs = docs
-        self.assembly = report.get("assembly", "")
+        self.assembly = report.assembly
         self.problems: list[str] = []
-        exported = {n for n, t in self.types.items() if t["pyExport"] is not None and t["kind"] == "class" and not t["isStatic"]}
+        exported = {n for n, t in self.types.items() if t.py_export is not None and t.kind == "class" and not t.is_static}
         self.resolver = Resolver(self.types, exported)
 
     def build(self, reserved: Iterable[tuple[str, str]] = ()) -> Api:
         functions: list[Member] = []
         classes: list[ClassModel] = []
-        for name, raw in self.types.items():
-            marked = raw["pyExport"] is not None
-            if marked and not raw["isPublic"]:
+        for name, declared in self.types.items():
+            marked = declared.py_export is not None
+            if marked and not declared.is_public:
                 self.problems.append(f"{name}: a [PyExport] type must be public")
                 continue
-            if marked and raw["kind"] == "class" and raw["isStatic"]:
-                functions += self._functions(raw, [m for m in raw["methods"] if m["isStatic"] and not m["isConstructor"]
-                                                   and (m["isPublic"] or m["pyExport"] is not None)])
-            elif marked and raw["kind"] == "class":
-                if raw["isGeneric"]:
+            if marked and declared.kind == "class" and declared.is_static:
+                functions += self._functions(declared, [m for m in declared.methods if m.is_static and not m.is_constructor
+                                                        and (m.is_public or m.py_export is not None)])
+            elif marked and declared.kind == "class":
+                if declared.is_generic:
                     self.problems.append(f"{name}: a generic class cannot be exported ([PyExport] needs a closed type)")
                     continue
-                classes.append(self._class(raw))
-            elif marked and raw["kind"] in ("struct", "enum"):
-                self._resolve({"kind": "valuetype", "name": name}, name)
+                classes.append(self._class(declared))
+            elif marked and declared.kind in ("struct", "enum"):
+                self._resolve(TypeShape("valuetype", name), name)
             elif marked:
-                self.problems.append(f"{name}: [PyExport] applies to classes, structs, enums and static methods, not to a {raw['kind']}")
+                self.problems.append(f"{name}: [PyExport] applies to classes, structs, enums and static methods, not to a {declared.kind}")
             else:
-                functions += self._functions(raw, [m for m in raw["methods"] if m["pyExport"] is not None])
+                functions += self._functions(declared, [m for m in declared.methods if m.py_export is not None])
         records = self._records()  # first: resolving record fields can reach enums no signature names
         enums = self._enums()
         names = [(n, f"hand-written export {n}") for n, _ in reserved] + [(n, "aotwheel's own " + n) for n in RESERVED_MODULE_NAMES]
@@ -76,124 +77,124 @@ class ApiBuilder:
 
     # -- members ---------------------------------------------------------------------------------
 
-    def _functions(self, owner: Raw, methods: Sequence[Raw]) -> list[Member]:
+    def _functions(self, owner: DeclaredType, methods: Sequence[DeclaredMethod]) -> list[Member]:
         found = []
         for method in methods:
-            where = f"{owner['name']}.{method['name']}"
-            if not method["isStatic"]:
+            where = f"{owner.name}.{method.name}"
+            if not method.is_static:
                 self.problems.append(f"{where}: [PyExport] on a method needs a static method (or mark the class)")
                 continue
-            if not method["isPublic"] or not owner["isPublic"]:
+            if not method.is_public or not owner.is_public:
                 self.problems.append(f"{where}: a [PyExport] method must be public, in a public type")
                 continue
-            python_name = self._python_name(method, snake_case(method["name"]), where)
+            python_name = self._python_name(method, snake_case(method.name), where)
             member = self._member(owner, method, "function", python_name, f"aotwheel_fn_{python_name}")
             if member:
                 found.append(member)
         return found
 
-    def _class(self, raw: Raw) -> ClassModel:
-        name = raw["name"]
-        python_class = self._python_name(raw, raw["simpleName"], name)
+    def _class(self, declared: DeclaredType) -> ClassModel:
+        name = declared.name
+        python_class = self._python_name(declared, declared.simple_name, name)
         members: list[Member] = []
-        constructors = [m for m in raw["methods"] if m["isConstructor"] and m["isPublic"] and not m["isStatic"]]
+        constructors = [m for m in declared.methods if m.is_constructor and m.is_public and not m.is_static]
         if len(constructors) > 1:
             self.problems.append(
                 f"{name}: {len(constructors)} public constructors all map to {python_class}.__init__; keep one "
                 "(optional parameters carry over) and add [PyExport] static factory methods for the others"
             )
         constructor = None
-        if constructors and not raw["isAbstract"]:
-            constructor = self._member(raw, constructors[0], "constructor", "__init__", f"aotwheel_{python_class}_new")
-        for method in raw["methods"]:
-            if method["isConstructor"] or not method["isPublic"] or method["name"] in SKIPPED_METHODS:
+        if constructors and not declared.is_abstract:
+            constructor = self._member(declared, constructors[0], "constructor", "__init__", f"aotwheel_{python_class}_new")
+        for method in declared.methods:
+            if method.is_constructor or not method.is_public or method.name in SKIPPED_METHODS:
                 continue
-            if method["name"] == "ToString" and not method["parameters"] and not method["isStatic"]:
-                member = self._member(raw, method, "method", "__str__", f"aotwheel_{python_class}_str")
+            if method.name == "ToString" and not method.parameters and not method.is_static:
+                member = self._member(declared, method, "method", "__str__", f"aotwheel_{python_class}_str")
             else:
-                where = f"{name}.{method['name']}"
-                python_name = self._python_name(method, snake_case(method["name"]), where)
-                kind = "static" if method["isStatic"] else "method"
-                member = self._member(raw, method, kind, python_name, f"aotwheel_{python_class}_{kind}_{python_name}")
+                where = f"{name}.{method.name}"
+                python_name = self._python_name(method, snake_case(method.name), where)
+                kind = "static" if method.is_static else "method"
+                member = self._member(declared, method, kind, python_name, f"aotwheel_{python_class}_{kind}_{python_name}")
             if member:
                 members.append(member)
-        for prop in raw["properties"]:
-            if prop["isStatic"] or prop["isIndexer"]:
+        for prop in declared.properties:
+            if prop.is_static or prop.is_indexer:
                 continue  # Python modules and classes have no static properties; indexers are not exported
-            members += self._property(raw, prop, python_class)
+            members += self._property(declared, prop, python_class)
         scope = f"the class {python_class}"
         named = [(m.python_name, f"{m.origin}") for m in members if m.kind != "setter"]
         named += [(n, f"aotwheel's own {python_class}.{n}") for n in RESERVED_CLASS_NAMES]
         self.problems += check_collisions(named, scope)
         return ClassModel(name, python_class, constructor, tuple(members), self._type_doc(name))
 
-    def _property(self, owner: Raw, prop: Raw, python_class: str) -> list[Member]:
-        where = f"{owner['name']}.{prop['name']}"
-        python_name = self._python_name(prop, snake_case(prop["name"]), where)
-        node = self._resolve(prop["type"], f"{where}, property type", nullable=prop["nullable"])
+    def _property(self, owner: DeclaredType, prop: DeclaredProperty, python_class: str) -> list[Member]:
+        where = f"{owner.name}.{prop.name}"
+        python_name = self._python_name(prop, snake_case(prop.name), where)
+        node = self._resolve(prop.type, f"{where}, property type", nullable=prop.nullable)
         if node is None:
             return []
-        doc = self._doc(f"P:{owner['name'].replace('+', '.')}.{prop['name']}", {}, f"The .NET property {where}.")
+        doc = self._doc(f"P:{owner.name.replace('+', '.')}.{prop.name}", {}, f"The .NET property {where}.")
         found = []
-        if prop["canRead"]:
-            found.append(Member("getter", python_name, owner["name"], prop["name"], (), node,
+        if prop.can_read:
+            found.append(Member("getter", python_name, owner.name, prop.name, (), node,
                                 f"aotwheel_{python_class}_get_{python_name}", doc))
-        if prop["canWrite"] and prop["canRead"]:  # a Python property setter needs its getter
+        if prop.can_write and prop.can_read:  # a Python property setter needs its getter
             value = Param("value", "value", node)
-            found.append(Member("setter", python_name, owner["name"], prop["name"], (value,), VOID,
+            found.append(Member("setter", python_name, owner.name, prop.name, (value,), VOID,
                                 f"aotwheel_{python_class}_set_{python_name}", doc))
         return found
 
-    def _member(self, owner: Raw, method: Raw, kind: str, python_name: str, entry_point: str) -> Optional[Member]:
-        where = f"{owner['name']}.{method['name']}"
-        if method["isGeneric"]:
+    def _member(self, owner: DeclaredType, method: DeclaredMethod, kind: str, python_name: str, entry_point: str) -> Optional[Member]:
+        where = f"{owner.name}.{method.name}"
+        if method.is_generic:
             self.problems.append(f"{where}: generic methods cannot be exported")
             return None
         params: list[Param] = []
         ok = True
-        for raw in method["parameters"]:
-            param = self._param(raw, f"{where}, parameter '{raw['name']}'")
+        for declared in method.parameters:
+            param = self._param(declared, f"{where}, parameter '{declared.name}'")
             ok = ok and param is not None
             if param:
                 params.append(param)
         returns = VOID
-        if method["returns"]["name"] != "void" or method["returns"]["kind"] != "primitive":
-            resolved = self._resolve(method["returns"], f"{where}, return type", nullable=method["returnsNullable"])
+        if method.returns.name != "void" or method.returns.kind != "primitive":
+            resolved = self._resolve(method.returns, f"{where}, return type", nullable=method.returns_nullable)
             ok = ok and resolved is not None
             returns = resolved or VOID
         if not ok:
             return None
         names = {p.cs_name: p.python_name for p in params}
-        signature = ", ".join(f"{display(r['type'])} {r['name']}" for r in method["parameters"])
-        footer = (f"Creates a .NET {owner['name']}({signature})." if kind == "constructor"
+        signature = ", ".join(f"{display(p.type)} {p.name}" for p in method.parameters)
+        footer = (f"Creates a .NET {owner.name}({signature})." if kind == "constructor"
                   else f"Calls the .NET method {where}({signature}).")
-        doc_id = method_doc_id(owner["name"], method["name"], [r["type"] for r in method["parameters"]])
+        doc_id = method_doc_id(owner.name, method.name, [p.type for p in method.parameters])
         # [PyExport(ReleaseGil = true)] on the method, or on the class exporting it.
-        release_gil = any((raw.get("pyExport") or {}).get("releaseGil", False) for raw in (method, owner))
-        return Member(kind, python_name, owner["name"], method["name"], tuple(params), returns, entry_point,
+        release_gil = any(mark.release_gil for mark in (method.py_export, owner.py_export) if mark is not None)
+        return Member(kind, python_name, owner.name, method.name, tuple(params), returns, entry_point,
                       self._doc(doc_id, names, footer), release_gil)
 
-    def _param(self, raw: Raw, where: str) -> Optional[Param]:
-        shape, out = raw["type"], False
-        if shape["kind"] == "byref" and (raw["isOut"] or raw["isIn"]):
-            out = raw["isOut"]
-            shape = shape["element"]  # a plain ref parameter stays byref: the resolver rejects it
-        node = self._resolve(shape, where, nullable=raw["nullable"])
+    def _param(self, declared: DeclaredParameter, where: str) -> Optional[Param]:
+        shape, out = declared.type, False
+        if shape.kind == "byref" and shape.element is not None and (declared.is_out or declared.is_in):
+            out = declared.is_out
+            shape = shape.element  # a plain ref parameter stays byref: the resolver rejects it
+        node = self._resolve(shape, where, nullable=declared.nullable)
         if node is None:
             return None
         if out and node.tag == "span" and node.container != "array":
             self.problems.append(f"{where}: an out parameter cannot be a span")
             return None
         default = None
-        if raw["isParams"]:
+        if declared.is_params:
             default = Default("()")
-        elif raw["hasDefault"] and not out:
-            default = self._default(raw["default"], node)
-        return Param(raw["name"], parameter_name(raw["name"]), node, out, default)
+        elif declared.default is not None and not out:
+            default = self._default(declared.default, node)
+        return Param(declared.name, parameter_name(declared.name), node, out, default)
 
-    def _default(self, constant: Raw, node: TypeNode) -> Optional[Default]:
+    def _default(self, constant: Constant, node: TypeNode) -> Optional[Default]:
         """The Python spelling of a C# default value; None when it has none (the parameter stays required)."""
-        kind, value = constant["kind"], constant.get("value", 0)
+        kind, value = constant.kind, constant.value
         target = node.args[0] if node.tag == "nullable" else node
         if kind == "null":
             if node.tag == "nullable" or node.nullable or node.tag in ("string", "object"):
@@ -205,10 +206,10 @@ class ApiBuilder:
             return Default(repr(bool(value)))
         if kind in ("string", "char"):
             return Default(repr(value))
-        if kind == "float":
+        if kind == "float" and value is not None:  # the report's parser checked each kind's value
             number = float(value)
             return Default(repr(number) if math.isfinite(number) else f"float({str(value)!r})")
-        if kind == "int":
+        if kind == "int" and isinstance(value, int):
             if target.tag == "enum":
                 return Default(f"{self._type_python_name(target.name)}({int(value)})")
             if target.tag in ("float", "double"):
@@ -218,7 +219,7 @@ class ApiBuilder:
             return Default(repr(int(value)))
         return None
 
-    def _resolve(self, shape: Raw, where: str, nullable: bool = False) -> Optional[TypeNode]:
+    def _resolve(self, shape: TypeShape, where: str, nullable: bool = False) -> Optional[TypeNode]:
         try:
             return self.resolver.resolve(shape, nullable=nullable)
         except Unsupported as exc:
@@ -230,9 +231,11 @@ class ApiBuilder:
     def _enums(self) -> tuple[EnumModel, ...]:
         enums = []
         for name in sorted(self.resolver.enums):
-            raw = self.types[name]
-            members = tuple((v["name"], int(v["value"]["value"])) for v in raw["values"])
-            enums.append(EnumModel(name, self._type_python_name(name), raw["underlying"], raw["isFlags"], members, self._type_doc(name)))
+            declared = self.types[name]
+            assert declared.underlying is not None, "the report's parser requires it of enums"
+            members = tuple((v.name, v.number) for v in declared.values)
+            enums.append(EnumModel(name, self._type_python_name(name), declared.underlying, declared.is_flags, members,
+                                   self._type_doc(name)))
         return tuple(enums)
 
     def _records(self) -> tuple[RecordModel, ...]:
@@ -242,46 +245,46 @@ class ApiBuilder:
                 done[name] = self._record(self.types[name])
         return tuple(done[n] for n in sorted(done))
 
-    def _record(self, raw: Raw) -> RecordModel:
-        name = raw["name"]
-        fields: list[tuple[str, Raw, bool]] = [(f["name"], f["type"], not f["isReadOnly"]) for f in raw["fields"]]
-        fields += [(p["name"], p["type"], p["canWrite"] or p["isInitOnly"]) for p in raw["properties"]
-                   if p["canRead"] and not p["isStatic"] and not p["isIndexer"]]
+    def _record(self, declared: DeclaredType) -> RecordModel:
+        name = declared.name
+        fields: list[tuple[str, TypeShape, bool]] = [(f.name, f.type, not f.is_read_only) for f in declared.fields]
+        fields += [(p.name, p.type, p.can_write or p.is_init_only) for p in declared.properties
+                   if p.can_read and not p.is_static and not p.is_indexer]
         resolved = []
         for field_name, shape, _ in fields:
             node = self._resolve(shape, f"{name}, field '{field_name}'")
             if node is not None:
                 resolved.append(RecordField(field_name, safe_identifier(snake_case(field_name)), node))
-        self.problems += check_collisions([(f.python_name, f"{name}.{f.cs_name}") for f in resolved], f"the dataclass {raw['simpleName']}")
-        construct, ordered = self._construction(raw, resolved, all(w for _, _, w in fields))
+        self.problems += check_collisions([(f.python_name, f"{name}.{f.cs_name}") for f in resolved], f"the dataclass {declared.simple_name}")
+        construct, ordered = self._construction(declared, resolved, all(w for _, _, w in fields))
         # A positional record documents its fields as <param>s: named as the dataclass names them.
         field_names = {f.cs_name: f.python_name for f in resolved}
         return RecordModel(name, self._type_python_name(name), tuple(ordered), construct, self._type_doc(name, field_names))
 
-    def _construction(self, raw: Raw, fields: list[RecordField], all_settable: bool) -> tuple[str, list[RecordField]]:
+    def _construction(self, declared: DeclaredType, fields: list[RecordField], all_settable: bool) -> tuple[str, list[RecordField]]:
         by_name = {f.cs_name.lower(): f for f in fields}
-        for ctor in raw["methods"]:
-            if not ctor["isConstructor"] or not ctor["isPublic"] or ctor["isStatic"]:
+        for ctor in declared.methods:
+            if not ctor.is_constructor or not ctor.is_public or ctor.is_static:
                 continue
-            names = [p["name"].lower() for p in ctor["parameters"]]
+            names = [p.name.lower() for p in ctor.parameters]
             if len(names) == len(fields) and set(names) == set(by_name):
                 return "constructor", [by_name[n] for n in names]
-        parameterless = raw["kind"] == "struct" or any(
-            m["isConstructor"] and m["isPublic"] and not m["parameters"] for m in raw["methods"])
+        parameterless = declared.kind == "struct" or any(
+            m.is_constructor and m.is_public and not m.parameters for m in declared.methods)
         if not (all_settable and parameterless):
             self.problems.append(
-                f"{raw['name']}: a record or struct crosses to Python by value, so it needs a public constructor "
+                f"{declared.name}: a record or struct crosses to Python by value, so it needs a public constructor "
                 "taking every public field/property (as positional records have), or settable fields/properties"
             )
         return "initializer", fields
 
     def _type_python_name(self, name: str) -> str:
-        raw = self.types[name]
-        return self._python_name(raw, raw["simpleName"], name)
+        declared = self.types[name]
+        return self._python_name(declared, declared.simple_name, name)
 
-    def _python_name(self, raw: Raw, default: str, where: str) -> str:
-        mark = raw.get("pyExport")
-        python = (mark or {}).get("name") or safe_identifier(default)
+    def _python_name(self, declared: Marked, default: str, where: str) -> str:
+        mark = declared.py_export
+        python = (mark.name if mark else None) or safe_identifier(default)
         try:
             check_identifier(python, where)
         except AotWheelError as exc:
@@ -296,6 +299,6 @@ class ApiBuilder:
         return doc.docstring(dict(names), footer) if doc else footer
 
 
-def build_api(report: Raw, docs: Mapping[str, MemberDoc], reserved: Iterable[tuple[str, str]] = ()) -> Api:
+def build_api(report: Report, docs: Mapping[str, MemberDoc], reserved: Iterable[tuple[str, str]] = ()) -> Api:
     """The validated [PyExport] API of an assembly; *reserved* holds (python name, origin) already taken."""
     return ApiBuilder(report, docs).build(reserved)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import Mapping
 
+from ..report import DeclaredType, TypeShape
 from .model import BUFFER_FORMATS, NUMERIC, TypeNode
 
 SUPPORTED = (
@@ -53,15 +54,15 @@ def cs_name(name: str) -> str:
 class Resolver:
     """Resolves shapes against the assembly's own types (from the inspector's "types" report)."""
 
-    def __init__(self, types: Mapping[str, Mapping[str, Any]], exported_classes: set[str]) -> None:
+    def __init__(self, types: Mapping[str, DeclaredType], exported_classes: set[str]) -> None:
         self.types = types
         self.exported_classes = exported_classes
         self.records: set[str] = set()  # records/structs reached so far (their fields resolved by the caller)
         self.enums: set[str] = set()
 
-    def resolve(self, shape: Mapping[str, Any], *, top: bool = True, nullable: bool = False) -> TypeNode:
+    def resolve(self, shape: TypeShape, *, top: bool = True, nullable: bool = False) -> TypeNode:
         """The node for *shape*; *top* is a parameter or return (spans allowed), else a nested element."""
-        kind, name = shape["kind"], shape["name"]
+        kind, name = shape.kind, shape.name
         if kind == "primitive":
             if name in NUMERIC or name in ("bool", "char"):
                 return TypeNode(name, name)
@@ -70,9 +71,8 @@ class Resolver:
             if name == "void":
                 raise Unsupported("void is only a return type")
             raise Unsupported(f"{name} is not a supported type")
-        if kind == "array":
-            element = shape["element"]
-            item = self.resolve(element, top=False)
+        if kind == "array" and shape.element is not None:
+            item = self.resolve(shape.element, top=False)
             if top and item.tag in BUFFER_FORMATS:
                 return TypeNode("span", item.cs + "[]", (item,), container="array")
             return TypeNode("list", item.cs + "[]", (item,), container="array")
@@ -84,20 +84,19 @@ class Resolver:
             raise Unsupported("ref parameters are not supported (use out, or return a value)")
         raise Unsupported(f"{kind} types are not supported")
 
-    def _generic(self, shape: Mapping[str, Any], top: bool) -> TypeNode:
-        name = shape["name"]
-        raw_args = shape.get("arguments", [])
+    def _generic(self, shape: TypeShape, top: bool) -> TypeNode:
+        name = shape.name
         if name in _SPANS:
-            item = self.resolve(raw_args[0], top=False)
+            item = self.resolve(shape.arguments[0], top=False)
             if item.tag not in BUFFER_FORMATS:
                 raise Unsupported(f"{display(shape)}: spans and memory are supported for numeric (and Half) items only")
             if not top:
                 raise Unsupported(f"{display(shape)} is supported only as a parameter or return type, not nested")
             return TypeNode("span", _generic_cs(name, [item]), (item,), container=_SPANS[name])
         if name == "System.Nullable`1":
-            inner = self.resolve(raw_args[0], top=False)
+            inner = self.resolve(shape.arguments[0], top=False)
             return TypeNode("nullable", inner.cs + "?", (inner,))
-        args = [self.resolve(a, top=False) for a in raw_args]
+        args = [self.resolve(a, top=False) for a in shape.arguments]
         if name in _LISTS:
             return TypeNode("list", _generic_cs(name, args), tuple(args), container="list")
         if name in _DICTS:
@@ -114,14 +113,14 @@ class Resolver:
         info = self.types.get(name)
         if info is None:
             raise Unsupported(f"{name} is not a supported type")
-        if info["isGeneric"]:
+        if info.is_generic:
             raise Unsupported(f"generic type {name} is not supported")
-        if info["kind"] == "enum":
+        if info.kind == "enum":
             self.enums.add(name)
             return TypeNode("enum", cs_name(name), name=name)
         if name in self.exported_classes:
             return TypeNode("object", cs_name(name), name=name, nullable=nullable)
-        if info["kind"] == "struct" or (info["kind"] == "class" and info["isRecord"]):
+        if info.kind == "struct" or (info.kind == "class" and info.is_record):
             self.records.add(name)
             return TypeNode("record", cs_name(name), name=name)
         raise Unsupported(f"{name} is neither a [PyExport] class, a record, a struct nor an enum")
@@ -131,15 +130,15 @@ def _generic_cs(name: str, args: list[TypeNode]) -> str:
     return cs_name(re.sub(r"`\d+$", "", name)) + "<" + ", ".join(a.cs for a in args) + ">"
 
 
-def display(shape: Mapping[str, Any]) -> str:
+def display(shape: TypeShape) -> str:
     """A C#-like spelling for messages: `List<string>`, `Span<bool>`."""
-    kind, name = shape["kind"], shape["name"]
+    kind, name = shape.kind, shape.name
     if kind == "generic":
         base = re.sub(r"`\d+$", "", name).rsplit(".", 1)[-1]
-        return base + "<" + ", ".join(display(a) for a in shape.get("arguments", [])) + ">"
-    if kind in ("array", "pointer", "byref"):
+        return base + "<" + ", ".join(display(a) for a in shape.arguments) + ">"
+    if kind in ("array", "pointer", "byref") and shape.element is not None:
         suffix = {"array": "[]", "pointer": "*", "byref": ""}[kind]
-        return ("ref " if kind == "byref" else "") + display(shape["element"]) + suffix
+        return ("ref " if kind == "byref" else "") + display(shape.element) + suffix
     return name
 
 

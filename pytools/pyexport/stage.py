@@ -13,14 +13,16 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 from ..compile import STAMP_NAME, NativeCompiler
-from ..discover import is_generated_export, read_assembly
+from ..discover import api_from_report
+from ..errors import AotWheelError
+from ..inspector import read_assembly
 from ..log import Log
+from ..report import Report
 from ..resources import support_dir
 from ..xmldoc import MemberDoc, parse_xml_docs
-from .api import build_api
 from .csharp import render_shims
 from .model import Api
 
@@ -42,9 +44,10 @@ def prepare(compiler: NativeCompiler, log: Log = print) -> PyExportBuild:
     support = root / "support"
     _sync(support, {p.stem + SUFFIX: p.read_bytes() for p in sorted((support_dir() / "PyExport").glob("*.cs"))})
     stamp, saved = compiler.input_stamp("build", support, root / STAMP_NAME), root / "report.json"
-    if saved.is_file() and stamp.is_current():
+    previous = _load(saved) if saved.is_file() and stamp.is_current() else None
+    if previous is not None:
         log("[PyExport] managed build skipped: inputs unchanged")
-        report, docs = _load(saved)
+        report, docs = previous
     else:
         stamp.forget()
         framework = compiler.framework
@@ -54,7 +57,7 @@ def prepare(compiler: NativeCompiler, log: Log = print) -> PyExportBuild:
         report = read_assembly(assembly)
         docs_path = assembly.with_suffix(".xml")
         docs_xml = docs_path.read_text(encoding="utf-8") if docs_path.is_file() else ""
-        saved.write_text(json.dumps({"report": report, "docs": docs_xml}))
+        saved.write_text(json.dumps({"report": report.to_json(), "docs": docs_xml}))
         stamp.save()
         docs = parse_xml_docs(docs_xml, str(docs_path))
     api = api_from_report(report, docs)
@@ -69,17 +72,14 @@ def prepare(compiler: NativeCompiler, log: Log = print) -> PyExportBuild:
     return PyExportBuild(api, generated)
 
 
-def api_from_report(report: dict[str, Any], docs: dict[str, MemberDoc]) -> Optional[Api]:
-    """The [PyExport] API an inspector report describes, or None when there is none."""
-    reserved = [(e["entryPoint"], f"{e['declaringType']}.{e['method']}") for e in report["exports"]
-                if e.get("entryPoint") and not is_generated_export(e)]
-    api = build_api(report, docs, reserved)
-    return None if api.empty else api
-
-
-def _load(saved: Path) -> tuple[dict[str, Any], dict[str, MemberDoc]]:
-    data = json.loads(saved.read_text())
-    return data["report"], parse_xml_docs(data["docs"], str(saved))
+def _load(saved: Path) -> Optional[tuple[Report, dict[str, MemberDoc]]]:
+    """The last phase A's report and documentation; None when there is none this aotwheel can read
+    (one of another contract, written by another aotwheel: phase A runs again)."""
+    try:
+        data = json.loads(saved.read_text(encoding="utf-8"))
+        return Report.from_json(data["report"], str(saved)), parse_xml_docs(data["docs"], str(saved))
+    except (OSError, ValueError, KeyError, TypeError, AotWheelError):
+        return None
 
 
 def _sync(folder: Path, files: dict[str, bytes]) -> None:

@@ -1,8 +1,11 @@
-"""Builders of fake inspector reports for the [PyExport] unit tests."""
+"""Builders of fake inspector reports for the [PyExport] unit tests: JSON as the inspector writes
+it, read by the one parser (`Report.from_json`)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from aotwheel.report import CONTRACT, Report
 
 
 def prim(name: str) -> dict[str, Any]:
@@ -42,7 +45,7 @@ def type_(name: str, *, kind="class", static=False, export=None, methods=(), pro
     return {"name": name, "simpleName": name.rsplit(".", 1)[-1].rsplit("+", 1)[-1], "kind": kind, "isPublic": public,
             "isStatic": static, "isAbstract": static, "isGeneric": False, "isRecord": record, "isFlags": flags,
             "pyExport": export, "methods": list(methods), "properties": list(properties), "fields": list(fields),
-            "values": list(values), "underlying": underlying}
+            **({"values": list(values), "underlying": underlying} if kind == "enum" else {})}
 
 
 def prop(name: str, shape: dict[str, Any], *, read=True, write=False, init=False) -> dict[str, Any]:
@@ -50,8 +53,12 @@ def prop(name: str, shape: dict[str, Any], *, read=True, write=False, init=False
             "isInitOnly": init, "nullable": False, "pyExport": None}
 
 
-def report(*types: dict[str, Any]) -> dict[str, Any]:
-    return {"assembly": "Lib", "exports": [], "types": list(types)}
+def report_json(*types: dict[str, Any]) -> dict[str, Any]:
+    return {"contract": CONTRACT, "assembly": "Lib", "exports": [], "types": list(types)}
+
+
+def report(*types: dict[str, Any]) -> Report:
+    return Report.from_json(report_json(*types), "the test's report")
 
 
 def static_class(*methods: dict[str, Any], name="Lib.Api") -> dict[str, Any]:

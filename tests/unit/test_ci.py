@@ -29,7 +29,7 @@ from aotwheel import __version__, ci
 from aotwheel.builder import ProjectBuilder
 from aotwheel.ci import render_ci, write_ci
 from aotwheel.errors import AotWheelError
-from aotwheel.package import MANIFEST_NAME
+from aotwheel.manifest import MANIFEST_NAME
 from aotwheel.project import MSBuildFacts, Project
 from aotwheel.targets import TARGETS, host_os, host_rid
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from aotwheel.binary import NativeLibrary
-from aotwheel.discover import _export, check_symbols
+from aotwheel.discover import _export, check_symbols, exports_from_report
 from aotwheel.errors import AotWheelError
+from aotwheel.report import CONTRACT, Report
 
 
 def primitive(name):
@@ -20,7 +21,8 @@ def pointer(element):
 
 
 def raw_export(entry="work", returns=None, static=True, generic=False, **parameters):
-    return {
+    """One export as the inspector reports it, read by the report's parser."""
+    raw = {
         "entryPoint": entry,
         "declaringType": "Lib.Exports",
         "method": "Work",
@@ -29,6 +31,7 @@ def raw_export(entry="work", returns=None, static=True, generic=False, **paramet
         "returns": returns or primitive("void"),
         "parameters": [{"name": name, "type": shape} for name, shape in parameters.items()],
     }
+    return Report.from_json({"contract": CONTRACT, "assembly": "Lib", "exports": [raw], "types": []}, "test").exports[0]
 
 
 def library(*functions):
@@ -96,3 +99,16 @@ def test_symbol_table_must_match_exactly():
     message = str(raised.value)
     assert "b: declared in the assembly but not exported by Lib.so" in message
     assert "c: exported by Lib.so but not declared" in message
+
+
+def test_aotwheels_own_exports_are_checked_but_not_bound():
+    hand_written = {"entryPoint": "work", "declaringType": "Lib.Exports", "method": "Work", "isStatic": True,
+                    "isGeneric": False, "returns": primitive("void"), "parameters": []}
+    own = [dict(hand_written, entryPoint=name, declaringType="AotWheel.Generated") for name in ("aotwheel_fn_x", "PyInit__lib")]
+    impostor = dict(hand_written, entryPoint="aotwheel_mine", declaringType="Lib.Exports")  # not in aotwheel's namespace
+    report = Report.from_json({"contract": CONTRACT, "assembly": "Lib", "exports": [hand_written, *own, impostor],
+                               "types": []}, "test")
+    bound = exports_from_report(report, {}, library("work", "aotwheel_fn_x", "PyInit__lib", "aotwheel_mine"))
+    assert [e.entry_point for e in bound] == ["aotwheel_mine", "work"]
+    with pytest.raises(AotWheelError, match="PyInit__lib: declared in the assembly but not exported by Lib.so"):
+        exports_from_report(report, {}, library("work", "aotwheel_fn_x", "aotwheel_mine"))

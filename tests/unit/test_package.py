@@ -3,6 +3,7 @@ The Windows path is exercised on a real PE DLL built here by mingw-w64."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
@@ -13,7 +14,9 @@ import zipfile
 import pytest
 
 from aotwheel.errors import AotWheelError
-from aotwheel.package import MANIFEST_FORMAT, Manifest, package_library
+from aotwheel.manifest import MANIFEST_FORMAT, Manifest
+from aotwheel.package import package_library
+from aotwheel.report import CONTRACT
 
 DLL_SOURCE = r"""
 __declspec(dllexport) int add(int a, int b) { return a + b; }
@@ -40,7 +43,7 @@ def _manifest(path, **overrides):
         "import_name": "demo",
         "assembly": "Demo",
         "metadata": {"name": "demo", "version": "1.0.0", "summary": "A demo", "urls": [["Home", "https://x.example"]]},
-        "report": {"assembly": "Demo", "exports": [
+        "report": {"contract": CONTRACT, "assembly": "Demo", "types": [], "exports": [
             _export("add", "Add", _primitive("int"), a=_primitive("int"), b=_primitive("int")),
             _export("total", "Total", _primitive("double"),
                     values={"kind": "pointer", "name": "double*", "element": _primitive("double")}, count=_primitive("int")),
@@ -102,7 +105,8 @@ def test_manifest_must_match_the_library(windows_dll, tmp_path):
 @pytest.mark.parametrize("content, message", [
     ("not json", "not a readable manifest"),
     ('{"format": "other"}', "not an aotwheel manifest"),
-    (json.dumps({"format": MANIFEST_FORMAT}), "incomplete manifest"),
+    (json.dumps({"format": MANIFEST_FORMAT, "report": {"contract": CONTRACT, "assembly": "A", "exports": [], "types": []}}),
+     "incomplete manifest"),
 ])
 def test_bad_manifests_are_named(tmp_path, content, message):
     path = tmp_path / "m.json"
@@ -143,3 +147,66 @@ def test_python_source_clashing_with_generated_names_is_an_error(windows_dll, tm
     with pytest.raises(AotWheelError, match=re.escape(message)):
         package_library(windows_dll, manifest, tmp_path / "dist", log=lambda line: None)
     assert not (tmp_path / "dist").exists() or not list((tmp_path / "dist").iterdir())
+
+
+def _with_report(path, change):
+    data = json.loads(path.read_text())
+    change(data["report"])
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.mark.parametrize("change, found", [
+    (lambda report: report.pop("contract"), "its report has no contract version"),
+    (lambda report: report.update(contract=CONTRACT + 1), f"its report is of contract {CONTRACT + 1}"),
+])
+def test_a_manifest_of_another_contract_is_refused_before_anything_else(tmp_path, change, found):
+    manifest = _with_report(_manifest(tmp_path / "aotwheel-manifest.json"), change)
+    with pytest.raises(AotWheelError) as raised:
+        package_library(tmp_path / "Demo.dll", manifest, tmp_path / "dist", log=lambda line: None)  # no library needed
+    message = str(raised.value)
+    assert message.startswith(f"{manifest}: built by an incompatible aotwheel ({found}; ")
+    assert f"reads contract {CONTRACT}); rebuild the library with this aotwheel" in message
+
+
+def test_a_manifest_written_before_contracts_existed_is_incompatible_not_foreign(tmp_path):
+    manifest = _with_report(_manifest(tmp_path / "m.json", format="aotwheel-manifest/1"), lambda r: r.pop("contract"))
+    with pytest.raises(AotWheelError, match="built by an incompatible aotwheel"):
+        Manifest.load(manifest)
+
+
+def test_a_malformed_report_names_the_manifest_and_the_field(tmp_path):
+    manifest = _with_report(_manifest(tmp_path / "m.json"), lambda r: r["exports"][1]["parameters"][0]["type"].pop("element"))
+    with pytest.raises(AotWheelError) as raised:
+        Manifest.load(manifest)
+    assert str(raised.value) == (f'{manifest}: report.exports["total"].parameters["values"].type.element: missing '
+                                 "(a pointer type has an element type)")
+
+
+def test_a_saved_manifest_loads_back_equal(tmp_path):
+    original = Manifest.load(_manifest(tmp_path / "m.json", python_files=_python_files({"x.py": b"x = 1\n"})))
+    original.save(tmp_path / "again.json")
+    assert Manifest.load(tmp_path / "again.json") == original
+
+
+# What `aotwheel build` needs to compile and inspect (the SDK, the linkers, the [PyExport] phases):
+# `aotwheel package`, run where no SDK is, must not even import it.
+COMPILE_STACK = frozenset({
+    "aotwheel.builder", "aotwheel.compile", "aotwheel.toolchain", "aotwheel.inputs", "aotwheel.linking",
+    "aotwheel.inspector", "aotwheel.pyexport.stage",
+})
+
+
+def test_the_package_command_never_imports_the_compile_stack(windows_dll, tmp_path):
+    manifest = _manifest(tmp_path / "m.json")
+    script = ("import sys; from aotwheel.cli import main; code = main(sys.argv[1:]); "
+              "print(sorted(m for m in sys.modules if m.startswith('aotwheel'))); sys.exit(code)")
+    result = subprocess.run(
+        [sys.executable, "-c", script, "package", str(windows_dll), "--manifest", str(manifest), "-o", str(tmp_path / "dist")],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Built wheel:" in result.stdout
+    loaded = set(ast.literal_eval(result.stdout.splitlines()[-1]))
+    assert {"aotwheel.package", "aotwheel.discover", "aotwheel.pyexport.api"} <= loaded  # the command ran
+    assert not loaded & COMPILE_STACK, sorted(loaded & COMPILE_STACK)

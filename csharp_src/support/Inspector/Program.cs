@@ -4,6 +4,9 @@
 //  - "types": every type written by the user (not compiler-generated, not aotwheel's own) with its [PyExport] marks, members, enum values and
 //    record/struct fields (the input of aotwheel's [PyExport] shim generator).
 // aotwheel decides what is bindable; this tool only reports what the metadata says.
+// The report opens with "contract": the version of its shape, which aotwheel passes in (--contract N,
+// CONTRACT in pytools/report.py, where the reason is written down): one number, defined in Python,
+// bumped there with any change to what this tool writes.
 using System.Collections.Immutable;
 using System.Reflection;
 using System.Reflection.Metadata;
@@ -11,30 +14,31 @@ using System.Reflection.Metadata.Ecma335;
 using System.Reflection.PortableExecutable;
 using System.Text.Json;
 
-if (args.Length != 1)
+if (args.Length != 3 || args[0] != "--contract" || !int.TryParse(args[1], out var contract))
 {
-    Console.Error.WriteLine("usage: AotWheel.Inspector <assembly.dll>");
+    Console.Error.WriteLine("usage: AotWheel.Inspector --contract <N> <assembly.dll>");
     return 2;
 }
+var assemblyPath = args[2];
 
 try
 {
-    using var stream = File.OpenRead(args[0]);
+    using var stream = File.OpenRead(assemblyPath);
     using var pe = new PEReader(stream);
     if (!pe.HasMetadata)
     {
-        Console.Error.WriteLine($"{args[0]}: not a .NET assembly (no metadata)");
+        Console.Error.WriteLine($"{assemblyPath}: not a .NET assembly (no metadata)");
         return 1;
     }
     var reader = pe.GetMetadataReader();
     using var output = Console.OpenStandardOutput();
     using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
-    new AssemblyReport(reader).Write(json);
+    new AssemblyReport(reader, contract).Write(json);
     return 0;
 }
 catch (Exception e) when (e is BadImageFormatException or IOException or UnauthorizedAccessException)
 {
-    Console.Error.WriteLine($"{args[0]}: {e.Message}");
+    Console.Error.WriteLine($"{assemblyPath}: {e.Message}");
     return 1;
 }
 
@@ -157,7 +161,7 @@ static class Names
     };
 }
 
-sealed class AssemblyReport(MetadataReader reader)
+sealed class AssemblyReport(MetadataReader reader, int contract)
 {
     const string UnmanagedCallersOnly = "System.Runtime.InteropServices.UnmanagedCallersOnlyAttribute";
     readonly ShapeProvider provider = new();
@@ -165,6 +169,7 @@ sealed class AssemblyReport(MetadataReader reader)
     public void Write(Utf8JsonWriter json)
     {
         json.WriteStartObject();
+        json.WriteNumber("contract", contract);
         json.WriteString("assembly", reader.GetString(reader.GetAssemblyDefinition().Name));
         json.WriteStartArray("exports");
         foreach (var typeHandle in reader.TypeDefinitions)

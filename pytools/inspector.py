@@ -1,0 +1,78 @@
+"""The C# metadata inspector (csharp_src/support/Inspector): built once per SDK with `dotnet build`
+and cached, then run on a compiled assembly to get its `Report`. It only reports; discover.py and
+pyexport/ decide what can be bound.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .errors import AotWheelError
+from .report import CONTRACT, Report
+from .resources import support_dir
+from .toolchain import dotnet_command, dotnet_environment, sdk_info
+
+
+def cache_dir() -> Path:
+    configured = os.environ.get("AOTWHEEL_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
+    return Path(base) / "aotwheel"
+
+
+def inspector_path() -> Path:
+    """Build the metadata inspector for the active SDK if it is not cached yet; return its dll."""
+    source = support_dir() / "Inspector"
+    sdk = sdk_info()
+    digest = hashlib.sha256(sdk.version.encode())
+    for path in sorted(source.glob("*")):
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    target = cache_dir() / "inspector" / digest.hexdigest()[:16]
+    dll = target / "AotWheel.Inspector.dll"
+    if dll.is_file():
+        return dll
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".build-"))
+    try:
+        result = subprocess.run(
+            [
+                *dotnet_command(), "build", str(source / "AotWheel.Inspector.csproj"), "-c", "Release", "-nologo",
+                f"-p:AotWheelFramework={sdk.framework}", f"-p:OutDir={staging / 'out'}{os.sep}",
+                f"-p:BaseIntermediateOutputPath={staging / 'obj'}{os.sep}",
+            ],
+            capture_output=True, text=True, env=dotnet_environment(), stdin=subprocess.DEVNULL,
+        )
+        if result.returncode != 0:
+            raise AotWheelError(f"building aotwheel's metadata inspector failed:\n{result.stdout}{result.stderr}")
+        try:
+            os.replace(staging / "out", target)
+        except OSError:
+            if not dll.is_file():  # another build won the race only if it left a complete inspector
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return dll
+
+
+def read_assembly(assembly: Path) -> Report:
+    """The inspector's report of *assembly*."""
+    result = subprocess.run(
+        [*dotnet_command(), str(inspector_path()), "--contract", str(CONTRACT), str(assembly)],
+        capture_output=True, text=True, env=dotnet_environment(), stdin=subprocess.DEVNULL,
+    )
+    if result.returncode != 0:
+        raise AotWheelError(f"cannot read the metadata of {assembly}: {result.stderr.strip()}")
+    source = f"the inspector's report of {assembly}"
+    try:
+        data = json.loads(result.stdout)
+    except ValueError as exc:
+        raise AotWheelError(f"{source}: not JSON ({exc})") from None
+    return Report.from_json(data, source)
