@@ -1,20 +1,19 @@
-"""Renders the C# shim layer: one catch-all `UnmanagedCallersOnly` export per [PyExport] member.
-
-The native signature of every shim: the inputs (scalars by value; strings and encoded composites as
-pointer + byte length; buffers as pointer + item count; objects as handles into Interop.cs's table), then one pointer per
-result, then `byte** error`; it returns Status.Ok or Status.Error. python.py mirrors this exactly.
+"""Renders the C# side of [PyExport]: per member, the shim body over its native slots (slots.py),
+which catches every exception; the ctypes export forwarding to it; the native backend's vectorcall
+entry point (CPython.cs) converting Python objects to those slots; and `.map`'s row loop.
 """
 
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from typing import Optional
 
 import jinja2
 
 from ..abi import PRIMITIVES
 from ..resources import templates_dir
 from .columns import Leaf, MapPlan, map_plan
-from .model import BUFFER_FORMATS, Api, Member, RecordModel, TypeNode, api_members, has_self
+from .model import BUFFER_FORMATS, Api, Member, RecordModel, TypeNode, api_members
+from .slots import ERROR, SELF, has_self, input_slots, result_slot, results, wire_scalar
 
 _READ_WRITE = {
     "sbyte": "SByte", "byte": "Byte", "short": "Int16", "ushort": "UInt16", "int": "Int32", "uint": "UInt32",
@@ -23,17 +22,6 @@ _READ_WRITE = {
     "timespan": "TimeSpan", "guid": "Guid", "decimal": "Decimal", "dateonly": "DateOnly", "timeonly": "TimeOnly",
     "biginteger": "BigInteger", "int128": "Int128", "uint128": "UInt128", "half": "Half",
 }
-
-
-def wire_scalar(node: TypeNode, enum_underlying: Mapping[str, str]) -> str:
-    """The C# type a scalar crosses as: bool as byte, char as ushort, an enum as its underlying type."""
-    if node.tag == "bool":
-        return "byte"
-    if node.tag == "char":
-        return "ushort"
-    if node.tag == "enum":
-        return enum_underlying[node.name]
-    return node.tag
 
 
 class Codecs:
@@ -123,44 +111,45 @@ class ShimRenderer:
     def _input(self, node: TypeNode, i: int) -> tuple[list[str], str]:
         """(native parameters, the C# argument expression) of input number *i*."""
         passing = node.passing
+        native = [f"{slot.csharp} {name}" for slot, name in zip(input_slots(node, self.codecs.underlying), (f"a{i}", f"n{i}"))]
         if passing == "scalar":
-            wire = wire_scalar(node, self.codecs.underlying)
             expression = {"bool": f"a{i} != 0", "char": f"(char)a{i}"}.get(node.tag, f"({node.cs})a{i}" if node.tag == "enum" else f"a{i}")
-            return [f"{wire} a{i}"], expression
+            return native, expression
         if passing == "string":
-            return [f"byte* a{i}", f"int n{i}"], f"Utf8.Read(a{i}, n{i})"
+            return native, f"Utf8.Read(a{i}, n{i})"
         if passing == "buffer":
-            return [f"{node.item.cs}* a{i}", f"nint n{i}"], _span(node, f"a{i}", f"n{i}")
+            return native, _span(node, f"a{i}", f"n{i}")
         if passing == "handle":
             getter = "GetOrNull" if node.nullable else "Get"
-            return [f"nint a{i}"], f"Handles.{getter}<{node.cs}>(a{i})"
-        return [f"byte* a{i}", f"int n{i}"], f"WireReader.Decode<{node.cs}>(a{i}, n{i}, Codecs.R{self.codecs.id(node)})"
+            return native, f"Handles.{getter}<{node.cs}>(a{i})"
+        return native, f"WireReader.Decode<{node.cs}>(a{i}, n{i}, Codecs.R{self.codecs.id(node)})"
 
     def _output(self, node: TypeNode, j: int, value: str) -> tuple[str, str]:
         """(native parameter, the statement storing *value*) of result number *j*."""
         passing = node.passing
+        parameter = f"{result_slot(node, self.codecs.underlying).csharp}* r{j}"
         if passing == "scalar":
             wire = wire_scalar(node, self.codecs.underlying)
             stored = {"bool": f"(byte)({value} ? 1 : 0)", "char": f"(ushort){value}"}.get(
                 node.tag, f"({wire}){value}" if node.tag == "enum" else value)
-            return f"{wire}* r{j}", f"*r{j} = {stored};"
+            return parameter, f"*r{j} = {stored};"
         if passing == "string":
-            return f"byte** r{j}", f"*r{j} = Blob.String({value});"
+            return parameter, f"*r{j} = Blob.String({value});"
         if passing == "buffer":
             item = node.item.cs
             source = {"array": f"Blob.Array<{item}>({value})", "memory": f"Blob.Span<{item}>({value}.Span)",
                       "readonlymemory": f"Blob.Span<{item}>({value}.Span)"}.get(node.container, f"Blob.Span<{item}>({value})")
-            return f"byte** r{j}", f"*r{j} = {source};"
+            return parameter, f"*r{j} = {source};"
         if passing == "handle":
-            return f"nint* r{j}", f"*r{j} = Handles.New({value});"
-        return f"byte** r{j}", f"*r{j} = Blob.Encode<{node.cs}>({value}, Codecs.W{self.codecs.id(node)});"
+            return parameter, f"*r{j} = Handles.New({value});"
+        return parameter, f"*r{j} = Blob.Encode<{node.cs}>({value}, Codecs.W{self.codecs.id(node)});"
 
     def shim(self, member: Member, number: int) -> dict[str, object]:
         native: list[str] = []
         arguments: list[str] = []
         outs: list[tuple[int, TypeNode]] = []
         if has_self(member):
-            native.append("nint self")
+            native.append(f"{SELF.csharp} self")
         for i, param in enumerate(member.params):
             if param.out:
                 arguments.append(f"out var o{i}")
@@ -176,30 +165,28 @@ class ShimRenderer:
             "getter": f"{target}.{member.cs_name}",
             "setter": f"{target}.{member.cs_name} = {arguments[0] if arguments else ''}",
         }.get(member.kind, f"{target}.{member.cs_name}({', '.join(arguments)})")
-        results: list[tuple[TypeNode, str]] = []
-        returns = member.returns if member.kind != "constructor" else TypeNode("object", owner, name=member.owner)
-        if returns.tag != "void":
-            results.append((returns, "result"))
-        results += [(node, f"o{i}") for i, node in outs]
+        # The values of the member's results (slots.results): the call's own, then the out parameters.
+        values = (["result"] if member.kind == "constructor" or member.returns.tag != "void" else []) + [f"o{i}" for i, _ in outs]
+        produced = list(zip(results(member), values))
         stores: list[str] = []
-        for j, (node, value) in enumerate(results):
+        for j, (node, value) in enumerate(produced):
             slot, store = self._output(node, j, value)
             native.append(slot)
             stores.append(store)
         # Encoding a string or a composite can fail (a lone surrogate); creating a handle cannot. So
         # handles are stored last: a call that fails leaves no object behind that Python cannot free.
-        handles_last = sorted(range(len(results)), key=lambda j: results[j][0].passing == "handle")
+        handles_last = sorted(range(len(produced)), key=lambda j: produced[j][0].passing == "handle")
         stores = [stores[j] for j in handles_last]
-        native.append("byte** error")
+        native.append(f"{ERROR.csharp}* error")
         return {
             "entry_point": member.entry_point,
             "name": f"S{number}",
             "origin": member.origin,
             "native": ", ".join(native),
             "forward": ", ".join(slot.rsplit(" ", 1)[1] for slot in native),
-            "call": f"var result = {call};" if returns.tag != "void" else f"{call};",
+            "call": f"var result = {call};" if values[:1] == ["result"] else f"{call};",
             "stores": stores,
-            "entry": self.native_entry(member, number, [node for node, _ in results]),
+            "entry": self.native_entry(member, number),
         }
 
     # -- the native backend: a METH_FASTCALL entry point per member (CPython.cs) ------------------
@@ -237,29 +224,27 @@ class ShimRenderer:
     def _native_result(self, node: TypeNode, j: int, constructor: bool) -> tuple[str, str]:
         """(the declaration of result slot *j*, the expression building its Python object)."""
         passing, tag = node.passing, node.tag
+        declaration = f"{result_slot(node, self.codecs.underlying).csharp} r{j} = default;"
         if passing == "scalar":
-            wire = wire_scalar(node, self.codecs.underlying)
-            declaration = f"{wire} r{j} = default;"
             if tag == "bool":
                 return declaration, f"CPython.FromBool(r{j})"
             if tag == "char":
                 return declaration, f"CPython.FromChar(r{j})"
             if tag == "enum":
                 return declaration, f"CPython.Converted(ref member, {j}, (long)r{j})"
-            kind = PRIMITIVES[wire].kind
+            kind = PRIMITIVES[wire_scalar(node, self.codecs.underlying)].kind
             build = {"float": "FromDouble", "unsigned": "FromUInt64", "signed": "FromInt64"}[kind]
             return declaration, f"CPython.{build}(r{j})"
         if passing == "handle":
-            build = f"CPython.FromInt64(r{j})" if constructor else f"CPython.Converted(ref member, {j}, r{j})"
-            return f"nint r{j} = 0;", build
+            return declaration, f"CPython.FromInt64(r{j})" if constructor else f"CPython.Converted(ref member, {j}, r{j})"
         if passing == "string":
-            return f"byte* r{j} = null;", f"CPython.FromString(r{j})"
+            return declaration, f"CPython.FromString(r{j})"
         if passing == "buffer" and node.item.tag == "byte":
-            return f"byte* r{j} = null;", f"CPython.FromBytes(r{j})"
-        return f"byte* r{j} = null;", f"CPython.Converted(ref member, {j}, (long)r{j})"
+            return declaration, f"CPython.FromBytes(r{j})"
+        return declaration, f"CPython.Converted(ref member, {j}, (long)r{j})"
 
-    def native_entry(self, member: Member, number: int, results: list[TypeNode]) -> dict[str, object]:
-        nodes = ([TypeNode("nint", "nint")] if has_self(member) else []) + [p.type for p in member.inputs]
+    def native_entry(self, member: Member, number: int) -> dict[str, object]:
+        nodes = ([TypeNode(SELF.csharp, SELF.csharp)] if has_self(member) else []) + [p.type for p in member.inputs]
         declarations: list[str] = []
         conversions: list[str] = []
         arguments: list[str] = []
@@ -275,7 +260,7 @@ class ShimRenderer:
             arguments.append(passed)
         outputs: list[str] = []
         builds: list[str] = []
-        for j, node in enumerate(results):
+        for j, node in enumerate(results(member)):
             declare, build = self._native_result(node, j, member.kind == "constructor")
             outputs.append(declare)
             builds.append(build)

@@ -154,11 +154,6 @@ class Api:
             c.python_name for c in self.classes] + [f.python_name for f in self.functions]
 
 
-def has_self(member: Member) -> bool:
-    """Whether the member's native signature starts with the handle of its object."""
-    return member.kind in ("method", "getter", "setter")
-
-
 def api_members(api: Api) -> list[Member]:
     """Every member with a shim, in the order that numbers the shims and native entry points."""
     members = list(api.functions)

@@ -1,7 +1,9 @@
-"""Renders the Python side of [PyExport] for the ctypes backend: `_api.py` and `_api.pyi`.
+"""Renders the Python side of [PyExport]: `_api.py` and `_api.pyi`.
 
-Every generated call mirrors the native signature csharp.py gives its shim: inputs, one pointer per
-result, the error pointer; a non-zero status raises the decoded .NET exception.
+Each member is a def calling its shim through ctypes with the member's native slots (slots.py); a
+non-zero status raises the decoded .NET exception. For the native backend, each member's entry
+point is registered with the checks and converters it calls (CPython.cs), and a module function's
+name is rebound to the native function object presenting the def.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import jinja2
 from ..abi import PRIMITIVES
 from ..resources import templates_dir
 from .columns import Leaf, MapPlan, Value, map_plan
-from .csharp import wire_scalar
-from .model import BUFFER_FORMATS, NUMERIC, Api, ClassModel, Member, TypeNode, api_members, has_self
+from .model import BUFFER_FORMATS, NUMERIC, Api, ClassModel, Member, TypeNode, api_members
+from .slots import ERROR, SELF, has_self, input_slots, result_slot, results
 from .naming import safe_identifier
 
 
@@ -178,21 +180,11 @@ class PythonRenderer:
             return [], [f"_a{i}", f"_n{i}"], borrow
         return [f"_a{i}, _n{i} = _rt.encode({self.codec(node)}, {name}, {where!r})"], [f"_a{i}", f"_n{i}"], None
 
-    def _input_ctypes(self, node: TypeNode) -> list[str]:
-        passing = node.passing
-        if passing == "scalar":
-            return ["_ctypes." + PRIMITIVES[wire_scalar(node, self.underlying)].ctype]
-        if passing in ("string", "codec"):
-            return ["_ctypes.c_void_p", "_ctypes.c_int32"]
-        if passing == "buffer":
-            return ["_ctypes.c_void_p", "_ctypes.c_ssize_t"]
-        return ["_ctypes.c_ssize_t"]
-
     def _output(self, node: TypeNode, j: int) -> tuple[str, str]:
         """(the result variable's ctypes constructor, the expression converting it to Python)."""
         tag, passing = node.tag, node.passing
+        ctype = f"_ctypes.{result_slot(node, self.underlying).ctype}()"
         if passing == "scalar":
-            ctype = "_ctypes." + PRIMITIVES[wire_scalar(node, self.underlying)].ctype + "()"
             value = f"_r{j}.value"
             if tag == "bool":
                 return ctype, f"{value} != 0"
@@ -202,14 +194,14 @@ class PythonRenderer:
                 return ctype, f"_rt.to_enum({self.names[node.name]}, {value})"
             return ctype, value
         if passing == "handle":
-            return "_ctypes.c_ssize_t()", f"{self.names[node.name]}._wrap(_r{j}.value)"
+            return ctype, f"{self.names[node.name]}._wrap(_r{j}.value)"
         if passing == "string":
-            return "_ctypes.c_void_p()", f"_rt.take_string(_r{j}.value)"
+            return ctype, f"_rt.take_string(_r{j}.value)"
         if passing == "buffer":
             if node.item.tag == "byte":
-                return "_ctypes.c_void_p()", f"_rt.take_bytes(_r{j}.value)"
-            return "_ctypes.c_void_p()", f'_rt.take_array(_r{j}.value, "{BUFFER_FORMATS[node.item.tag]}")'
-        return "_ctypes.c_void_p()", f"_rt.take({self.codec(node)}, _r{j}.value)"
+                return ctype, f"_rt.take_bytes(_r{j}.value)"
+            return ctype, f'_rt.take_array(_r{j}.value, "{BUFFER_FORMATS[node.item.tag]}")'
+        return ctype, f"_rt.take({self.codec(node)}, _r{j}.value)"
 
     def body(self, member: Member, owner: Optional[ClassModel]) -> list[str]:
         function = f"{owner.python_name}.{member.python_name}" if owner else member.python_name
@@ -217,7 +209,7 @@ class PythonRenderer:
             function = owner.python_name
         prep: list[str] = []
         slots: list[str] = ["self._live_handle()"] if has_self(member) else []
-        argtypes: list[str] = ["_ctypes.c_ssize_t"] if slots else []
+        argtypes: list[str] = [f"_ctypes.{SELF.ctype}"] if slots else []
         borrows: list[str] = []
         for i, param in enumerate(member.params):
             if param.out:
@@ -226,21 +218,20 @@ class PythonRenderer:
             lines, args, borrow = self._input(param.type, param.python_name, i, where)
             prep += lines
             slots += args
-            argtypes += self._input_ctypes(param.type)
+            argtypes += [f"_ctypes.{slot.ctype}" for slot in input_slots(param.type, self.underlying)]
             if borrow:
                 borrows.append(borrow)
-        outputs = list(member.outputs) if member.kind != "constructor" else [TypeNode("object", "", name=owner.name if owner else "")]
-        results = []
-        for j, node in enumerate(outputs):
-            if member.kind == "constructor":
-                ctype, value = "_ctypes.c_ssize_t()", f"_r{j}.value"
+        values = []
+        for j, node in enumerate(results(member)):
+            if member.kind == "constructor":  # the handle, which the def adopts
+                ctype, value = f"_ctypes.{SELF.ctype}()", f"_r{j}.value"
             else:
                 ctype, value = self._output(node, j)
             prep.append(f"_r{j} = {ctype}")
             slots.append(f"_byref(_r{j})")
-            argtypes.append("_ctypes.c_void_p")
-            results.append(value)
-        prep.append("_e = _ctypes.c_void_p()")
+            argtypes.append("_ctypes.c_void_p")  # a pointer to the result
+            values.append(value)
+        prep.append(f"_e = _ctypes.{ERROR.ctype}()")
         slots.append("_byref(_e)")
         argtypes.append("_ctypes.c_void_p")
         number = len(self.ffi)
@@ -249,13 +240,13 @@ class PythonRenderer:
         if borrows:
             call = [f"with {', '.join(borrows)}:"] + ["    " + line for line in call]
         if member.kind == "constructor":
-            tail = [f"self._adopt({results[0]})"]
-        elif not results:
+            tail = [f"self._adopt({values[0]})"]
+        elif not values:
             tail = []
-        elif len(results) == 1:
-            tail = [f"return {results[0]}"]
+        elif len(values) == 1:
+            tail = [f"return {values[0]}"]
         else:
-            tail = [f"return ({', '.join(results)})"]
+            tail = [f"return ({', '.join(values)})"]
         ctypes_body = prep + ["if _faulthandler_enabled() is not _signals_seen: _refront()"] + call + tail
         return self.native(member, owner, function) + ctypes_body
 
@@ -306,8 +297,7 @@ class PythonRenderer:
         for param in member.inputs:
             where = f"{function}() argument '{param.python_name}'" if member.kind != "setter" else f"{function} value"
             checks.append(self._check(param.type, where))
-        outputs = list(member.outputs) if member.kind != "constructor" else [TypeNode("object", "", name=owner.name if owner else "")]
-        converters = [self._converter(node, member.kind == "constructor") for node in outputs]
+        converters = [self._converter(node, member.kind == "constructor") for node in results(member)]
         defaults = [p.default.python for p in member.inputs if p.default is not None]
         direct = owner is None
         if not direct:  # the Python def passes every argument: the native function needs no defaults

@@ -131,16 +131,16 @@ def progress_during(call):
     stop.set()
     counter.join()
     return during
-print(json.dumps([progress_during(m.crunch) > 0, progress_during(m.crunch_holding_gil)]))
+print(json.dumps([progress_during(m.crunch), progress_during(m.crunch_holding_gil)]))
 """
 
 
 def test_release_gil_members_let_other_threads_run_and_the_others_hold_it(pyexport_clean, monkeypatch):
     monkeypatch.setenv("AOTWHEEL_BACKEND", "native")
-    released, ticks_while_held = call_json(pyexport_clean, GIL)
-    assert released
-    # Holding the GIL, the counter thread cannot run while .NET works (it may tick once at the switch).
-    assert ticks_while_held <= 1
+    released, held = call_json(pyexport_clean, GIL)
+    # The same work both times: released, the counter thread runs all along; held, only in the
+    # switch interval (5 ms) before the call starts, however loaded the machine.
+    assert released > 5 * held, (released, held)
 
 
 def test_backend_ctypes_builds_no_extension_module(tmp_path):
