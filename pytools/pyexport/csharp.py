@@ -244,13 +244,19 @@ class ShimRenderer:
         return declaration, f"CPython.Converted(ref member, {j}, (long)r{j})"
 
     def native_entry(self, member: Member, number: int) -> dict[str, object]:
-        nodes = ([TypeNode(SELF.csharp, SELF.csharp)] if has_self(member) else []) + [p.type for p in member.inputs]
         declarations: list[str] = []
         conversions: list[str] = []
         arguments: list[str] = []
+        start = 0
+        if has_self(member):  # slot 0: the Python object, whose handle the shim takes
+            declarations.append("long a0 = 0;")
+            conversions.append("CPython.Self(ref member, 0, slots[0], &a0)")
+            arguments.append(f"({SELF.csharp})a0")
+            start = 1
+        nodes = [p.type for p in member.inputs]
         views = 0
         buffer_bytes: list[str] = []
-        for k, node in enumerate(nodes):
+        for k, node in enumerate(nodes, start):
             declare, convert, passed = self._native_input(node, k, views)
             if node.passing == "buffer":
                 views += 1
@@ -267,7 +273,7 @@ class ShimRenderer:
             arguments.append(f"&r{j}")
         arguments.append("&error")
         return {
-            "name": f"P{number}", "count": len(nodes), "views": views,
+            "name": f"P{number}", "count": start + len(nodes), "views": views,
             "keeps": any(node.passing in ("string", "codec", "buffer") for node in nodes), "declarations": declarations,
             "conversions": conversions, "outputs": outputs, "builds": builds, "arguments": ", ".join(arguments),
             "release_gil": member.release_gil, "buffer_bytes": " + ".join(buffer_bytes),

@@ -289,29 +289,39 @@ class PythonRenderer:
         return f"lambda a: _rt.take({self.codec(node)}, a)"
 
     def native(self, member: Member, owner: Optional[ClassModel], function: str) -> list[str]:
-        """Register the member's native entry point; returns the lines that call it from a Python
-        def (empty for a module function that becomes the builtin itself)."""
+        """Register the member's native entry point. Every member but a constructor becomes a
+        native function object presenting its def (in place of it in the module or class); a
+        constructor's def calls its entry point (the lines returned)."""
         number = self.numbers[id(member)]
         names = (["self"] if has_self(member) else []) + [p.python_name for p in member.inputs]
-        checks = (["lambda v: _rt.check_int(v, 1, 2**63 - 1, 'self')"] if has_self(member) else [])
+        checks = []
+        if owner is not None and has_self(member):
+            where = f"{function}() argument 'self'"
+            checks.append(f"lambda v: _rt.self_handle(v, {owner.python_name}, {where!r})")
         for param in member.inputs:
             where = f"{function}() argument '{param.python_name}'" if member.kind != "setter" else f"{function} value"
             checks.append(self._check(param.type, where))
         converters = [self._converter(node, member.kind == "constructor") for node in results(member)]
         defaults = [p.default.python for p in member.inputs if p.default is not None]
-        direct = owner is None
-        if not direct:  # the Python def passes every argument: the native function needs no defaults
+        if member.kind == "constructor":  # the def passes every argument: no defaults here
             defaults = []
+        bound = owner.python_name if owner is not None and has_self(member) else "None"
         function_object = (f"_native._function({number}, {function!r}, {_tuple(repr(n) for n in names)}, "
-                           f"{len(names) - len(defaults)}, {_tuple(checks)}, {_tuple(converters)}, {_tuple(defaults)})")
-        if direct:  # the module's name becomes the native function, which presents the def's signature
+                           f"{len(names) - len(defaults)}, {_tuple(checks)}, {_tuple(converters)}, {_tuple(defaults)}, {bound})")
+        if owner is None:
             self.natives.append(f"{member.python_name} = _rt.native_function({function_object}, {member.python_name})")
-            return []
-        self.natives.append(f"_n{number} = {function_object}")
-        arguments = ", ".join((["self._live_handle()"] if has_self(member) else []) + [p.python_name for p in member.inputs])
-        call = f"_n{number}({arguments})"
-        line = f"return self._adopt({call})" if member.kind == "constructor" else f"return {call}"
-        return ["if _native is not None:", "    " + line]
+        elif member.kind in ("getter", "setter"):
+            accessor = "fget" if member.kind == "getter" else "fset"
+            self.natives.append(f"{owner.python_name}.{member.python_name} = _rt.native_property("
+                                f"{owner.python_name}.__dict__[{member.python_name!r}], {accessor}={function_object})")
+        elif member.kind != "constructor":
+            definition = f"{owner.python_name}.__dict__[{member.python_name!r}]" + (".__func__" if member.kind == "static" else "")
+            self.natives.append(f"{owner.python_name}.{member.python_name} = _rt.native_function({function_object}, {definition})")
+        else:
+            self.natives.append(f"_n{number} = {function_object}")
+            arguments = ", ".join(p.python_name for p in member.inputs)
+            return ["if _native is not None:", f"    return self._adopt(_n{number}({arguments}))"]
+        return []
 
     def callable(self, member: Member, owner: Optional[ClassModel]) -> dict[str, Any]:
         indent = "        " if owner else "    "

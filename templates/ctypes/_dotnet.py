@@ -915,6 +915,21 @@ def native_function(function: Any, definition: Any) -> Any:
     return function
 
 
+def native_property(prop: property, fget: Any = None, fset: Any = None) -> property:
+    """*prop* with its getter or setter replaced by the native function object given."""
+    getter = native_function(fget, prop.fget) if fget is not None else prop.fget
+    setter = native_function(fset, prop.fset) if fset is not None else prop.fset
+    return property(getter, setter, prop.fdel, prop.__doc__)
+
+
+def self_handle(value: Any, cls: Any, where: str) -> int:
+    """The native backend's check of a method's object its fast path did not take (another type,
+    a subclass, a closed object)."""
+    if not isinstance(value, cls):
+        raise TypeError(f"{where} must be {cls.__name__}, not {type(value).__name__}")
+    return int(value._live_handle())
+
+
 def finish_annotations(namespace: Dict[str, Any]) -> None:
     """Evaluate the module's string annotations (it uses `from __future__ import annotations` so
     classes may refer to each other), so that help() and inspect.signature show real types; and
@@ -923,8 +938,16 @@ def finish_annotations(namespace: Dict[str, Any]) -> None:
     import typing
 
     module = namespace["__name__"]
+    package = module.rpartition(".")[0] or module
 
     def resolve(function: Any) -> None:
+        # A native function object (native_function) presents the def it wraps: resolve that one.
+        wrapped = getattr(function, "__wrapped__", None)
+        if isinstance(wrapped, types.FunctionType):
+            wrapped.__module__ = package
+            function = wrapped
+        if not isinstance(function, types.FunctionType):
+            return
         try:
             hints = typing.get_type_hints(function, globalns=namespace)
         except Exception:  # an unresolvable hint only costs prettiness
@@ -932,7 +955,6 @@ def finish_annotations(namespace: Dict[str, Any]) -> None:
         # get_type_hints turns `-> None` into NoneType; keep None as written.
         function.__annotations__ = {k: None if v is type(None) else v for k, v in hints.items()}
 
-    package = module.rpartition(".")[0] or module
     for value in list(namespace.values()):
         if getattr(value, "__module__", None) != module:
             continue
@@ -946,10 +968,7 @@ def finish_annotations(namespace: Dict[str, Any]) -> None:
                             resolve(accessor)
                 elif isinstance(attribute, staticmethod):
                     resolve(attribute.__func__)
-                elif isinstance(attribute, types.FunctionType):
+                else:
                     resolve(attribute)
-        elif isinstance(value, types.FunctionType):
+        else:
             resolve(value)
-        elif isinstance(getattr(value, "__wrapped__", None), types.FunctionType):  # native_function
-            value.__wrapped__.__module__ = package
-            resolve(value.__wrapped__)

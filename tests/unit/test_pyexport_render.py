@@ -59,7 +59,7 @@ def test_native_entry_points_convert_each_slot_kind():
     assert "CPython.Utf8(ref member, 0, slots[0], false, &a0, &n0, &keep[0])" in source
     assert "CPython.Bool(ref member, 0, slots[0], &a0)" in source and "CPython.Checked(ref member, 1, slots[1], &a1)" in source
     # a method's slot 0 is its object's handle; the setter's value comes next
-    assert "CPython.Int64(ref member, 0, slots[0], -9223372036854775808L, 9223372036854775807L, &a0)" in source
+    assert "CPython.Self(ref member, 0, slots[0], &a0)" in source
     # buffers of 64 KiB or more release the GIL
     assert "n0 * 8 >= CPython.ReleaseGilBytes ? CPython.SaveThread() : 0" in source
 
@@ -78,8 +78,11 @@ def test_python_side_is_valid_and_mirrors_the_native_signature():
     assert "@_dataclasses.dataclass(frozen=True)\nclass Point:" in module
     # the native backend: module functions become native function objects presenting the def;
     # members call theirs from the def
-    assert "    sum = _rt.native_function(_native._function(0, 'sum', ('values',), 1, (lambda v: _rt.lendable(v, \"d\", False, \"sum() argument 'values'\"),), (None,), ()), sum)" in module
-    assert "        return _n" in module and "if _native is not None:" in module
+    assert "    sum = _rt.native_function(_native._function(0, 'sum', ('values',), 1, (lambda v: _rt.lendable(v, \"d\", False, \"sum() argument 'values'\"),), (None,), (), None), sum)" in module
+    # a method binds to its class's instances; a constructor's def calls its entry point
+    assert "    Counter.next = _rt.native_function(_native._function(" in module and ", Counter), Counter.__dict__['next'])" in module
+    assert "    Counter.name = _rt.native_property(Counter.__dict__['name'], fset=_native._function(" in module
+    assert "            return self._adopt(_n" in module
     assert render_python(API, "Lib.so", "Docs.", "0.0", "ctypes")["_api.py"].decode().count('_aotwheel.native_module(__package__, "ctypes")') == 1
     stub = files["_api.pyi"].decode()
     assert "def range(n: int) -> ArrayResult: ..." in stub and "def split(text: str) -> List[str]: ..." in stub

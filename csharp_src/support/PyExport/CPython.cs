@@ -50,6 +50,7 @@ namespace AotWheel.Interop
         public nint Converters;  // tuple: per result, the Python converter of enum/object/array/codec results
         public nint Defaults;    // tuple: the defaults of the last slots
         public nint* DefaultItems; // its items (borrowed from the tuple, which the member keeps)
+        public nint Owner;       // a method's class: its instances' handles are read natively
         public int Required;     // slots without a default
         public string Name;      // for messages: "add_many", "Box.area"
     }
@@ -89,11 +90,14 @@ namespace AotWheel.Interop
         static delegate* unmanaged<nint, nint, nint> typeGenericAlloc;
         static nint vectorcallCall;
         static delegate* unmanaged<nint, byte*, nint> getAttrString;
+        static delegate* unmanaged<nint, nint, nint> getAttr;
+        static delegate* unmanaged<nint, nint, nint> methodNew;
+        static delegate* unmanaged<byte*, nint> internFromString;
         static delegate* unmanaged<nint> saveThread;
         static delegate* unmanaged<nint, void> restoreThread;
         static nint none, pyTrue, pyFalse, longType, floatType, unicodeType, typeError, systemError;
 
-        static nint raiseError, faulthandlerEnabled, refront, signalsSeen, functionType;
+        static nint raiseError, faulthandlerEnabled, refront, signalsSeen, functionType, methodType, handleName;
         // No initializers: a class without a static constructor reads its statics with no init check.
         static NativeMember[] members;
         static delegate*<int, nint> entries;
@@ -137,6 +141,9 @@ namespace AotWheel.Interop
             typeGenericAlloc = (delegate* unmanaged<nint, nint, nint>)F("PyType_GenericAlloc");
             vectorcallCall = F("PyVectorcall_Call");
             getAttrString = (delegate* unmanaged<nint, byte*, nint>)F("PyObject_GetAttrString");
+            getAttr = (delegate* unmanaged<nint, nint, nint>)F("PyObject_GetAttr");
+            methodNew = (delegate* unmanaged<nint, nint, nint>)F("PyMethod_New");
+            internFromString = (delegate* unmanaged<byte*, nint>)F("PyUnicode_InternFromString");
             saveThread = (delegate* unmanaged<nint>)F("PyEval_SaveThread");
             restoreThread = (delegate* unmanaged<nint, void>)F("PyEval_RestoreThread");
             none = F("_Py_NoneStruct");
@@ -178,8 +185,10 @@ namespace AotWheel.Interop
                 definition[6] = (nint)Literal("aotwheel's native entry points of this package's .NET library"u8);
                 definition[7] = -1;
                 definition[8] = (nint)methods;
-                functionType = CreateFunctionType();
-                return functionType == 0 ? 0 : moduleCreate2(definition, 3);
+                functionType = CreateFunctionType(false);
+                methodType = CreateFunctionType(true);
+                handleName = internFromString(Literal("_handle"u8));
+                return functionType == 0 || methodType == 0 || handleName == 0 ? 0 : moduleCreate2(definition, 3);
             }
             catch (Exception exception)
             {
@@ -231,9 +240,12 @@ namespace AotWheel.Interop
         const int FunctionVectorcall = 2 * 8, FunctionDict = 3 * 8, FunctionSize = 4 * 8;
         const int SlotCall = 50, SlotDescrGet = 54, SlotRepr = 66, SlotMembers = 72;
         const int MemberSsize = 19, MemberReadOnly = 1;
-        const uint FlagsDefault = 1u << 18, FlagsHaveVectorcall = 1u << 11;
+        const uint FlagsDefault = 1u << 18, FlagsHaveVectorcall = 1u << 11, FlagsMethodDescriptor = 1u << 17;
 
-        static nint CreateFunctionType()
+        /// <summary>The type of module and static functions, or (*method*) of methods and property
+        /// accessors: those bind to an instance like a Python function, and are method descriptors,
+        /// so that `obj.method(x)` calls them with obj first and makes no bound method.</summary>
+        static nint CreateFunctionType(bool method)
         {
             // PyMemberDef {name, type, offset, flags, doc}: the offsets PyType_FromSpec reads by name
             // (__vectorcalloffset__ since 3.9).
@@ -242,14 +254,16 @@ namespace AotWheel.Interop
             SetMember(members + 5, "__dictoffset__"u8, FunctionDict);
             var slots = (nint*)NativeMemory.AllocZeroed((nuint)(5 * 2 * sizeof(nint)));
             slots[0] = SlotCall; slots[1] = vectorcallCall;
-            slots[2] = SlotDescrGet; slots[3] = (nint)(delegate* unmanaged<nint, nint, nint, nint>)&DescriptorGet;
+            slots[2] = SlotDescrGet;
+            slots[3] = method ? (nint)(delegate* unmanaged<nint, nint, nint, nint>)&MethodGet
+                              : (nint)(delegate* unmanaged<nint, nint, nint, nint>)&DescriptorGet;
             slots[4] = SlotRepr; slots[5] = (nint)(delegate* unmanaged<nint, nint>)&Repr;
             slots[6] = SlotMembers; slots[7] = (nint)members;
             // PyType_Spec {name, basicsize, itemsize, flags, slots}
             var spec = (byte*)NativeMemory.AllocZeroed(32);
-            *(nint*)spec = (nint)Literal("aotwheel.function"u8);
+            *(nint*)spec = (nint)(method ? Literal("aotwheel.method"u8) : Literal("aotwheel.function"u8));
             *(int*)(spec + 8) = FunctionSize;
-            *(uint*)(spec + 16) = FlagsDefault | FlagsHaveVectorcall;
+            *(uint*)(spec + 16) = FlagsDefault | FlagsHaveVectorcall | (method ? FlagsMethodDescriptor : 0);
             *(nint*)(spec + 24) = (nint)slots;
             return typeFromSpec(spec);
         }
@@ -266,6 +280,11 @@ namespace AotWheel.Interop
         /// descriptor also makes inspect and pydoc treat the function as a routine.</summary>
         [UnmanagedCallersOnly]
         static nint DescriptorGet(nint self, nint instance, nint owner) => NewReference(self);
+
+        /// <summary>As a Python function's: bound to an instance, itself from the class.</summary>
+        [UnmanagedCallersOnly]
+        static nint MethodGet(nint self, nint instance, nint owner) =>
+            instance == 0 || instance == none ? NewReference(self) : methodNew(self, instance);
 
         [UnmanagedCallersOnly]
         static nint Repr(nint self)
@@ -285,18 +304,20 @@ namespace AotWheel.Interop
             }
         }
 
-        /// <summary>_function(number, name, names, required, checks, converters, defaults): the
-        /// function object of native entry point *number*.</summary>
+        /// <summary>_function(number, name, names, required, checks, converters, defaults, owner):
+        /// the function object of native entry point *number*; with an owner class (not None), a
+        /// method whose first slot is an instance of it.</summary>
         [UnmanagedCallersOnly]
         static nint Function(nint module, nint args)
         {
             try
             {
-                if (tupleSize(args) != 7) return Raise(typeError, "_function() takes 7 arguments");
+                if (tupleSize(args) != 8) return Raise(typeError, "_function() takes 8 arguments");
                 int overflow;
                 var number = (int)longAsLongLongAndOverflow(tupleGetItem(args, 0), &overflow);
                 if ((uint)number >= (uint)members.Length) return Raise(typeError, $"_function(): no native entry point {number}");
-                var function = typeGenericAlloc(functionType, 0);
+                var owner = tupleGetItem(args, 7);
+                var function = typeGenericAlloc(owner == none ? functionType : methodType, 0);
                 if (function == 0) return 0;
                 ref var member = ref members[number];
                 member.Name = Text(tupleGetItem(args, 1));
@@ -305,6 +326,7 @@ namespace AotWheel.Interop
                 member.Checks = Keep(tupleGetItem(args, 4));
                 member.Converters = Keep(tupleGetItem(args, 5));
                 member.Defaults = Keep(tupleGetItem(args, 6));
+                member.Owner = owner == none ? 0 : Keep(owner);
                 var defaults = tupleSize(member.Defaults);
                 member.DefaultItems = (nint*)NativeMemory.Alloc((nuint)(Math.Max(defaults, 1) * sizeof(nint)));
                 for (nint d = 0; d < defaults; d++) member.DefaultItems[d] = tupleGetItem(member.Defaults, d);
@@ -561,6 +583,31 @@ namespace AotWheel.Interop
             if (!CheckedInt64(ref member, i, o, &x)) return false;
             *value = (byte)x;
             return true;
+        }
+
+        /// <summary>A method's object: an exact instance of its class gives its `_handle` here (a
+        /// closed one, 0, goes to the check, which says so); anything else goes to the check.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool Self(ref NativeMember member, int i, nint o, long* handle)
+        {
+            if (Type(o) == member.Owner)
+            {
+                var value = getAttr(o, handleName);
+                if (value != 0 && Type(value) == longType)
+                {
+                    int overflow;
+                    var x = longAsLongLongAndOverflow(value, &overflow);
+                    decRefPlain(value);
+                    if (x != 0 && overflow == 0)
+                    {
+                        *handle = x;
+                        return true;
+                    }
+                }
+                else if (value != 0) decRef(value);
+                else errClear();
+            }
+            return Checked(ref member, i, o, handle);
         }
 
         /// <summary>A value whose check always runs (char, enum, object handle): the check gives an int.</summary>
