@@ -935,10 +935,11 @@ def finish_annotations(namespace: Dict[str, Any]) -> None:
     classes may refer to each other), so that help() and inspect.signature show real types; and
     present the module's classes and functions as the package's own."""
     import types
-    import typing
 
     module = namespace["__name__"]
     package = module.rpartition(".")[0] or module
+
+    evaluated: Dict[str, Any] = {}  # annotation text -> value: most texts repeat ("int", "str")
 
     def resolve(function: Any) -> None:
         # A native function object (native_function) presents the def it wraps: resolve that one.
@@ -948,12 +949,15 @@ def finish_annotations(namespace: Dict[str, Any]) -> None:
             function = wrapped
         if not isinstance(function, types.FunctionType):
             return
-        try:
-            hints = typing.get_type_hints(function, globalns=namespace)
-        except Exception:  # an unresolvable hint only costs prettiness
-            return
-        # get_type_hints turns `-> None` into NoneType; keep None as written.
-        function.__annotations__ = {k: None if v is type(None) else v for k, v in hints.items()}
+        resolved = {}
+        for name, text in function.__annotations__.items():
+            if text not in evaluated:
+                try:
+                    evaluated[text] = eval(text, namespace) if isinstance(text, str) else text
+                except Exception:  # an unresolvable hint only costs prettiness
+                    evaluated[text] = text
+            resolved[name] = evaluated[text]
+        function.__annotations__ = resolved
 
     for value in list(namespace.values()):
         if getattr(value, "__module__", None) != module:
