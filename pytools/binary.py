@@ -413,18 +413,21 @@ def _macho_load_commands(path: Path, data: bytes, ncmds: int, end: int) -> _Mach
         if cmd == _LC_SEGMENT_64:
             _macho_segment(path, body, len(data), found)
         elif cmd == _LC_SYMTAB:
-            found.symtab = struct.unpack_from("<4I", body, 8)
+            symoff, nsyms, stroff, strsize = struct.unpack_from("<4I", body, 8)
+            found.symtab = (symoff, nsyms, stroff, strsize)
         elif cmd in (_LC_DYLD_INFO, _LC_DYLD_INFO_ONLY):
             export_off, export_size = struct.unpack_from("<2I", body, 40)
             if export_size:
                 found.export_trie = (export_off, export_size)
         elif cmd == _LC_DYLD_EXPORTS_TRIE:
-            found.export_trie = struct.unpack_from("<2I", body, 8)
+            export_off, export_size = struct.unpack_from("<2I", body, 8)
+            found.export_trie = (export_off, export_size)
         elif cmd in _LC_DYLIB_LOADS:
             (name_offset,) = struct.unpack_from("<I", body, 8)
             found.needed.append(_c_string(body, name_offset))
         elif cmd == _LC_BUILD_VERSION:
-            found.build_versions.append(struct.unpack_from("<2I", body, 8))
+            platform, minos = struct.unpack_from("<2I", body, 8)
+            found.build_versions.append((platform, minos))
         elif cmd == _LC_VERSION_MIN_MACOSX:
             (found.version_min_macosx,) = struct.unpack_from("<I", body, 8)
         offset += cmdsize

@@ -21,7 +21,7 @@ from .compile import framework_candidates
 from . import linking
 from .errors import AotWheelError
 from .manifest import MANIFEST_NAME
-from .project import DEFAULT_BUILD_DIR, Project, tomllib
+from .project import DEFAULT_BUILD_DIR, Project, read_pyproject
 from .resources import template_environment
 from .targets import TARGETS
 
@@ -290,10 +290,8 @@ def _linux_floor(project: Project, pyproject: Path) -> str:
 
 
 def _build_backend(pyproject: Path) -> str | None:
-    if not pyproject.is_file():
-        return None
-    table = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("build-system", {})
-    backend = table.get("build-backend")
+    table = read_pyproject(pyproject).get("build-system")
+    backend = table.get("build-backend") if isinstance(table, dict) else None
     return backend if isinstance(backend, str) else None
 
 
@@ -315,7 +313,7 @@ def write_ci(provider: str, project: Project, *, force: bool = False, **options:
     spec = _provider(provider)
     root = _repository_root(project.root)
     relative = project.root.resolve().relative_to(root).as_posix()
-    derived = {**options_from_project(project), "global_json": (root / "global.json").is_file()}
+    derived: dict[str, Any] = {**options_from_project(project), "global_json": (root / "global.json").is_file()}
     text = render_ci(provider, project_dir=relative, **{**derived, **options})
 
     target = root / spec.output

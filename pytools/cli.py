@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from . import __version__
 from .errors import AotWheelError
@@ -208,8 +208,9 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     log = Output(args.quiet, args.verbose)
+    run: Callable[[argparse.Namespace, Log], int] = args.run  # set by each subcommand's parser
     try:
-        return args.run(args, log)
+        return run(args, log)
     except AotWheelError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         return 1

@@ -7,7 +7,6 @@ Pure: no SDK is needed, so `aotwheel package` runs this on a saved manifest.
 from __future__ import annotations
 
 import dataclasses
-import keyword
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Optional
 
@@ -18,6 +17,7 @@ from .log import Log
 from .manifest import Manifest
 from .pyexport.api import build_api
 from .pyexport.model import Api
+from .pyexport.naming import check_identifier, export_parameter_name, safe_identifier
 from .report import DeclaredExport, Report, TypeShape
 from .xmldoc import MemberDoc, method_doc_id, parse_xml_docs
 
@@ -99,14 +99,10 @@ def _export(declared: DeclaredExport, docs: Optional[dict[str, MemberDoc]] = Non
     entry_point = declared.entry_point or ""
     if not declared.is_static or declared.is_generic:
         raise AotWheelError(f"{where}: an UnmanagedCallersOnly export must be static and not generic")
-    python_name = entry_point + "_" if keyword.iskeyword(entry_point) else entry_point
-    if not python_name.isidentifier() or python_name.startswith("_"):
-        raise AotWheelError(
-            f"{where}: EntryPoint {entry_point!r} cannot be a Python function name "
-            "(use letters, digits and underscores, not starting with an underscore)"
-        )
+    python_name = safe_identifier(entry_point)
+    check_identifier(python_name, f"{where} (EntryPoint)")
     parameters = tuple(
-        Parameter(p.name, _python_parameter_name(p.name), _abi_type(p.type, f"{where}, parameter '{p.name}'"))
+        Parameter(p.name, export_parameter_name(p.name), _abi_type(p.type, f"{where}, parameter '{p.name}'"))
         for p in declared.parameters
     )
     returns = _abi_type(declared.returns, f"{where}, return type", allow_void=True)
@@ -117,11 +113,6 @@ def _export(declared: DeclaredExport, docs: Optional[dict[str, MemberDoc]] = Non
         return export
     names = {p.name: p.python_name for p in parameters}
     return dataclasses.replace(export, doc=member_doc.docstring(names, export.origin))
-
-
-def _python_parameter_name(name: str) -> str:
-    # A leading underscore would risk shadowing the generated module's private names.
-    return name + "_" if keyword.iskeyword(name) or name.startswith("_") else name
 
 
 def _abi_type(shape: TypeShape, where: str, allow_void: bool = False) -> AbiType:

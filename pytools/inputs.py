@@ -22,7 +22,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 from .errors import AotWheelError
 from .log import Log
@@ -147,7 +147,7 @@ def _stats(inputs: BuildInputs, skip: Sequence[Path]) -> tuple[dict[str, list[in
     return files, folders
 
 
-def unchanged_since(record: dict) -> bool:
+def unchanged_since(record: dict[str, Any]) -> bool:
     """True when no file or folder a stamp *record* watches has moved: no need to ask MSBuild."""
     try:
         for path, (size, mtime) in record["files"].items():
@@ -179,7 +179,7 @@ class InputStamp:
         self._digest = ""
         self._stats: tuple[dict[str, list[int]], dict[str, int]] | None = None
 
-    def load(self) -> dict | None:
+    def load(self) -> dict[str, Any] | None:
         try:
             record = json.loads(self.path.read_text())
         except (OSError, ValueError):

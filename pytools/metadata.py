@@ -249,11 +249,15 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
-def _get_str(project: Mapping[str, Any], key: str) -> str | None:
-    value = project.get(key)
-    if value is not None and not isinstance(value, str):
+def _as_str(value: Any, key: str) -> str:
+    if not isinstance(value, str):
         raise AotWheelError(f"[project] {key} must be a string, got {_type_name(value)}")
     return value
+
+
+def _get_str(project: Mapping[str, Any], key: str) -> str | None:
+    value = project.get(key)
+    return None if value is None else _as_str(value, key)
 
 
 def _get_str_list(project: Mapping[str, Any], key: str) -> list[str]:
@@ -297,6 +301,7 @@ def _content_type_for(file_name: str, key: str) -> str:
 
 def _readme(value: Any, base_dir: Path) -> tuple[str | None, str | None]:
     """(description, content type) from the readme key."""
+    content_type: str | None
     if value is None:
         return None, None
     if isinstance(value, str):
@@ -399,7 +404,7 @@ def _entry_point_group(value: Any, key: str) -> dict[str, str]:
 
 
 def metadata_from_pyproject(
-    project: dict, base_dir: Path, *, fallback_name: str, fallback_version: str
+    project: dict[str, Any], base_dir: Path, *, fallback_name: str, fallback_version: str
 ) -> DistributionMetadata:
     """Core metadata from a parsed pyproject ``[project]`` table (which may be empty).
 
@@ -424,8 +429,8 @@ def metadata_from_pyproject(
         else:
             raise AotWheelError(f"[project] dynamic: {item!r} is not a [project] key")
 
-    name = _get_str(project, "name") if "name" in project else fallback_name
-    version = _get_str(project, "version") if "version" in project else fallback_version
+    name = _as_str(project.get("name", fallback_name), "name")
+    version = _as_str(project.get("version", fallback_version), "version")
 
     summary = _get_str(project, "description")
     if summary is not None:

@@ -122,7 +122,7 @@ def write_sdist(project: Project, out_dir: Path) -> Path:
     with atomic_output(final) as stream:
         # gzip's own header carries a time and a file name: fixed, so equal inputs give equal bytes.
         with gzip.GzipFile(filename="", mode="wb", fileobj=stream, mtime=mtime) as compressed:
-            with tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as archive:
+            with tarfile.TarFile(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as archive:
                 add(archive, "PKG-INFO", metadata.render().encode("utf-8"))
                 for name, member in members.items():
                     if isinstance(member, bytes):

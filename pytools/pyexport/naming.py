@@ -1,5 +1,6 @@
-"""Python names for .NET members: snake_case, keyword-safe, collision-checked. (An import name
-made of a distribution or assembly name is project.python_identifier's.)"""
+"""Python names for .NET members, of the [PyExport] API and of raw `UnmanagedCallersOnly` exports:
+snake_case, keyword-safe, collision-checked. (An import name made of a distribution or assembly
+name is project.python_identifier's.)"""
 
 from __future__ import annotations
 
@@ -25,10 +26,17 @@ def safe_identifier(name: str) -> str:
 
 
 def parameter_name(name: str) -> str:
-    """A parameter's Python name: snake_case, never starting with `_` (the generated code's own
+    """A [PyExport] parameter's Python name: snake_case, never starting with `_` (the generated code's own
     locals do), and never `self`."""
     python = safe_identifier(snake_case(name).lstrip("_") or "arg")
     return python + "_" if python == "self" else python
+
+
+def export_parameter_name(name: str) -> str:
+    """A raw export's parameter name: the C# name as declared (raw exports are bound as written, not
+    snake_cased), keyword-safe, and with a trailing `_` when it starts with `_`, so that it never
+    equals one of the generated module's private names (`_lib`, `_fn_add`: none ends with `_`)."""
+    return name + "_" if name.startswith("_") else safe_identifier(name)
 
 
 def check_identifier(python_name: str, where: str) -> None:

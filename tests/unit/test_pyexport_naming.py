@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aotwheel.pyexport.naming import check_collisions, parameter_name, snake_case
+from aotwheel.pyexport.naming import check_collisions, export_parameter_name, parameter_name, snake_case
 
 
 @pytest.mark.parametrize(
@@ -19,6 +19,12 @@ def test_snake_case(name, expected):
 
 def test_parameter_names_avoid_keywords_private_names_and_self():
     assert [parameter_name(n) for n in ("from", "_hidden", "self", "firstName", "__")] == ["from_", "hidden", "self_", "first_name", "arg"]
+
+
+def test_raw_export_parameters_keep_their_csharp_spelling():
+    # Raw exports are bound as declared: no snake_case, and a leading underscore is kept, made safe by a trailing one.
+    assert [export_parameter_name(n) for n in ("from", "_hidden", "self", "firstName", "_lib")] == [
+        "from_", "_hidden_", "self", "firstName", "_lib_"]
 
 
 def test_collisions_name_both_members():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,20 +10,15 @@ import pytest
 from aotwheel import compile as compile_module
 from aotwheel.compile import NativeCompiler
 from aotwheel.metadata import metadata_from_pyproject
-from aotwheel.project import DEFAULT_BUILD_DIR, Project, ToolConfig, default_build_dir
+from aotwheel.project import DEFAULT_BUILD_DIR, Project, ToolConfig, default_build_dir, read_pyproject
 from aotwheel.resources import support_dir
 from aotwheel.targets import target_for
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:
-    import tomli as tomllib
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_the_distribution_version_is_read_from_the_package() -> None:
-    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    pyproject = read_pyproject(REPO / "pyproject.toml")
     assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
     assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "aotwheel.__version__"}
 
