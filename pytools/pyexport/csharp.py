@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-import jinja2
 
 from ..abi import PRIMITIVES
-from ..resources import templates_dir
+from ..resources import template_environment
 from .columns import Leaf, MapPlan, map_plan
 from .model import BUFFER_FORMATS, Api, Member, RecordModel, TypeNode, api_members
 from .slots import ERROR, SELF, has_self, input_slots, result_slot, results, wire_scalar
@@ -267,8 +266,8 @@ class ShimRenderer:
         outputs: list[str] = []
         builds: list[str] = []
         for j, node in enumerate(results(member)):
-            declare, build = self._native_result(node, j, member.kind == "constructor")
-            outputs.append(declare)
+            output, build = self._native_result(node, j, member.kind == "constructor")
+            outputs.append(output)
             builds.append(build)
             arguments.append(f"&r{j}")
         arguments.append("&error")
@@ -350,10 +349,7 @@ class ShimRenderer:
         records = {r.name: r for r in self.api.records}
         plans = [p for p in (map_plan(m, records) for m in members) if p is not None]
         maps = [self.map_shim(p, n) for n, p in enumerate(plans)]
-        env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(templates_dir() / "csharp")), trim_blocks=True, lstrip_blocks=True,
-            keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False,
-        )
+        env = template_environment("csharp")
         return env.get_template("shims.cs.j2").render(shims=shims, maps=maps, native=self.native, codecs=self.codecs.methods, assembly=self.api.assembly)
 
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-import jinja2
 
 from ..abi import PRIMITIVES
-from ..resources import templates_dir
+from ..resources import template_environment
 from .columns import Leaf, MapPlan, Value, map_plan
 from .model import BUFFER_FORMATS, NUMERIC, Api, ClassModel, Member, TypeNode, api_members
 from .slots import ERROR, SELF, has_self, input_slots, result_slot, results
@@ -405,7 +404,8 @@ class PythonRenderer:
             "stub_map": f"(self, {columns}) -> MapResult",
             "stub_call": _method_stub(self.signature(plan.member, STUB, True)),
         })
-        return self.maps[-1]["protocol"]
+        protocol: str = self.maps[-1]["protocol"]
+        return protocol
 
     def render(self, docstring: str, tool_version: str) -> dict[str, bytes]:
         classes = []
@@ -435,10 +435,7 @@ class PythonRenderer:
             "codecs": self.codec_lines + self.record_lines,
             "natives": self.natives, "backend": self.backend,
         }
-        env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(templates_dir() / "ctypes")), trim_blocks=True, lstrip_blocks=True,
-            keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False,
-        )
+        env = template_environment("ctypes")
         return {
             "_api.py": env.get_template("api.py.j2").render(context).encode(),
             "_api.pyi": env.get_template("api.pyi.j2").render(context).encode(),
