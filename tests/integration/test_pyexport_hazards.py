@@ -84,7 +84,7 @@ print(json.dumps(out + [[b.value for b in mine]]))
     assert out[5] == [0, 1, 2]
 
 
-def test_close_racing_calls_never_answers_for_another_object(two_pyexport_wheels):
+def test_close_racing_calls_never_answers_for_another_object(two_pyexport_wheels, backend):
     # Four threads read boxes while the main thread closes them and makes new ones, so that every
     # closed handle's slot is soon reused: a call must give its own box's value or ValueError.
     code = """
@@ -127,7 +127,11 @@ print(json.dumps([counts, others[:3]]))
 """
     counts, others = call_json(two_pyexport_wheels, code)
     assert counts["wrong"] == 0 and others == [], (counts, others)
-    assert counts["right"] > 1000 and counts["closed"] > 0, counts  # the race really happened
+    assert counts["right"] > 1000, counts
+    # Through ctypes every call releases the GIL, so close() runs while calls are inside .NET: the
+    # race really happened. The native backend holds the GIL during a call (Box has no
+    # ReleaseGil member), so a close lands only between calls, and those raise ValueError.
+    assert counts["closed"] > 0 or backend == "native", counts
 
 
 def test_a_result_that_cannot_be_encoded_frees_its_handles(two_pyexport_wheels):
