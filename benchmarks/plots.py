@@ -18,16 +18,12 @@ COLOURS = {
     "numpy": "#2ca02c",
     "size_optimised": "#17becf",
     "python": "#d62728",
+    "crunch": "#1f77b4",
+    "crunch_holding_gil": "#ff7f0e",
 }
-CALL_LABELS = {
-    "binding": "generated binding",
-    "aot": "ctypes -> NativeAOT symbol ([PyExport]: the C# shim)",
-    "floor": "ctypes -> gcc -O2 (floor)",
-    "cext": "C-extension reference",
-}
-
-
-PYEXPORT_BREAK = "[PyExport]\n"
+# Call rows by what they are (plot_calls): the key's prefix, or the backend of a [PyExport] row.
+CALL_COLOURS = {"reference": "#2ca02c", "native": "#1f77b4", "ctypes": "#ff7f0e", "raw": "#9467bd",
+                "gcc": "#7f7f7f", "cffi": "#17becf"}
 
 
 def _pyplot():
@@ -50,27 +46,47 @@ def _bar_labels(ax, bars, texts: List[str]) -> None:
                     fontsize=7, xytext=(0, 2), textcoords="offset points")
 
 
+def _call_kind(entry: Dict[str, Any]) -> str:
+    """The CALL_COLOURS key of a call row: references and baselines (run in both processes, not per
+    backend), [PyExport] calls by backend, shims (ctypes process only), raw exports and floors."""
+    from probes import BACKENDS, CALL_ROWS
+
+    row = next(r for r in CALL_ROWS if r.key == entry["key"])
+    if row.per_backend:
+        return entry["backend"]
+    if row.processes == BACKENDS:
+        return "reference"
+    if row.processes == ("ctypes",):
+        return "ctypes"
+    return row.key.split("_")[0]  # raw_, gcc_, cffi_
+
+
 def plot_calls(results: Dict[str, Any], path: Path) -> None:
+    from probes import call_label, call_rows_in_order
+
     plt = _pyplot()
-    calls = results["calls"]["operations"]
-    ops = list(calls)
-    variants = ["binding", "aot", "floor", "cext"]
-    fig, ax = plt.subplots(figsize=(4 + 2.2 * len(ops), 5.2))
-    width = 0.2
-    for i, variant in enumerate(variants):
-        heights = [calls[op]["variants"][variant]["min"] for op in ops]
-        xs = [k + (i - 1.5) * width for k in range(len(ops))]
-        bars = ax.bar(xs, heights, width, label=CALL_LABELS[variant], color=COLOURS[variant])
-        _bar_labels(ax, bars, [f"{h:.0f}" for h in heights])
-    ax.set_xticks(range(len(ops)))
-    ax.set_xticklabels(
-        [f"{calls[op]['title'].replace('[PyExport] ', PYEXPORT_BREAK)}\nbinding/floor {calls[op]['ratios']['binding/floor']['of_min']:.2f}x\n"
-         f"C-ext ref: {calls[op]['cext_label']}" for op in ops], fontsize=8)
-    ax.set_ylabel("ns per call (best of interleaved rounds)")
-    ax.set_title(f"Call overhead: generated bindings (raw exports, [PyExport]) vs their floors\n{_subtitle(results)}",
-                 fontsize=10)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    calls = results["calls"]
+    entries = call_rows_in_order(calls)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 0.32 * len(entries) + 1.8), sharey=True)
+    ys = list(range(len(entries)))[::-1]
+    colours = [CALL_COLOURS[_call_kind(e)] for e in entries]
+    for ax, unit, title in ((left, "instructions_net", "instructions per call (callgrind)"),
+                            (right, "ns_net", "ns per call (best round)")):
+        values = [max(e[unit], 1) for e in entries]
+        ax.barh(ys, values, color=colours)
+        for y, value in zip(ys, values):
+            ax.annotate(f"{value:,.0f}", (value, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+        ax.set_xscale("log")
+        ax.set_xlim(right=max(values) * 4)
+        ax.set_title(f"{title}, net of the empty loop", fontsize=9)
+    left.set_yticks(ys)
+    left.set_yticklabels([call_label(e).replace(": C-extension call", "") for e in entries], fontsize=7)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in CALL_COLOURS.values()]
+    fig.legend(handles, ["reference or baseline", "[PyExport] native backend", "[PyExport] ctypes fallback / shim",
+                         "raw export (ctypes)", "gcc floor (ctypes)", "gcc floor (cffi API mode)"],
+               fontsize=8, loc="lower center", ncol=6)
+    fig.suptitle(f"Call overhead, native backend vs ctypes fallback vs floors ({_subtitle(results)})", fontsize=10)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -109,11 +125,13 @@ def plot_bulk(results: Dict[str, Any], path: Path) -> None:
 def plot_threads(results: Dict[str, Any], path: Path) -> None:
     plt = _pyplot()
     threads = results["threads"]["variants"]
-    labels = {"binding": "C# spin() via binding", "floor": "gcc spin() via ctypes", "python": "pure-Python loop"}
-    names = list(labels)
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    labels = {"binding": "C# spin()\nraw binding", "floor": "gcc spin()\nctypes", "python": "pure-Python\nloop",
+              "crunch": "[PyExport]\ncrunch()", "crunch_holding_gil": "[PyExport]\ncrunch_holding_gil()"}
+    names = [n for n in labels if n in threads]
+    fig, ax = plt.subplots(figsize=(8, 4.2))
     heights = [threads[n]["speedup_of_min"] for n in names]
     bars = ax.bar([labels[n] for n in names], heights, color=[COLOURS[n] for n in names])
+    ax.tick_params(axis="x", labelsize=8)
     _bar_labels(ax, bars, [f"{h:.2f}x" for h in heights])
     ax.axhline(2.0, color="black", linestyle="--", linewidth=1)
     ax.axhline(1.0, color="grey", linestyle=":", linewidth=1)

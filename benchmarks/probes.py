@@ -2,10 +2,15 @@
 
 Each subcommand prints one JSON document on stdout. The child imports the generated package
 (installed from the built wheel), loads the same NativeAOT library directly with ctypes, and loads
-the gcc-compiled floor (benchmarks/floor.c); every variant of an operation is timed in the same
-process, round after round, in rotating order, so that a noisy neighbour hits all of them alike.
+the gcc-compiled floor (benchmarks/floor.c) through ctypes and through cffi's API mode; every
+variant of an operation is timed in the same process, round after round, in rotating order, so that
+a noisy neighbour hits all of them alike. The [PyExport] package runs on the backend that
+AOTWHEEL_BACKEND selected; run.py starts the call probes once per backend.
 
-    python probes.py calls   --floor floor.so [--rounds 15]
+    python probes.py calls        --floor floor.so --cffi DIR --backend native|ctypes [--rounds 15]
+    python probes.py instructions --floor floor.so --cffi DIR --backend native|ctypes --marker marker.so \
+                                  --n1 N1 --n2 N2
+                                  (under valgrind --tool=callgrind; see probe_instructions)
     python probes.py bulk    --floor floor.so [--rounds 7] [--size-library LIB] [--floor-default-align LIB]
     python probes.py threads --floor floor.so [--rounds 15]
 
@@ -26,7 +31,7 @@ import threading
 import time
 import timeit
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Sequence, Tuple
 
 PACKAGE = "aotsample_poc"
 PYEXPORT_PACKAGE = "pyexportsample"  # built from csharp_src/samples/PyExportSample
@@ -93,16 +98,20 @@ def load_c_library(path: Path, package=None) -> ctypes.CDLL:
 
 
 def load_pyexport():
-    """The [PyExport] package, and its library loaded again through plain ctypes with the shims of
-    PYEXPORT_SYMBOLS given the argtypes/restype the generated _api.py gives them."""
+    """The [PyExport] package, and on its ctypes backend its library loaded again through plain
+    ctypes with the shims of PYEXPORT_SYMBOLS given the argtypes/restype the generated _api.py gives
+    them (None on the native backend, whose _api.py declares no ctypes prototypes)."""
     try:
         package = importlib.import_module(PYEXPORT_PACKAGE)
         api = importlib.import_module(f"{PYEXPORT_PACKAGE}._api")
     except ImportError as exc:
         raise ProbeError(f"cannot import {PYEXPORT_PACKAGE} (the wheel built from the PyExportSample sample): {exc}") from None
-    missing = [name for name in ("add_many", "echo_string", "sum", "throw") if not hasattr(package, name)]
+    missing = [name for name in ("add_many", "echo_string", "sum", "throw", "crunch", "crunch_holding_gil")
+               if not hasattr(package, name)]
     if missing:
         raise ProbeError(f"{package.__file__} lacks {', '.join(missing)}: csharp_src/samples/PyExportSample changed")
+    if api.BACKEND != "ctypes":
+        return package, None
     library = ctypes.CDLL(str(native_library_path(package).resolve()))
     bound = {getattr(v, "__name__", None): v for v in vars(api).values() if isinstance(v, ctypes._CFuncPtr)}
     for name in PYEXPORT_SYMBOLS:
@@ -160,57 +169,223 @@ def per_round_ratios(samples: Dict[str, List[float]], pairs: Dict[str, Tuple[str
 # -- calls -----------------------------------------------------------------------------------------
 
 
-def probe_calls(args: argparse.Namespace) -> Dict[str, Any]:
+class CallRow(NamedTuple):
+    """One timed statement of the calls probe. *processes* are the backends (AOTWHEEL_BACKEND) of
+    the probe processes that run it: the [PyExport] calls in both (*per_backend*: the tables show
+    both), references and baselines in both too (ratios are taken within one process; the tables
+    show the native process's), everything that does not depend on the backend once."""
+
+    key: str
+    group: str
+    label: str
+    statement: str
+    processes: Tuple[str, ...] = ("native",)
+    per_backend: bool = False
+
+
+BACKENDS = ("native", "ctypes")
+BOTH = BACKENDS
+# The empty statement: timeit's own loop, subtracted from every row ("net" figures).
+LOOP = CallRow("loop", "loop", "empty timeit loop (pass)", "pass", BOTH)
+# Each group: its title and its reference, the row its ratios divide by.
+CALL_GROUPS = {
+    "add": ("two small ints in, one out", "gcd"),
+    "gil": ("a call that releases the GIL vs one that holds it", "gcd"),
+    "string": (f"a {len(TEXT)}-character str in, the same str out; the same str object every call, its "
+               "UTF-8 form cached", "encode_decode"),
+    "fresh_string": ("the same with a fresh str every call (t = s[:-1] + s[-1]: no UTF-8 form cached yet)",
+                     "fresh_encode_decode"),
+    "sum": ("sum of 1,000 float64 (a numpy array)", "numpy_sum"),
+    "exception": ("a .NET exception arriving as a Python exception (information)", "python_raise"),
+}
+CALL_ROWS = (
+    CallRow("gcd", "add", "math.gcd(12, 18): C-extension call (reference)", "gcd(12, 18)", BOTH),
+    CallRow("add_many", "add", "[PyExport] add_many(1, 2)", "add_many(1, 2)", BOTH, per_backend=True),
+    CallRow("add_many_shim", "add", "[PyExport] add_many's shim through ctypes directly (out-cells reused)",
+            "px_add(1, 2, 0, r_i32, r_err); px_i32.value", ("ctypes",)),
+    CallRow("raw_add", "add", "raw add(1, 2): generated binding (ctypes.CDLL, GIL released)", "raw_add(1, 2)"),
+    CallRow("raw_add_cdll", "add", "raw add: ctypes.CDLL on the NativeAOT symbol (GIL released)", "aot_add(1, 2)"),
+    CallRow("raw_add_pydll", "add", "raw add: ctypes.PyDLL on the NativeAOT symbol (GIL held)", "aot_add_holding(1, 2)"),
+    CallRow("gcc_add", "add", "gcc add: ctypes.CDLL (floor of ctypes)", "floor_add(1, 2)"),
+    CallRow("cffi_add", "add", "gcc add: cffi API mode (a generated C extension)", "cffi_add(1, 2)"),
+    CallRow("crunch", "gil", "[PyExport] crunch(0), ReleaseGil = true", "crunch(0)", BOTH, per_backend=True),
+    CallRow("crunch_holding_gil", "gil", "[PyExport] crunch_holding_gil(0), holds the GIL", "crunch_holding_gil(0)", BOTH, per_backend=True),
+    CallRow("encode_decode", "string", "s.encode().decode(): no call (reference)", "s.encode().decode()", BOTH),
+    CallRow("echo_string", "string", "[PyExport] echo_string(s)", "echo_string(s)", BOTH, per_backend=True),
+    CallRow("echo_string_shim", "string", "[PyExport] echo_string's shim through ctypes directly",
+            "b = s.encode(); px_echo(b, len(b), r_ptr, r_err); p = px_ptr.value; "
+            "string_at(p + 4, c_int32.from_address(p).value).decode(); px_free(p)", ("ctypes",)),
+    CallRow("raw_copy_utf8", "string", "raw copy_utf8 + decode: generated binding",
+            "n = raw_copy_utf8(s, out, 256); out[:n].decode()"),
+    CallRow("raw_copy_utf8_cdll", "string", "raw copy_utf8 + decode: ctypes.CDLL on the NativeAOT symbol",
+            "n = aot_copy_utf8(s.encode(), out_c, 256); out[:n].decode()"),
+    CallRow("gcc_copy_utf8", "string", "gcc copy_utf8 + decode: ctypes.CDLL (floor of ctypes)",
+            "n = floor_copy_utf8(s.encode(), out_c, 256); out[:n].decode()"),
+    CallRow("cffi_copy_utf8", "string", "gcc copy_utf8 + decode: cffi API mode",
+            "n = cffi_copy_utf8(s.encode(), out_p, 256); out[:n].decode()"),
+    CallRow("fresh_encode_decode", "fresh_string", "t = s[:-1] + s[-1]; t.encode().decode() (reference)",
+            "t = s[:-1] + s[-1]; t.encode().decode()", BOTH),
+    CallRow("fresh_echo_string", "fresh_string", "[PyExport] t = s[:-1] + s[-1]; echo_string(t)",
+            "t = s[:-1] + s[-1]; echo_string(t)", BOTH, per_backend=True),
+    CallRow("fresh_copy", "fresh_string", "t = s[:-1] + s[-1] alone (what both rows above spend making t)",
+            "t = s[:-1] + s[-1]", BOTH),
+    CallRow("numpy_sum", "sum", "numpy a.sum() (reference)", "a.sum()", BOTH),
+    CallRow("sum", "sum", "[PyExport] sum(a)", "sum(a)", BOTH, per_backend=True),
+    CallRow("sum_shim", "sum", "[PyExport] sum's shim through ctypes directly (the array's address)",
+            "px_sum(address, 1000, r_f64, r_err); px_f64.value", ("ctypes",)),
+    CallRow("raw_sum_doubles", "sum", "raw sum_doubles(a, 1000): generated binding", "raw_sum_doubles(a, 1000)"),
+    CallRow("raw_sum_doubles_cdll", "sum", "raw sum_doubles: ctypes.CDLL on the NativeAOT symbol (the address)",
+            "aot_sum_doubles(address, 1000)"),
+    CallRow("gcc_sum_doubles", "sum", "gcc sum_doubles: ctypes.CDLL (floor of ctypes; the address)",
+            "floor_sum_doubles(address, 1000)"),
+    CallRow("cffi_sum_doubles", "sum", "gcc sum_doubles: cffi API mode (a double * made once)",
+            "cffi_sum_doubles(cffi_address, 1000)"),
+    CallRow("python_raise", "exception", "Python raise + except (reference)",
+            "try:\n    raise RuntimeError('boom')\nexcept RuntimeError:\n    pass", BOTH),
+    CallRow("throw", "exception", "[PyExport] throw('InvalidOperation') -> DotNetError",
+            "try:\n    throw('InvalidOperation')\nexcept DotNetError:\n    pass", BOTH, per_backend=True),
+    CallRow("throw_shim", "exception", "[PyExport] throw's shim through ctypes directly (.NET throw, catch, "
+            "serialising; the block freed)", "px_throw(kind, 16, boom, 4, r_err); px_free(px_err.value)", ("ctypes",)),
+)
+# Where the binding's own time goes (private run-time helpers of the ctypes backend and the raw
+# binding; skipped with a note if their API changes). Timed in the ctypes process only, ns only.
+INTERNALS = {
+    "PointerSpec(ndarray float64)": "binding._pointer_sum_doubles_values(a)",
+    "PointerSpec(bytearray)": "binding._pointer_copy_utf8_output(out)",
+    "PointerSpec(str)": "binding._pointer_copy_utf8_text(s)",
+    "memoryview(ndarray)": "memoryview(a)",
+    "byref(c_char.from_buffer(ndarray))": "byref(c_char.from_buffer(a))",
+    "[PyExport] c_int32() + c_void_p() (out-cells)": "c_int32(); c_void_p()",
+    "[PyExport] byref(cell)": "byref(px_err)",
+    "[PyExport] _dotnet.utf8(str)": "px_rt.utf8(s, \"echo_string() argument 'value'\", False)",
+    "[PyExport] Borrow(ndarray) enter + exit":
+        "with px_rt.Borrow(a, 'd', False, \"sum() argument 'values'\") as (p, n): pass",
+    "[PyExport] _dotnet._read_error() (decode the exception block, no call)":
+        "px_rt._read_error(px_rt._Reader(error_block))",
+}
+
+
+def rows_of(backend: str) -> List[CallRow]:
+    """The loop baseline and the rows the probe process of *backend* runs, in table order."""
+    return [LOOP] + [row for row in CALL_ROWS if backend in row.processes]
+
+
+def call_rows_in_order(calls: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The merged call rows (run.py's measure_calls) as the tables show them: in CALL_ROWS order, a
+    per-backend row once per backend (native first), any other row once (the native process's
+    where both ran it)."""
+    shown = []
+    for row in CALL_ROWS:
+        backends = BACKENDS if row.per_backend else row.processes[:1]
+        shown += [calls["rows"][f"{backend}/{row.key}"] for backend in backends]
+    return shown
+
+
+def call_label(entry: Dict[str, Any]) -> str:
+    """A row's label, naming the backend of a per-backend row."""
+    row = next(r for r in CALL_ROWS if r.key == entry["key"])
+    if row.per_backend:
+        return f"{row.label}, {'native backend' if entry['backend'] == 'native' else 'ctypes fallback'}"
+    return row.label
+
+
+def load_cffi(folder: str):
+    """The cffi API-mode module built from benchmarks/floor.c by cffi_floor.py into *folder*."""
+    sys.path.insert(0, folder)
+    try:
+        return importlib.import_module("aotbench_cffi_floor")
+    except ImportError as exc:
+        raise ProbeError(f"cannot import the cffi floor module from {folder}: {exc}") from None
+    finally:
+        sys.path.remove(folder)
+
+
+def call_setup(args: argparse.Namespace) -> Dict[str, Any]:
+    """The namespace every call statement runs in, after checking that every variant gives the same
+    answers, and that the [PyExport] package runs on the backend this process was started for."""
     np = numpy_module()
     package = load_package()
     aot = load_c_library(native_library_path(package), package)
+    aot_holding = ctypes.PyDLL(str(native_library_path(package).resolve())).add
+    aot_holding.argtypes, aot_holding.restype = SIGNATURES["add"]
     floor = load_c_library(Path(args.floor))
+    cffi_module = load_cffi(args.cffi)
+    cffi, ffi = cffi_module.lib, cffi_module.ffi
     values = np.random.default_rng(1).random(1000)
     address = values.ctypes.data
     output = bytearray(256)
     output_c = (ctypes.c_char * len(output)).from_buffer(output)  # the same memory, as a ctypes array
-    namespace: Dict[str, Any] = {
-        "binding": package, "aot": aot, "floor": floor, "gcd": math.gcd,
-        "a": values, "address": address, "s": TEXT, "out": output, "out_c": output_c,
-        "rt": getattr(package, "_rt", None), "c_char": ctypes.c_char, "byref": ctypes.byref,
-        "memoryview": memoryview,
-    }
     px, px_lib = load_pyexport()
-    px_i32, px_f64, px_ptr, px_err = ctypes.c_int32(), ctypes.c_double(), ctypes.c_void_p(), ctypes.c_void_p()
-    namespace.update({
-        "px": px, "px_lib": px_lib, "px_rt": importlib.import_module(f"{PYEXPORT_PACKAGE}._dotnet"),
-        "px_add": px_lib.aotwheel_fn_add_many, "px_echo": px_lib.aotwheel_fn_echo_string,
-        "px_sum": px_lib.aotwheel_fn_sum, "px_throw": px_lib.aotwheel_fn_throw, "px_free": px_lib.aotwheel_free,
-        # Out-cells made once: the direct calls are the cheapest possible use of the shims' ABI.
-        "px_i32": px_i32, "px_f64": px_f64, "px_ptr": px_ptr, "px_err": px_err,
-        "r_i32": ctypes.byref(px_i32), "r_f64": ctypes.byref(px_f64), "r_ptr": ctypes.byref(px_ptr),
-        "r_err": ctypes.byref(px_err), "string_at": ctypes.string_at, "c_int32": ctypes.c_int32,
-        "c_void_p": ctypes.c_void_p, "DotNetError": px.DotNetError,
-        "kind": b"InvalidOperation", "boom": b"boom",
-    })
+    backend = importlib.import_module(f"{PYEXPORT_PACKAGE}._api").BACKEND
+    if backend != args.backend:
+        raise ProbeError(f"{PYEXPORT_PACKAGE} runs on the {backend} backend; this probe was started for "
+                         f"{args.backend} (AOTWHEEL_BACKEND={os.environ.get('AOTWHEEL_BACKEND')!r})")
+    namespace: Dict[str, Any] = {
+        "binding": package, "gcd": math.gcd,
+        "raw_add": package.add, "raw_copy_utf8": package.copy_utf8, "raw_sum_doubles": package.sum_doubles,
+        "aot_add": aot.add, "aot_add_holding": aot_holding, "aot_copy_utf8": aot.copy_utf8,
+        "aot_sum_doubles": aot.sum_doubles,
+        "floor_add": floor.add, "floor_copy_utf8": floor.copy_utf8, "floor_sum_doubles": floor.sum_doubles,
+        "cffi_add": cffi.add, "cffi_copy_utf8": cffi.copy_utf8, "cffi_sum_doubles": cffi.sum_doubles,
+        "cffi_address": ffi.cast("double *", address), "out_p": ffi.from_buffer(output),
+        "a": values, "address": address, "s": TEXT, "out": output, "out_c": output_c,
+        "c_char": ctypes.c_char, "byref": ctypes.byref, "memoryview": memoryview,
+        # The [PyExport] functions under their own names, as `from pyexportsample import ...` gives them.
+        "add_many": px.add_many, "echo_string": px.echo_string, "sum": px.sum, "throw": px.throw,
+        "crunch": px.crunch, "crunch_holding_gil": px.crunch_holding_gil, "DotNetError": px.DotNetError,
+        "px_rt": importlib.import_module(f"{PYEXPORT_PACKAGE}._dotnet"),
+        "string_at": ctypes.string_at, "c_int32": ctypes.c_int32, "c_void_p": ctypes.c_void_p,
+    }
 
-    # Same answers from all three before timing anything.
-    for name, library in (("binding", package), ("ctypes->NativeAOT", aot), ("ctypes->gcc", floor)):
-        if library.add(2, 3) != 5:
-            raise ProbeError(f"{name}: add(2, 3) != 5")
+    # A str keeps the UTF-8 form that PyUnicode_AsUTF8AndSize makes of it (the native backend reads
+    # str arguments with it), and s.encode() then copies that instead of encoding. Cached here, so
+    # that the rows with s see it in the same state in every process, whichever ran first; the
+    # fresh_string rows make a new str each call.
+    as_utf8 = ctypes.pythonapi.PyUnicode_AsUTF8AndSize
+    as_utf8.argtypes, as_utf8.restype = (ctypes.py_object, ctypes.c_void_p), ctypes.c_void_p
+    as_utf8(TEXT, None)
+
+    # Same answers from every variant before timing anything.
+    for name in ("raw_add", "aot_add", "aot_add_holding", "floor_add", "cffi_add", "add_many"):
+        if namespace[name](2, 3) != 5:
+            raise ProbeError(f"{name}(2, 3) != 5")
     n = package.copy_utf8(TEXT, output, len(output))
-    if output[:n].decode() != TEXT or floor.copy_utf8(TEXT.encode(), output_c, len(output)) != n:
-        raise ProbeError("copy_utf8 does not round-trip the text")
+    if output[:n].decode() != TEXT or floor.copy_utf8(TEXT.encode(), output_c, len(output)) != n \
+            or cffi.copy_utf8(TEXT.encode(), namespace["out_p"], len(output)) != n or px.echo_string(TEXT) != TEXT:
+        raise ProbeError("copy_utf8 or echo_string does not round-trip the text")
     sums = {package.sum_doubles(values, values.size), aot.sum_doubles(address, values.size),
-            floor.sum_doubles(address, values.size)}
+            floor.sum_doubles(address, values.size), cffi.sum_doubles(namespace["cffi_address"], values.size),
+            px.sum(values)}
     if len(sums) != 1 or not math.isclose(sums.pop(), float(values.sum()), rel_tol=1e-12):
-        raise ProbeError("sum_doubles disagrees between the binding, the NativeAOT symbol and the gcc floor")
-    if px.add_many(1, 2) != 3 or px.echo_string(TEXT) != TEXT or px.sum(values) != floor.sum_doubles(address, 1000):
-        raise ProbeError("the [PyExport] add_many/echo_string/sum give wrong answers")
+        raise ProbeError("sum_doubles disagrees between the bindings, the NativeAOT symbol, the gcc floor and cffi")
+    if px.crunch(1000) != px.crunch_holding_gil(1000) or px.crunch(0) != 1:
+        raise ProbeError("[PyExport] crunch and crunch_holding_gil disagree")
     try:
         px.throw("InvalidOperation")
         raise ProbeError("[PyExport] throw('InvalidOperation') raised nothing")
     except px.DotNetError as exc:
         if not isinstance(exc, RuntimeError) or exc.dotnet_type != "System.InvalidOperationException":
             raise ProbeError(f"[PyExport] throw('InvalidOperation') raised {exc!r} ({exc.dotnet_type})") from None
+    if px_lib is not None:
+        add_shims(namespace, px_lib, values)
+    return namespace
+
+
+def add_shims(namespace: Dict[str, Any], px_lib: ctypes.CDLL, values: Any) -> None:
+    """The [PyExport] shims called through ctypes directly (the ctypes backend's calls without
+    its Python wrappers), checked, and a copy of the error block one of them wrote."""
+    px_i32, px_f64, px_ptr, px_err = ctypes.c_int32(), ctypes.c_double(), ctypes.c_void_p(), ctypes.c_void_p()
+    namespace.update({
+        "px_add": px_lib.aotwheel_fn_add_many, "px_echo": px_lib.aotwheel_fn_echo_string,
+        "px_sum": px_lib.aotwheel_fn_sum, "px_throw": px_lib.aotwheel_fn_throw, "px_free": px_lib.aotwheel_free,
+        # Out-cells made once: the direct calls are the cheapest possible use of the shims' ABI.
+        "px_i32": px_i32, "px_f64": px_f64, "px_ptr": px_ptr, "px_err": px_err,
+        "r_i32": ctypes.byref(px_i32), "r_f64": ctypes.byref(px_f64), "r_ptr": ctypes.byref(px_ptr),
+        "r_err": ctypes.byref(px_err), "kind": b"InvalidOperation", "boom": b"boom",
+    })
     checks = {
         "add": (eval("px_add(1, 2, 0, r_i32, r_err) or px_i32.value", namespace), 3),
-        "sum": (eval("px_sum(address, 1000, r_f64, r_err) or px_f64.value", namespace), px.sum(values)),
+        "sum": (eval("px_sum(address, 1000, r_f64, r_err) or px_f64.value", namespace), namespace["sum"](values)),
         "echo": (eval("px_echo(s.encode(), len(s.encode()), r_ptr, r_err) or "
                       "string_at(px_ptr.value + 4, c_int32.from_address(px_ptr.value).value).decode()", namespace), TEXT),
         "throw": (bool(eval("px_throw(kind, 16, boom, 4, r_err)", namespace)), True),
@@ -223,97 +398,22 @@ def probe_calls(args: argparse.Namespace) -> Dict[str, Any]:
     if wrong:
         raise ProbeError(f"direct ctypes calls of the [PyExport] shims give wrong answers: {wrong}")
 
-    operations = {
-        "add": {
-            "title": "add(1, 2) -> int",
-            "binding": "binding.add(1, 2)",
-            "aot": "aot.add(1, 2)",
-            "floor": "floor.add(1, 2)",
-            "cext": "gcd(12, 18)",
-            "cext_label": "math.gcd(12, 18)",
-        },
-        "string": {
-            "title": f"UTF-8 round trip, {len(TEXT)} chars",
-            "binding": "n = binding.copy_utf8(s, out, 256); out[:n].decode()",
-            "aot": "n = aot.copy_utf8(s.encode(), out_c, 256); out[:n].decode()",
-            "floor": "n = floor.copy_utf8(s.encode(), out_c, 256); out[:n].decode()",
-            "cext": "s.encode().decode()",
-            "cext_label": "s.encode().decode() (no call)",
-        },
-        "sum1000": {
-            "title": "sum of 1,000 float64",
-            "binding": "binding.sum_doubles(a, 1000)",
-            "aot": "aot.sum_doubles(address, 1000)",
-            "floor": "floor.sum_doubles(address, 1000)",
-            "cext": "a.sum()",
-            "cext_label": "numpy a.sum()",
-        },
-        # [PyExport]: idiomatic signatures through generated C# shims (out-parameters for the result
-        # and the exception). "aot" calls the shim through ctypes directly, reusing its out-cells;
-        # the floor and the C-extension reference are the same as for the raw exports above.
-        "px_add": {
-            "title": "[PyExport] add_many(1, 2) -> int",
-            "binding": "px.add_many(1, 2)",
-            "aot": "px_add(1, 2, 0, r_i32, r_err); px_i32.value",
-            "floor": "floor.add(1, 2)",
-            "cext": "gcd(12, 18)",
-            "cext_label": "math.gcd(12, 18)",
-        },
-        "px_string": {
-            "title": f"[PyExport] echo_string(str) -> str, {len(TEXT)} chars",
-            "binding": "px.echo_string(s)",
-            "aot": "b = s.encode(); px_echo(b, len(b), r_ptr, r_err); p = px_ptr.value; "
-                   "string_at(p + 4, c_int32.from_address(p).value).decode(); px_free(p)",
-            "floor": "n = floor.copy_utf8(s.encode(), out_c, 256); out[:n].decode()",
-            "cext": "s.encode().decode()",
-            "cext_label": "s.encode().decode() (no call)",
-        },
-        "px_sum1000": {
-            "title": "[PyExport] sum(ndarray) of 1,000 float64",
-            "binding": "px.sum(a)",
-            "aot": "px_sum(address, 1000, r_f64, r_err); px_f64.value",
-            "floor": "floor.sum_doubles(address, 1000)",
-            "cext": "a.sum()",
-            "cext_label": "numpy a.sum()",
-        },
-    }
-    # Information only (no floor): a .NET exception arriving as a Python exception.
-    exception = {
-        "binding": "try:\n    px.throw('InvalidOperation')\nexcept DotNetError:\n    pass",
-        "aot": "px_throw(kind, 16, boom, 4, r_err); px_free(px_err.value)",
-        "python": "try:\n    raise RuntimeError('boom')\nexcept RuntimeError:\n    pass",
-    }
-    # Where the binding's own time goes (its private run-time helper; skipped if its API changes).
-    internals = {
-        "PointerSpec(ndarray float64)": "binding._pointer_sum_doubles_values(a)",
-        "PointerSpec(bytearray)": "binding._pointer_copy_utf8_output(out)",
-        "PointerSpec(str)": "binding._pointer_copy_utf8_text(s)",
-        "memoryview(ndarray)": "memoryview(a)",
-        "byref(c_char.from_buffer(ndarray))": "byref(c_char.from_buffer(a))",
-        "[PyExport] c_int32() + c_void_p() (out-cells)": "c_int32(); c_void_p()",
-        "[PyExport] byref(cell)": "byref(px_err)",
-        "[PyExport] _dotnet.utf8(str)": "px_rt.utf8(s, \"echo_string() argument 'value'\", False)",
-        "[PyExport] Borrow(ndarray) enter + exit":
-            "with px_rt.Borrow(a, 'd', False, \"sum() argument 'values'\") as (p, n): pass",
-        "[PyExport] _dotnet._item_kind(memoryview(ndarray))": "px_rt._item_kind(memoryview(a))",
-        "[PyExport] _dotnet._read_error() (decode the exception block, no call)":
-            "px_rt._read_error(px_rt._Reader(error_block))",
-    }
-    statements: Dict[str, str] = {}
-    for op, spec in operations.items():
-        for variant in ("binding", "aot", "floor", "cext"):
-            statements[f"{op}/{variant}"] = spec[variant]
-    for variant, statement in exception.items():
-        statements[f"exception/{variant}"] = statement
-    usable_internals = {}
-    for label, statement in internals.items():
-        try:
-            exec(compile(statement, "<internal>", "exec"), namespace)
-        except Exception as exc:  # the helper's private API changed: report, do not fail the run
-            print(f"note: skipping internal measurement {label}: {exc!r}", file=sys.stderr)
-            continue
-        usable_internals[label] = statement
-        statements[f"internal/{label}"] = statement
+
+def probe_calls(args: argparse.Namespace) -> Dict[str, Any]:
+    """ns per call of every row of this process's backend (and, in the ctypes process, the
+    internals), all in the same rounds in rotating order."""
+    namespace = call_setup(args)
+    statements = {row.key: row.statement for row in rows_of(args.backend)}
+    internals = {}
+    if args.backend == "ctypes":
+        for label, statement in INTERNALS.items():
+            try:
+                exec(compile(statement, "<internal>", "exec"), namespace)
+            except Exception as exc:  # the helper's private API changed: report, do not fail the run
+                print(f"note: skipping internal measurement {label}: {exc!r}", file=sys.stderr)
+                continue
+            internals[label] = statement
+            statements[f"internal/{label}"] = statement
 
     timers = {key: calibrated_timer(statement, namespace, args.batch_seconds) for key, statement in statements.items()}
     samples: Dict[str, List[float]] = {key: [] for key in statements}
@@ -322,31 +422,30 @@ def probe_calls(args: argparse.Namespace) -> Dict[str, Any]:
         for key in rotated(keys, round_index):
             timer, number = timers[key]
             samples[key].append(timer.timeit(number) / number * 1e9)
-
-    result: Dict[str, Any] = {"unit": "ns per call", "rounds": args.rounds, "operations": {}, "internals": {}}
-    for op, spec in operations.items():
-        op_samples = {variant: samples[f"{op}/{variant}"] for variant in ("binding", "aot", "floor", "cext")}
-        result["operations"][op] = {
-            "title": spec["title"],
-            "statements": {variant: spec[variant] for variant in ("binding", "aot", "floor", "cext")},
-            "cext_label": spec["cext_label"],
-            "variants": {variant: summary(s) for variant, s in op_samples.items()},
-            "ratios": per_round_ratios(op_samples, {
-                "binding/floor": ("binding", "floor"),
-                "aot/floor": ("aot", "floor"),
-                "binding/aot": ("binding", "aot"),
-                "binding/cext": ("binding", "cext"),
-            }),
-            "binding_minus_aot_ns": summary([b - a for b, a in zip(op_samples["binding"], op_samples["aot"])]),
-        }
-    result["exception"] = {
-        "title": "[PyExport] throw('InvalidOperation'): System.InvalidOperationException -> DotNetError(RuntimeError)",
-        "statements": exception,
-        "variants": {variant: summary(samples[f"exception/{variant}"]) for variant in exception},
+    return {
+        "unit": "ns per call", "backend": args.backend, "rounds": args.rounds,
+        "rows": {row.key: summary(samples[row.key]) for row in rows_of(args.backend)},
+        "internals": {label: {"statement": statement, **summary(samples[f"internal/{label}"])}
+                      for label, statement in internals.items()},
     }
-    for label, statement in usable_internals.items():
-        result["internals"][label] = {"statement": statement, **summary(samples[f"internal/{label}"])}
-    return result
+
+
+def probe_instructions(args: argparse.Namespace) -> Dict[str, Any]:
+    """Run under callgrind by run.py: every row of this process's backend, in the loop the ns
+    figures come from (timeit's), *n1* and then *n2* times after a warm-up, each run closed by a
+    callgrind dump labelled `KEY|N` (benchmarks/callgrind_marker.c). run.py reads the dumps:
+    (instructions of the n2 run - those of the n1 run) / (n2 - n1) is one iteration of the loop."""
+    namespace = call_setup(args)
+    marker = ctypes.CDLL(str(Path(args.marker).resolve())).aotbench_segment_end
+    marker.argtypes, marker.restype = (ctypes.c_char_p,), None
+    for row in rows_of(args.backend):
+        timer = timeit.Timer(row.statement, globals=namespace)
+        timer.timeit(args.warm_up)  # specialises the loop's bytecode; first-call work of each function
+        marker(f"{row.key}|warm-up".encode())
+        for count in (args.n1, args.n2):
+            timer.timeit(count)
+            marker(f"{row.key}|{count}".encode())
+    return {"backend": args.backend, "n1": args.n1, "n2": args.n2, "rows": [row.key for row in rows_of(args.backend)]}
 
 
 # -- bulk ------------------------------------------------------------------------------------------
@@ -532,12 +631,20 @@ def probe_threads(args: argparse.Namespace) -> Dict[str, Any]:
     floor = load_c_library(Path(args.floor))
     if package.spin(1000) != floor.spin(1000):
         raise ProbeError("spin() of the C# library and of the gcc floor disagree")
+    px, _ = load_pyexport()
+    backend = importlib.import_module(f"{PYEXPORT_PACKAGE}._api").BACKEND
+    if backend != "native":
+        raise ProbeError(f"the threads probe measures the native backend; {PYEXPORT_PACKAGE} runs on {backend}")
     native_iterations = calibrate(package.spin, args.seconds, 10**6)
     python_iterations = calibrate(python_spin, args.seconds / 2, 10**4)
+    crunch_iterations = calibrate(px.crunch, args.seconds, 10**6)
     works: Dict[str, Callable[[], Any]] = {
         "binding": lambda: package.spin(native_iterations),
         "floor": lambda: floor.spin(native_iterations),
         "python": lambda: python_spin(python_iterations),
+        # [PyExport] on the native backend: the GIL is released only where the attribute says so.
+        "crunch": lambda: px.crunch(crunch_iterations),
+        "crunch_holding_gil": lambda: px.crunch_holding_gil(crunch_iterations),
     }
     samples: Dict[str, Dict[str, List[float]]] = {name: {"1": [], "2": []} for name in works}
     cpu_per_wall: Dict[str, List[float]] = {name: [] for name in works}  # CPUs the 2-thread run kept busy
@@ -554,6 +661,7 @@ def probe_threads(args: argparse.Namespace) -> Dict[str, Any]:
     gil_works: Dict[str, Callable[[], Any]] = {
         "binding": works["binding"], "floor": works["floor"],
         "floor_pydll": lambda: holding(native_iterations),
+        "crunch": works["crunch"], "crunch_holding_gil": works["crunch_holding_gil"],
     }
     stalls: Dict[str, List[Tuple[float, float]]] = {name: [] for name in gil_works}
     for round_index in range(3):
@@ -561,6 +669,7 @@ def probe_threads(args: argparse.Namespace) -> Dict[str, Any]:
             stalls[name].append(main_thread_stall(gil_works[name]))
     result: Dict[str, Any] = {
         "rounds": args.rounds, "native_iterations": native_iterations, "python_iterations": python_iterations,
+        "crunch_iterations": crunch_iterations,
         "cpu_count": os.cpu_count(), "variants": {},
         "gil": {name: {"main_thread_stall_ms": summary([s * 1e3 for s, _ in rows]),
                        "call_ms": summary([c * 1e3 for _, c in rows])} for name, rows in stalls.items()},
@@ -594,16 +703,27 @@ def environment() -> Dict[str, Any]:
     package = importlib.import_module(PACKAGE)
     info["package_file"] = package.__file__
     info["openblas_env"] = {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS")}
+    info["aotwheel_backend_env"] = os.environ.get("AOTWHEEL_BACKEND")
     return info
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    calls = commands.add_parser("calls")
-    calls.add_argument("--floor", required=True)
-    calls.add_argument("--rounds", type=int, default=15)
-    calls.add_argument("--batch-seconds", type=float, default=0.01)
+    for name in ("calls", "instructions"):
+        command = commands.add_parser(name)
+        command.add_argument("--floor", required=True)
+        command.add_argument("--cffi", required=True, help="the folder of the cffi API-mode module (cffi_floor.py)")
+        command.add_argument("--backend", required=True, choices=BACKENDS,
+                             help="the backend AOTWHEEL_BACKEND selected: checked, and which rows to run")
+        if name == "calls":
+            command.add_argument("--rounds", type=int, default=15)
+            command.add_argument("--batch-seconds", type=float, default=0.01)
+        else:
+            command.add_argument("--marker", required=True, help="callgrind_marker.c, compiled")
+            command.add_argument("--warm-up", type=int, default=200)
+            command.add_argument("--n1", type=int, required=True, help="iterations of the first counted run")
+            command.add_argument("--n2", type=int, required=True, help="iterations of the second counted run")
     bulk = commands.add_parser("bulk")
     bulk.add_argument("--floor", required=True)
     bulk.add_argument("--rounds", type=int, default=7)
@@ -617,7 +737,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     threads.add_argument("--rounds", type=int, default=15)
     threads.add_argument("--seconds", type=float, default=0.1)
     args = parser.parse_args(argv)
-    probe = {"calls": probe_calls, "bulk": probe_bulk, "threads": probe_threads}[args.command]
+    probe = {"calls": probe_calls, "instructions": probe_instructions, "bulk": probe_bulk,
+             "threads": probe_threads}[args.command]
     try:
         result = probe(args)
     except ProbeError as exc:

@@ -6,27 +6,32 @@
 
 Every figure is a ratio of things measured side by side in the same run, on the PoC sample the
 tests build (csharp_src/samples/PocExports), and for calls also on the [PyExport] sample
-(csharp_src/samples/PyExportSample): the generated binding against floors that no binding can beat. The machine is shared and noisy, so the variants of a measurement run in one process,
+(csharp_src/samples/PyExportSample): the generated binding against floors that no binding can beat.
+The machine is shared and noisy, so the variants of a measurement run in one process,
 interleaved round by round in rotating order; the tables show the best round of each (other
 processes can only add time) and results.json also keeps every sample, medians and per-round ratios.
 Start-up figures are medians of fresh processes.
 
-  calls    ns per call of add, a UTF-8 round trip and a 1,000-element sum: generated binding vs
-           ctypes calling the same NativeAOT symbol (isolates the binding's Python side) vs ctypes
-           calling the same C function compiled by gcc (benchmarks/floor.c, the floor) vs a
-           CPython C-extension call (the floor of any binding); the same three calls through the
-           [PyExport] API (add_many, echo_string, sum), and, as information, a .NET exception
-           raised through [PyExport].
+  calls    ns and instructions (callgrind) per call, net of the empty timeit loop: the [PyExport]
+           sample's add_many, echo_string, sum, crunch / crunch_holding_gil (GIL released / held)
+           and throw on its native backend and on its ctypes fallback (AOTWHEEL_BACKEND, one probe
+           process each); the raw PoC exports add, copy_utf8, sum_doubles (ctypes: the binding, and
+           ctypes on the NativeAOT symbol); the floors: the same C functions built by gcc
+           (benchmarks/floor.c) through ctypes and through cffi's API mode, and the references
+           math.gcd(12, 18), s.encode().decode(), numpy a.sum(). Then the goals (GOALS) and
+           whether they are met.
   bulk     a 1e8-element float64 array summed and scaled, a 4096x4096 float32 array incremented:
            C# through the binding (zero-copy) vs the gcc loops vs numpy; GB/s vs memcpy.
-  threads  2 Python threads calling a CPU-bound export vs 1 (ctypes releases the GIL), and how long
+  threads  2 Python threads calling a CPU-bound export vs 1 (ctypes releases the GIL; [PyExport]
+           crunch releases it, crunch_holding_gil does not), and how long
            the main thread is blocked while another thread is inside the call (needs no idle CPU).
-  startup  import time, first call (the .NET runtime starts), steady call; fresh processes.
+  startup  import time, first call (the .NET runtime starts), steady call; fresh processes; and
+           `python -c "import pyexportsample"` minus `python -c pass` on each backend.
   size     wheel and library, default and size-optimised MSBuild settings.
   build    clean `aotwheel build` vs a bare `dotnet publish` of the same project; no-op rebuild.
 
 Scratch files go to benchmarks/.work/ (git-ignored): build folders, project copies, the venv the
-built wheel is installed into, the compiled floor.
+built wheel is installed into, the compiled floors (gcc, cffi), callgrind's dumps.
 """
 
 from __future__ import annotations
@@ -44,7 +49,9 @@ import sys
 import time
 import zipfile
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+from probes import BACKENDS, CALL_GROUPS, LOOP, call_label, call_rows_in_order, rotated, rows_of
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -63,6 +70,54 @@ RID = "linux-x64"
 NUMPY_HOSTILE = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 SIZE_PROPERTIES = {"OptimizationPreference": "Size", "IlcGenerateStackTraceData": "false", "UseSystemResourceKeys": "true"}
 PUBLISHED_BRIDGE_MS = 25  # a published shared-memory .NET<->Python bridge, 4096x4096 float32 increment
+MARKER_SOURCE = BENCH / "callgrind_marker.c"
+# The two loop lengths of the instruction counts: (I(N2) - I(N1)) / (N2 - N1) is one iteration.
+CALLGRIND_N1, CALLGRIND_N2 = 1_000, 11_000
+# Hex bytes; NativeAOT's default reservation (256 GiB of address space) is more than valgrind allows.
+CALLGRIND_GC_REGION_RANGE = "40000000"
+
+
+class Goal(NamedTuple):
+    """A performance goal (issue 11) and the figures that decide it.
+
+    kind "call": the instructions and the ns of call row *subject* over those of row *reference*
+    (CALL_ROWS keys), both net of the empty loop or, where given, of row *baseline* (work both
+    statements do besides the call and its reference), each case measured in the probe process of
+    its backend; "import": ms of `python -c "import pyexportsample"` over `python -c pass` on the case's
+    backend (medians of fresh processes); "threads": throughput of 2 threads over 1 thread calling
+    threads variant *subject* (best rounds). Met where every figure is within the bound."""
+
+    name: str
+    kind: str
+    subject: str
+    cases: Tuple[Tuple[str, str], ...]  # (what the table calls the case, the backend measured)
+    reference: str = ""
+    baseline: str = ""
+    at_most: Optional[float] = None
+    at_least: Optional[float] = None
+
+
+NATIVE_AND_FALLBACK = (("native backend", "native"), ("ctypes fallback", "ctypes"))
+RAW_EXPORTS = "raw exports: ctypes only, no native backend yet"
+GOALS = (
+    Goal("raw add(1, 2), GIL held, vs math.gcd(12, 18)", "call", "raw_add_pydll",
+         ((f"ctypes.PyDLL on the NativeAOT symbol ({RAW_EXPORTS})", "native"),), reference="gcd", at_most=1.5),
+    Goal("raw add(1, 2), GIL released, vs math.gcd(12, 18)", "call", "raw_add",
+         ((f"generated binding, ctypes.CDLL ({RAW_EXPORTS})", "native"),), reference="gcd", at_most=2.5),
+    Goal("[PyExport] add_many(1, 2) vs math.gcd(12, 18)", "call", "add_many", NATIVE_AND_FALLBACK,
+         reference="gcd", at_most=2.0),
+    Goal("[PyExport] echo_string(s), 33 chars, vs s.encode().decode(); the same str every call", "call",
+         "echo_string", NATIVE_AND_FALLBACK, reference="encode_decode", at_most=1.5),
+    Goal("[PyExport] echo_string(t) vs t.encode().decode(); a fresh str every call, net of making it", "call",
+         "fresh_echo_string", NATIVE_AND_FALLBACK, reference="fresh_encode_decode", baseline="fresh_copy", at_most=1.5),
+    Goal("[PyExport] sum(a), 1,000 float64, vs numpy a.sum()", "call", "sum", NATIVE_AND_FALLBACK,
+         reference="numpy_sum", at_most=0.7),
+    Goal("import pyexportsample, over python -c pass", "import", "pyexportsample", NATIVE_AND_FALLBACK, at_most=10.0),
+    Goal("[PyExport] crunch (ReleaseGil), 2 threads vs 1: throughput", "threads", "crunch",
+         (("native backend", "native"),), at_least=1.9),
+    Goal("[PyExport] crunch_holding_gil, 2 threads vs 1: does not scale", "threads", "crunch_holding_gil",
+         (("native backend", "native"),), at_most=1.1),
+)
 
 
 class BenchError(Exception):
@@ -111,10 +166,13 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
-def child_environment(*, numpy_baselines: bool) -> Dict[str, str]:
+def child_environment(*, numpy_baselines: bool, backend: Optional[str] = None) -> Dict[str, str]:
     """The environment of a measuring child: no PYTHON* variables (the venv sees only its own site),
+    AOTWHEEL_BACKEND=*backend* (else unset: the [PyExport] package picks native where it loads),
     and for children that run numpy baselines, none of NUMPY_HOSTILE."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON") and k != "AOTWHEEL_BACKEND"}
+    if backend is not None:
+        env["AOTWHEEL_BACKEND"] = backend
     if numpy_baselines:
         for name in NUMPY_HOSTILE:
             env.pop(name, None)
@@ -143,7 +201,8 @@ def preflight() -> None:
     problems = []
     if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
         problems.append(f"this benchmark is written for linux-x64; this is {platform.system()} {platform.machine()}")
-    for tool, hint in (("dotnet", "install the .NET SDK"), ("gcc", "apt-get install gcc")):
+    for tool, hint in (("dotnet", "install the .NET SDK"), ("gcc", "apt-get install gcc"),
+                       ("valgrind", "apt-get install valgrind: it counts the instructions of the calls")):
         if shutil.which(tool) is None:
             problems.append(f"{tool} is not on PATH ({hint})")
     for module, hint in (("aotwheel", "run `make setup`: the dev venv has aotwheel installed"),
@@ -154,6 +213,10 @@ def preflight() -> None:
             problems.append(f"{sys.executable} cannot import {module}: {hint}")
     if not Path(SYSTEM_PYTHON).exists():
         problems.append(f"no system Python at {SYSTEM_PYTHON}")
+    elif subprocess.run([SYSTEM_PYTHON, "-c", "import cffi"], capture_output=True).returncode != 0:
+        problems.append(f"{SYSTEM_PYTHON} cannot import cffi (apt-get install python3-cffi python3-dev)")
+    if not Path("/usr/include/valgrind/callgrind.h").exists():
+        problems.append("no /usr/include/valgrind/callgrind.h (Debian's valgrind package has it)")
     if problems:
         raise BenchError("cannot run the benchmarks:\n  - " + "\n  - ".join(problems))
 
@@ -228,6 +291,21 @@ def compile_floor(flags: Sequence[str], name: str) -> Path:
     output = WORK / name
     run(["gcc", *flags, "-o", output, FLOOR_SOURCE], what="compiling benchmarks/floor.c with gcc")
     return output
+
+
+def compile_marker() -> Path:
+    output = WORK / "callgrind_marker.so"
+    run(["gcc", "-O2", "-shared", "-fPIC", "-o", output, MARKER_SOURCE], what="compiling benchmarks/callgrind_marker.c")
+    return output
+
+
+def build_cffi_floor() -> Path:
+    """floor.c as a cffi API-mode extension module (benchmarks/cffi_floor.py), with the floor's
+    optimisation flags; returns the folder to import it from."""
+    folder = fresh_dir(WORK / "cffi")
+    flags = [flag for flag in FLOOR_FLAGS if flag not in ("-shared", "-fPIC")]
+    run([SYSTEM_PYTHON, BENCH / "cffi_floor.py", folder, *flags], what="building the cffi API-mode floor")
+    return folder
 
 
 # `aotwheel build`'s progress lines (pytools/builder.py, compile.py, pyexport/stage.py), each with the
@@ -383,15 +461,196 @@ def make_venv(*wheels: Path) -> Path:
 # -- measuring children ----------------------------------------------------------------------------
 
 
-def probe(python: Path, command: str, *args: str, numpy_baselines: bool, timeout: float = 600) -> Dict[str, Any]:
+def probe(python: Path, command: str, *args: str, numpy_baselines: bool, backend: Optional[str] = None,
+          timeout: float = 600) -> Dict[str, Any]:
     result = run([python, BENCH / "probes.py", command, *args], what=f"the {command} probe",
-                 env=child_environment(numpy_baselines=numpy_baselines), timeout=timeout)
+                 env=child_environment(numpy_baselines=numpy_baselines, backend=backend), timeout=timeout)
     for line in result.stderr.splitlines():
         log(f"  {command}: {line}")
+    return last_json(result, f"the {command} probe")
+
+
+def last_json(result: subprocess.CompletedProcess, what: str) -> Dict[str, Any]:
     try:
         return json.loads(result.stdout.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):
-        raise BenchError(f"the {command} probe printed no JSON:\n{result.stdout}\n{result.stderr}") from None
+        raise BenchError(f"{what} printed no JSON:\n{result.stdout}\n{result.stderr}") from None
+
+
+def callgrind_dumps(folder: Path) -> Dict[str, int]:
+    """Instructions of every labelled dump callgrind wrote into *folder*: {label: instructions}.
+    A dump made by a client request (CALLGRIND_DUMP_STATS_AT) holds the instructions executed since
+    the previous dump, and its header says `desc: Trigger: Client Request: LABEL`."""
+    dumps: Dict[str, int] = {}
+    for path in sorted(folder.glob("callgrind.out.*")):
+        label = total = None
+        with path.open() as dump:
+            for line in dump:
+                if line.startswith("desc: Trigger: Client Request: "):
+                    label = line.split(": ", 3)[3].rstrip("\n")
+                elif line.startswith(("summary:", "totals:")):
+                    total = int(line.split()[1])
+                    break
+        if label is None:
+            continue  # the final dump at exit, or one valgrind made for another reason
+        if total is None:
+            raise BenchError(f"{path}: a callgrind dump without totals")
+        if label in dumps:
+            raise BenchError(f"{folder}: two callgrind dumps labelled {label!r}")
+        dumps[label] = total
+    return dumps
+
+
+def count_instructions(python: Path, floor: Path, cffi_folder: Path, marker: Path, backend: str) -> Dict[str, Any]:
+    """Instructions per iteration of every call row of *backend*'s probe process, counted by
+    callgrind: the probe runs each row's timeit loop N1 and then N2 times in one process, and
+    (instructions of the N2 run - those of the N1 run) / (N2 - N1) is one iteration; start-up,
+    the warm-up and the marker calls cancel out."""
+    folder = fresh_dir(WORK / "callgrind" / backend)
+    env = child_environment(numpy_baselines=True, backend=backend)
+    # NativeAOT's GC reserves 256 GiB of address space by default, which valgrind refuses; the
+    # hash seed fixes the few instructions that depend on string hashes.
+    env.update(DOTNET_GCRegionRange=CALLGRIND_GC_REGION_RANGE, PYTHONHASHSEED="0")
+    result = run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={folder / 'callgrind.out'}",
+                  python, BENCH / "probes.py", "instructions", "--floor", floor, "--cffi", cffi_folder,
+                  "--backend", backend, "--marker", marker, "--n1", str(CALLGRIND_N1), "--n2", str(CALLGRIND_N2)],
+                 what=f"the instructions probe under callgrind ({backend} backend)", env=env, timeout=3600)
+    manifest = last_json(result, f"the instructions probe ({backend} backend)")
+    dumps = callgrind_dumps(folder)
+    counts = {}
+    for key in manifest["rows"]:
+        try:
+            first, second = dumps[f"{key}|{CALLGRIND_N1}"], dumps[f"{key}|{CALLGRIND_N2}"]
+        except KeyError as exc:
+            raise BenchError(f"callgrind ({backend} backend) wrote no dump labelled {exc.args[0]!r} in {folder}") from None
+        counts[key] = {"instructions_n1": first, "instructions_n2": second,
+                       "per_iteration": (second - first) / (CALLGRIND_N2 - CALLGRIND_N1)}
+    return {"n1": CALLGRIND_N1, "n2": CALLGRIND_N2, "rows": counts}
+
+
+def measure_calls(python: Path, floor: Path, cffi_folder: Path, marker: Path, rounds: int) -> Dict[str, Any]:
+    """The call probes of both backends (ns, in rounds) and their instruction counts (callgrind),
+    merged: one row per (backend of the probe process, CALL_ROWS key), net of the empty loop measured
+    in the same process the same way, and divided by its group's reference from the same process."""
+    timed, counted = {}, {}
+    for backend in BACKENDS:
+        log(f"measuring call overhead, {backend} backend: ns")
+        timed[backend] = probe(python, "calls", "--floor", str(floor), "--cffi", str(cffi_folder), "--backend", backend,
+                               "--rounds", str(rounds), numpy_baselines=True, backend=backend)
+    for backend in BACKENDS:
+        log(f"measuring call overhead, {backend} backend: instructions (callgrind)")
+        counted[backend] = count_instructions(python, floor, cffi_folder, marker, backend)
+    rows: Dict[str, Dict[str, Any]] = {}
+    loop: Dict[str, Dict[str, float]] = {}
+    for backend in BACKENDS:
+        times, counts = timed[backend]["rows"], counted[backend]["rows"]
+        loop[backend] = {"ns": times[LOOP.key]["min"], "instructions": counts[LOOP.key]["per_iteration"]}
+        for row in rows_of(backend)[1:]:
+            rows[f"{backend}/{row.key}"] = {
+                "key": row.key, "backend": backend, "group": row.group, "label": row.label, "statement": row.statement,
+                "ns": times[row.key], "instructions": counts[row.key],
+                "ns_net": times[row.key]["min"] - loop[backend]["ns"],
+                "instructions_net": counts[row.key]["per_iteration"] - loop[backend]["instructions"],
+            }
+        for key, entry in rows.items():
+            if entry["backend"] != backend:
+                continue
+            reference = rows[f"{backend}/{CALL_GROUPS[entry['group']][1]}"]
+            if reference["ns_net"] <= 0:
+                raise BenchError(f"{reference['label']}: {reference['ns_net']:.1f} ns net of the empty loop "
+                                 f"({backend} process); the machine was too noisy to measure it")
+            entry["vs_reference"] = {"ns": entry["ns_net"] / reference["ns_net"],
+                                     "instructions": entry["instructions_net"] / reference["instructions_net"]}
+    return {
+        "unit": "per call, net of the empty timeit loop (pass) of the same process",
+        "rounds": rounds,
+        "method": f"ns: best of {rounds} interleaved rounds of calibrated timeit batches, minus the same for "
+                  f"`pass`; instructions: callgrind, (I({CALLGRIND_N2}) - I({CALLGRIND_N1})) / "
+                  f"{CALLGRIND_N2 - CALLGRIND_N1} iterations of the same timeit loop in one process, minus "
+                  f"the same for `pass`; DOTNET_GCRegionRange={CALLGRIND_GC_REGION_RANGE}, PYTHONHASHSEED=0",
+        "loop": loop,
+        "groups": {name: {"title": title, "reference": reference} for name, (title, reference) in CALL_GROUPS.items()},
+        "rows": rows,
+        "internals": timed["ctypes"]["internals"],
+        "callgrind": {backend: counted[backend] for backend in BACKENDS},
+        "environment": timed["native"]["environment"],
+    }
+
+
+def measure_import(python: Path, processes: int) -> Dict[str, Any]:
+    """Wall ms of fresh processes `python -c "import pyexportsample"` on each backend and of
+    `python -c pass`, in rotating order; the import figure of a backend is the difference of medians."""
+    for backend in BACKENDS:
+        shown = run([python, "-c", "import pyexportsample._api as api; print(api.BACKEND)"],
+                    what=f"importing pyexportsample with AOTWHEEL_BACKEND={backend}",
+                    env=child_environment(numpy_baselines=False, backend=backend)).stdout.strip()
+        if shown != backend:
+            raise BenchError(f"pyexportsample runs on the {shown} backend under AOTWHEEL_BACKEND={backend}")
+    commands = {"pass": ("pass", None), **{backend: ("import pyexportsample", backend) for backend in BACKENDS}}
+    samples: Dict[str, List[float]] = {name: [] for name in commands}
+    for index in range(processes):
+        for name in rotated(list(commands), index):
+            code, backend = commands[name]
+            env = child_environment(numpy_baselines=False, backend=backend)
+            started = time.perf_counter()
+            run([python, "-c", code], what=f"python -c {code!r} ({name})", env=env, timeout=120)
+            samples[name].append((time.perf_counter() - started) * 1e3)
+    nothing = statistics.median(samples["pass"])
+    return {"processes": processes, "process_ms": {name: summary(ms) for name, ms in samples.items()},
+            "import_ms": {backend: statistics.median(samples[backend]) - nothing for backend in BACKENDS}}
+
+
+def goal_figures(results: Dict[str, Any], goal: Goal, backend: str) -> Dict[str, Any]:
+    """The figures of one case of *goal*: {"instructions": ratio or None, "time": ratio, speedup or ms,
+    "text": {"instructions": ..., "time": ...}} (see Goal)."""
+    if goal.kind == "call":
+        rows = results["calls"]["rows"]
+        try:
+            subject, reference = rows[f"{backend}/{goal.subject}"], rows[f"{backend}/{goal.reference}"]
+            baseline = rows[f"{backend}/{goal.baseline}"] if goal.baseline else None
+        except KeyError as exc:
+            raise BenchError(f"goal {goal.name!r}: no call row {exc.args[0]!r} (see CALL_ROWS in probes.py)") from None
+        figures: Dict[str, Any] = {"text": {}}
+        for unit, name, suffix in (("instructions_net", "instructions", ""), ("ns_net", "time", " ns")):
+            less = baseline[unit] if baseline else 0.0
+            top, bottom = subject[unit] - less, reference[unit] - less
+            figures[name] = top / bottom
+            figures["text"][name] = f"{top / bottom:.2f}× ({top:,.0f} / {bottom:,.0f}{suffix})"
+        return figures
+    if goal.kind == "import":
+        milliseconds = results["startup"]["import"]["import_ms"][backend]
+        return {"instructions": None, "time": milliseconds, "text": {"instructions": "-", "time": f"{milliseconds:.1f} ms"}}
+    if goal.kind == "threads":
+        variant = results["threads"]["variants"][goal.subject]
+        speedup = variant["speedup_of_min"]
+        return {"instructions": None, "time": speedup,
+                "text": {"instructions": "-", "time": f"{speedup:.2f}× (median of rounds {variant['speedup']['median']:.2f}×)"}}
+    raise BenchError(f"goal {goal.name!r}: unknown kind {goal.kind!r}")
+
+
+def evaluate_goals(results: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """One entry per case of every goal of GOALS: its figures, the bound and whether it is met
+    ("yes" when every figure is within the bound, "instructions only" or "time only" when one is)."""
+    evaluated = []
+    for goal in GOALS:
+        unit = " ms" if goal.kind == "import" else "×"
+        target = " and ".join(([f"≤ {goal.at_most:g}{unit}"] if goal.at_most is not None else [])
+                              + ([f"≥ {goal.at_least:g}{unit}"] if goal.at_least is not None else []))
+        for case, backend in goal.cases:
+            figures = goal_figures(results, goal, backend)
+            within = {name: (goal.at_most is None or figures[name] <= goal.at_most)
+                      and (goal.at_least is None or figures[name] >= goal.at_least)
+                      for name in ("instructions", "time") if figures[name] is not None}
+            if all(within.values()):
+                met = "yes"
+            elif not any(within.values()):
+                met = "no"
+            else:
+                met = "instructions only" if within["instructions"] else "time only"
+            evaluated.append({"goal": goal.name, "case": case, "backend": backend, "target": target,
+                              "instructions": figures["instructions"], "time": figures["time"],
+                              "figures": figures["text"], "met": met})
+    return evaluated
 
 
 def measure_startup(python: Path, floor: Path, processes: int) -> Dict[str, Any]:
@@ -449,6 +708,16 @@ def mib(value: int) -> str:
     return f"{value / 1048576:.2f} MiB"
 
 
+def goals_table(goals: List[Dict[str, Any]]) -> str:
+    """The goals with their measured figures, as a Markdown table (docs/performance.md quotes it)."""
+    lines = ["GOALS  instructions and ns of the call over those of its reference, both net of the empty loop",
+             "", "| goal | case | target | instructions | time | met |", "|---|---|---|---:|---:|---|"]
+    for goal in goals:
+        lines.append(f"| {goal['goal']} | {goal['case']} | {goal['target']} | {goal['figures']['instructions']} | "
+                     f"{goal['figures']['time']} | {goal['met']} |")
+    return "\n".join(lines)
+
+
 def report(results: Dict[str, Any]) -> str:
     m = results["machine"]
     sections = [
@@ -461,36 +730,34 @@ def report(results: Dict[str, Any]) -> str:
     ]
 
     calls = results["calls"]
+    loop = calls["loop"]
     rows = []
-    for op in calls["operations"].values():
-        v, r = op["variants"], op["ratios"]
-        rows.append([op["title"], ns(v["binding"]["min"]), ns(v["aot"]["min"]), ns(v["floor"]["min"]),
-                     x(r["binding/floor"]["of_min"]), x(r["aot/floor"]["of_min"]),
-                     ns(v["binding"]["min"] - v["aot"]["min"]),
-                     f"{op['cext_label']}: {ns(v['cext']['min'])}", x(r["binding/cext"]["of_min"])])
+    for group, spec in calls["groups"].items():
+        rows.append([spec["title"], "", "", "", ""])
+        for entry in call_rows_in_order(calls):
+            if entry["group"] != group:
+                continue
+            rows.append([f"  {call_label(entry)}", ns(entry["ns_net"]), ns(entry["instructions_net"]),
+                         x(entry["vs_reference"]["ns"]), x(entry["vs_reference"]["instructions"])])
+    gil = {backend: {unit: calls["rows"][f"{backend}/crunch"][unit] - calls["rows"][f"{backend}/crunch_holding_gil"][unit]
+                     for unit in ("ns_net", "instructions_net")} for backend in BACKENDS}
     internals = calls.get("internals", {})
-    exception = calls.get("exception")
-    exception_note = "[PyExport] exception: not measured"
-    if exception:
-        ev = exception["variants"]
-        exception_note = (
-            f"{exception['title']}: {ns(ev['binding']['min'])} ns per call through the binding; the shim called "
-            f"directly (.NET throw + catch + serialising the exception) {ns(ev['aot']['min'])} ns; "
-            f"a Python raise/except {ns(ev['python']['min'])} ns")
     sections.append(table(
-        f"CALL OVERHEAD  ns per call, best of {calls['rounds']} interleaved rounds (medians in results.json)",
-        ["call", "binding", "ctypes->AOT", "ctypes->gcc", "binding/gcc", "AOT/gcc", "binding-AOT ns",
-         "C-extension reference", "binding/ref"],
+        f"CALLS  per call, net of the empty timeit loop (native process: {ns(loop['native']['ns'])} ns, "
+        f"{ns(loop['native']['instructions'])} instructions); ns: best of {calls['rounds']} interleaved rounds; "
+        f"instructions: callgrind, (I({CALLGRIND_N2:,}) - I({CALLGRIND_N1:,})) / {CALLGRIND_N2 - CALLGRIND_N1:,}",
+        ["call", "ns", "instructions", "ns / ref", "instr. / ref"],
         rows,
-        ["floor = ctypes with argtypes calling the same C function built by gcc -O2; AOT = ctypes calling the "
-         "NativeAOT symbol directly (same argtypes), so AOT/gcc is the .NET transition and binding-AOT the "
-         "generated Python wrapper.",
-         "[PyExport] rows: AOT = ctypes calling the generated C# shim directly (result and exception through "
-         "out-parameters, out-cells reused); floor and reference as for the raw exports.",
-         exception_note,
-         "binding internals (ns, best): " + ", ".join(f"{k} {ns(v['min'])}" for k, v in internals.items())
+        ["[PyExport] rows: the package on the backend named, chosen by AOTWHEEL_BACKEND, one probe process per "
+         "backend (each divided by the reference measured in its own process); raw rows: the PoC sample, "
+         "ctypes only; floors: benchmarks/floor.c built by gcc.",
+         "releasing the GIL costs " + "; ".join(
+             f"{ns(gil[b]['instructions_net'])} instructions, {ns(gil[b]['ns_net'])} ns ({b} backend)" for b in BACKENDS)
+         + ": crunch(0) - crunch_holding_gil(0)",
+         "binding internals (ns, best, gross; ctypes process): " + ", ".join(f"{k} {ns(v['min'])}" for k, v in internals.items())
          if internals else "binding internals: not measured"],
     ))
+    sections.append(goals_table(results["goals"]))
 
     bulk = results["bulk"]
     memcpy = bulk["memcpy_gb_per_s"]
@@ -527,7 +794,9 @@ def report(results: Dict[str, Any]) -> str:
 
     threads = results["threads"]
     rows = []
-    labels = {"binding": "C# spin() via binding", "floor": "gcc spin() via ctypes", "python": "pure-Python loop"}
+    labels = {"binding": "C# spin() via raw binding (ctypes)", "floor": "gcc spin() via ctypes",
+              "python": "pure-Python loop", "crunch": "[PyExport] crunch(), native, ReleaseGil",
+              "crunch_holding_gil": "[PyExport] crunch_holding_gil(), native"}
     for name, label in labels.items():
         v = threads["variants"][name]
         rows.append([label, f"{v['one_thread_s']['min']:.3f} s", f"{v['two_threads_s']['min']:.3f} s",
@@ -545,8 +814,10 @@ def report(results: Dict[str, Any]) -> str:
          "GIL released during the call? main thread stalled (median) while another thread ran a "
          f"{threads['gil']['binding']['call_ms']['median']:.0f} ms call: "
          + ", ".join(f"{label} {threads['gil'][name]['main_thread_stall_ms']['median']:.1f} ms"
-                     for name, label in (("binding", "binding"), ("floor", "ctypes.CDLL gcc"),
-                                         ("floor_pydll", "ctypes.PyDLL gcc (holds the GIL: control)")))],
+                     for name, label in (("binding", "raw binding"), ("floor", "ctypes.CDLL gcc"),
+                                         ("floor_pydll", "ctypes.PyDLL gcc (holds the GIL: control)"),
+                                         ("crunch", "[PyExport] crunch"),
+                                         ("crunch_holding_gil", "[PyExport] crunch_holding_gil")))],
     ))
 
     startup = results["startup"]["variants"]
@@ -563,12 +834,17 @@ def report(results: Dict[str, Any]) -> str:
                      f"{steady['median']:.0f} ns" if steady else "-",
                      f"{first['median'] * 1000 / steady['median']:,.0f}x" if first and steady else "-",
                      ms(v["process_ms"]["median"])])
+    imports = results["startup"]["import"]
     sections.append(table(
         f"START-UP  fresh processes, median of {results['startup']['processes']}",
         ["what", "import/load", "first call", "steady call", "first/steady", "process wall"], rows,
         [f"import: binding/floor {startup['binding']['import_ms']['median'] / startup['floor']['import_ms']['median']:.1f}x; "
          f"first call: binding/floor {startup['binding']['first_call_us']['median'] / startup['floor']['first_call_us']['median']:.0f}x "
-         "(the NativeAOT runtime initialises on the first call into the library)"],
+         "(the generated packages start the NativeAOT runtime at import; a bare ctypes.CDLL of the NativeAOT "
+         "library starts it on the first call)",
+         f"python -c \"import pyexportsample\" minus python -c pass, medians of {imports['processes']} fresh processes "
+         "each: " + ", ".join(f"{imports['import_ms'][b]:.1f} ms ({b} backend)" for b in BACKENDS)
+         + f"; python -c pass itself {imports['process_ms']['pass']['median']:.1f} ms"],
     ))
 
     size = results["size"]
@@ -619,8 +895,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--reuse", action="store_true", help="reuse the wheels of the last run; build times not measured")
     parser.add_argument("--out", type=Path, default=BENCH, help="folder for results.json and the plots (default: benchmarks/)")
     args = parser.parse_args(argv)
-    rounds = {"calls": 7, "bulk": 3, "threads": 3, "startup": 5, "build": 1} if args.quick else \
-        {"calls": 30, "bulk": 9, "threads": 15, "startup": 15, "build": 3}
+    rounds = {"calls": 7, "bulk": 3, "threads": 3, "startup": 5, "import": 7, "build": 1} if args.quick else \
+        {"calls": 30, "bulk": 9, "threads": 15, "startup": 15, "import": 21, "build": 3}
     started = time.perf_counter()
     try:
         preflight()
@@ -634,8 +910,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         built = reuse_builds() if args.reuse else build_everything(rounds["build"])
         python = make_venv(built["wheel"], built["pyexport_wheel"])
         size_library = extract_library(built["size_wheel"], WORK / "size" / "lib")
-        log("measuring call overhead")
-        calls = probe(python, "calls", "--floor", str(floor), "--rounds", str(rounds["calls"]), numpy_baselines=True)
+        marker = compile_marker()
+        cffi_folder = build_cffi_floor()
+        calls = measure_calls(python, floor, cffi_folder, marker, rounds["calls"])
         log("measuring bulk work")
         bulk = probe(python, "bulk", "--floor", str(floor), "--rounds", str(rounds["bulk"]),
                      "--size-library", str(size_library), "--floor-default-align", str(floor_default_align),
@@ -643,9 +920,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         bulk["memcpy_gb_per_s"] = bulk["operations"]["memcpy"]["variants"]["ctypes.memmove"]["gb_per_s_at_min"]
         log("measuring threads")
         threads = probe(python, "threads", "--floor", str(floor), "--rounds", str(rounds["threads"]),
-                        numpy_baselines=False)
+                        numpy_baselines=False, backend="native")
         log("measuring start-up")
         startup = measure_startup(python, floor, rounds["startup"])
+        startup["import"] = measure_import(python, rounds["import"])
         size = {"default": wheel_sizes(built["wheel"]), "size_optimised": wheel_sizes(built["size_wheel"]),
                 "size_optimised_properties": SIZE_PROPERTIES}
         if built["bare_library"] is not None:
@@ -654,7 +932,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         machine["python_children"] = calls["environment"]["python"]
         machine["numpy"] = calls["environment"]["numpy"]
         results = {
-            "schema": 1,
+            "schema": 2,
             "command": " ".join([Path(sys.executable).name, "benchmarks/run.py", *(argv or sys.argv[1:])]),
             "quick": args.quick,
             "machine": machine,
@@ -664,8 +942,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 "floor_default_align_compiler": " ".join(["gcc", *(f for f in FLOOR_FLAGS if not f.startswith("-falign"))]),
                 "sample": str(SAMPLE.relative_to(REPO)),
                 "pyexport_sample": str(PYEXPORT_SAMPLE.relative_to(REPO)),
-                "child_environment": "parent environment minus PYTHON*; calls and bulk children also minus "
-                                     + ", ".join(NUMPY_HOSTILE),
+                "child_environment": "parent environment minus PYTHON* and AOTWHEEL_BACKEND (set per backend "
+                                     "where it matters); calls and bulk children also minus " + ", ".join(NUMPY_HOSTILE),
+                "cffi_floor": "benchmarks/floor.c through cffi's API mode (benchmarks/cffi_floor.py), "
+                              + " ".join(f for f in FLOOR_FLAGS if f not in ("-shared", "-fPIC")),
             },
             "calls": calls, "bulk": bulk, "threads": threads, "startup": startup, "size": size,
             "build": built["timings"],
@@ -673,6 +953,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                           "note": "quoted from its publication, not measured here"},
             "total_seconds": None,
         }
+        results["goals"] = evaluate_goals(results)
         results["total_seconds"] = time.perf_counter() - started
         text = report(results)
         args.out.mkdir(parents=True, exist_ok=True)
