@@ -1,6 +1,6 @@
 """aotwheel benchmarks: one command, a table, benchmarks/results.json and PNG plots beside it.
 
-    .venv/bin/python benchmarks/run.py          # or: make bench    (about 5 minutes)
+    .venv/bin/python benchmarks/run.py          # or: make bench    (about 10 minutes)
     .venv/bin/python benchmarks/run.py --quick  # fewer rounds, one build round (a smoke test)
     .venv/bin/python benchmarks/run.py --reuse  # reuse the last run's wheels; build times not measured
 
