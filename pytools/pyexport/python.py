@@ -154,30 +154,46 @@ class PythonRenderer:
 
     # -- bodies ------------------------------------------------------------------------------------
 
+    def _check_call(self, node: TypeNode, value: str, where: str) -> str:
+        """The _dotnet call that checks and converts the argument *value* of type *node* (for a
+        buffer, the one giving the object to lend): the ctypes call's and the native entry point's."""
+        tag, passing = node.tag, node.passing
+        if tag in NUMERIC and NUMERIC[tag][1] == "float":
+            return f"_rt.check_float({value}, {where!r})"
+        if tag in NUMERIC:
+            return f"_rt.check_int({value}, {PRIMITIVES[tag].minimum}, {PRIMITIVES[tag].maximum}, {where!r})"
+        if tag in ("bool", "char"):
+            return f"_rt.check_{tag}({value}, {where!r})"
+        if tag == "enum":
+            primitive = PRIMITIVES[self.underlying[node.name]]
+            return f"_rt.check_enum({value}, {self.names[node.name]}, {primitive.minimum}, {primitive.maximum}, {where!r})"
+        if passing == "string":
+            return f"_rt.utf8({value}, {where!r}, {node.nullable})"
+        if passing == "handle":
+            return f"_rt.handle({value}, {self.names[node.name]}, {where!r}, {node.nullable})"
+        if passing == "buffer":
+            return f"_rt.lendable({self._buffer_arguments(node, value, where)})"
+        return f"_rt.encode({self.codec(node)}, {value}, {where!r})"
+
+    @staticmethod
+    def _buffer_arguments(node: TypeNode, value: str, where: str) -> str:
+        writable = node.container in ("span", "memory")
+        return f'{value}, "{BUFFER_FORMATS[node.item.tag]}", {writable}, {where!r}'
+
     def _input(self, node: TypeNode, name: str, i: int, where: str) -> tuple[list[str], list[str], Optional[str]]:
         """(statements preparing the argument, the argument slots, a `with` item or None)."""
         tag, passing = node.tag, node.passing
+        check = self._check_call(node, name, where)
         if tag in NUMERIC and NUMERIC[tag][1] == "float":
-            return [f"if _type({name}) is not _float: {name} = _rt.check_float({name}, {where!r})"], [name], None
+            return [f"if _type({name}) is not _float: {name} = {check}"], [name], None
         if tag in NUMERIC:
             low, high = PRIMITIVES[tag].minimum, PRIMITIVES[tag].maximum
-            return [f"if _type({name}) is not _int or not {low} <= {name} <= {high}: "
-                    f"{name} = _rt.check_int({name}, {low}, {high}, {where!r})"], [name], None
-        if tag in ("bool", "char"):
-            return [f"_a{i} = _rt.check_{tag}({name}, {where!r})"], [f"_a{i}"], None
-        if tag == "enum":
-            primitive = PRIMITIVES[self.underlying[node.name]]
-            return [f"_a{i} = _rt.check_enum({name}, {self.names[node.name]}, {primitive.minimum}, "
-                    f"{primitive.maximum}, {where!r})"], [f"_a{i}"], None
-        if passing == "string":
-            return [f"_a{i}, _n{i} = _rt.utf8({name}, {where!r}, {node.nullable})"], [f"_a{i}", f"_n{i}"], None
-        if passing == "handle":
-            return [f"_a{i} = _rt.handle({name}, {self.names[node.name]}, {where!r}, {node.nullable})"], [f"_a{i}"], None
+            return [f"if _type({name}) is not _int or not {low} <= {name} <= {high}: {name} = {check}"], [name], None
         if passing == "buffer":
-            writable = node.container in ("span", "memory")
-            borrow = f'_rt.Borrow({name}, "{BUFFER_FORMATS[node.item.tag]}", {writable}, {where!r}) as (_a{i}, _n{i})'
-            return [], [f"_a{i}", f"_n{i}"], borrow
-        return [f"_a{i}, _n{i} = _rt.encode({self.codec(node)}, {name}, {where!r})"], [f"_a{i}", f"_n{i}"], None
+            return [], [f"_a{i}", f"_n{i}"], f"_rt.Borrow({self._buffer_arguments(node, name, where)}) as (_a{i}, _n{i})"
+        if passing in ("string", "codec"):
+            return [f"_a{i}, _n{i} = {check}"], [f"_a{i}", f"_n{i}"], None
+        return [f"_a{i} = {check}"], [f"_a{i}"], None
 
     def _output(self, node: TypeNode, j: int) -> tuple[str, str]:
         """(the result variable's ctypes constructor, the expression converting it to Python)."""
@@ -254,24 +270,7 @@ class PythonRenderer:
     def _check(self, node: TypeNode, where: str) -> str:
         """The Python check the native entry point calls for a value its fast path does not take
         (CPython.cs): it converts the value, or raises the same error as the ctypes backend."""
-        tag, passing = node.tag, node.passing
-        if tag in NUMERIC and NUMERIC[tag][1] == "float":
-            return f"lambda v: _rt.check_float(v, {where!r})"
-        if tag in NUMERIC:
-            return f"lambda v: _rt.check_int(v, {PRIMITIVES[tag].minimum}, {PRIMITIVES[tag].maximum}, {where!r})"
-        if tag in ("bool", "char"):
-            return f"lambda v: _rt.check_{tag}(v, {where!r})"
-        if tag == "enum":
-            primitive = PRIMITIVES[self.underlying[node.name]]
-            return f"lambda v: _rt.check_enum(v, {self.names[node.name]}, {primitive.minimum}, {primitive.maximum}, {where!r})"
-        if passing == "string":
-            return f"lambda v: _rt.utf8(v, {where!r}, {node.nullable})"
-        if passing == "handle":
-            return f"lambda v: _rt.handle(v, {self.names[node.name]}, {where!r}, {node.nullable})"
-        if passing == "buffer":
-            writable = node.container in ("span", "memory")
-            return f'lambda v: _rt.lendable(v, "{BUFFER_FORMATS[node.item.tag]}", {writable}, {where!r})'
-        return f"lambda v: _rt.encode({self.codec(node)}, v, {where!r})"
+        return f"lambda v: {self._check_call(node, 'v', where)}"
 
     def _converter(self, node: TypeNode, constructor: bool) -> str:
         """What turns result *node* into Python after the native entry point built an int of it

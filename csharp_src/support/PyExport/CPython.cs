@@ -509,19 +509,7 @@ namespace AotWheel.Interop
                     return true;
                 }
             }
-            return CheckedInt64(ref member, i, o, value);
-        }
-
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        static bool CheckedInt64(ref NativeMember member, int i, nint o, long* value)
-        {
-            errClear(); // PyLong_AsLongLongAndOverflow may have failed: the check explains or converts
-            var checkedValue = Check(ref member, i, o);
-            if (checkedValue == 0) return false;
-            int overflow;
-            *value = longAsLongLongAndOverflow(checkedValue, &overflow);
-            decRef(checkedValue);
-            return !(*value == -1 && errOccurred() != 0);
+            return Checked(ref member, i, o, value);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -580,7 +568,7 @@ namespace AotWheel.Interop
                 return true;
             }
             long x;
-            if (!CheckedInt64(ref member, i, o, &x)) return false;
+            if (!Checked(ref member, i, o, &x)) return false;
             *value = (byte)x;
             return true;
         }
@@ -605,14 +593,17 @@ namespace AotWheel.Interop
                     }
                 }
                 else if (value != 0) decRef(value);
-                else errClear();
             }
             return Checked(ref member, i, o, handle);
         }
 
-        /// <summary>A value whose check always runs (char, enum, object handle): the check gives an int.</summary>
+        /// <summary>Slot *i* as an int given by its check: for values whose check always runs (char,
+        /// enum, object handle) and for those a fast path did not take, which may have left an error
+        /// set (a failed conversion or attribute read): the check explains or converts instead.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
         public static bool Checked(ref NativeMember member, int i, nint o, long* value)
         {
+            errClear();
             var checkedValue = Check(ref member, i, o);
             if (checkedValue == 0) return false;
             int overflow;
