@@ -13,7 +13,7 @@ import os
 import struct
 import zlib
 
-__all__ = ["Buffer", "BytesLike", "PointerSpec", "load_library", "fingerprint", "refront_signals", "faulthandler_enabled", "native_module", "item_formats", "describe_items", "check_int", "check_float", "coerce_arguments"]
+__all__ = ["Buffer", "BytesLike", "PointerSpec", "load_library", "fingerprint", "refront_signals", "faulthandler_enabled", "native_module", "native_function", "item_formats", "describe_items", "check_int", "check_float", "coerce_arguments"]
 
 
 # Names for annotations; the stubs (__init__.pyi) give type checkers the real types. Plain classes,
@@ -199,6 +199,17 @@ def native_module(package: str, backend: str) -> tuple:
         # PyPy and free-threaded CPython do not load abi3 modules; an interpreter that hides its
         # C API (embedded with RTLD_LOCAL) gives a SystemError. ctypes needs neither.
         return None, f"the native extension module did not load here ({exc})"
+
+
+def native_function(function, definition):
+    """The native backend's function object (CPython.cs), presented as the Python def it replaces:
+    its name, docstring, module and .map, and (through __wrapped__) its annotated signature."""
+    for name in ("__name__", "__qualname__", "__module__", "__doc__"):
+        setattr(function, name, getattr(definition, name))
+    function.__wrapped__ = definition
+    if hasattr(definition, "map"):
+        function.map = definition.map
+    return function
 
 
 def item_formats(kind: str, size: int) -> frozenset:

@@ -18,7 +18,7 @@ import uuid
 import weakref
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
-from ._aotwheel import check_float, check_int, describe_items, item_formats  # noqa: F401  (check_*: used by _api.py)
+from ._aotwheel import check_float, check_int, describe_items, item_formats, native_function  # noqa: F401  (check_*, native_function: used by _api.py)
 
 __all__ = ["DotNetError", "DotNetObject", "ArrayLike", "ArrayResult", "BytesLike"]
 
@@ -902,17 +902,6 @@ class Half(Codec):
 
     def read(self, reader: _Reader) -> float:
         return float(reader.unpack(_F16))
-
-
-def native_function(function: Any, definition: Any) -> Any:
-    """The native backend's function object (CPython.cs), presented as the Python def it replaces:
-    its name, docstring, module and .map, and (through __wrapped__) its annotated signature."""
-    for name in ("__name__", "__qualname__", "__module__", "__doc__"):
-        setattr(function, name, getattr(definition, name))
-    function.__wrapped__ = definition
-    if hasattr(definition, "map"):
-        function.map = definition.map
-    return function
 
 
 def native_property(prop: property, fget: Any = None, fset: Any = None) -> property:
