@@ -87,6 +87,7 @@ class Export:
     parameters: tuple[Parameter, ...]
     returns: AbiType
     doc: Optional[str] = None
+    release_gil: bool = False  # [ReleaseGil]: the native backend lets other threads run during the call
 
     @property
     def qualified_method(self) -> str:

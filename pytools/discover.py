@@ -48,8 +48,16 @@ def discover(manifest: Manifest, library: NativeLibrary, log: Log = print) -> Bi
 
 def exports_from_report(report: Report, docs: dict[str, MemberDoc], library: NativeLibrary) -> list[Export]:
     """The bindable exports in an inspector *report*, checked against *library*'s symbols."""
-    declared = [d for d in report.exports if d.entry_point]
-    exports = [_export(d, docs) for d in declared if not is_generated_export(d)]
+    exports = declared_exports(report, docs)
+    generated = [d.entry_point for d in report.exports if d.entry_point and is_generated_export(d)]
+    check_symbols(exports, library, generated)
+    return exports
+
+
+def declared_exports(report: Report, docs: Mapping[str, MemberDoc]) -> list[Export]:
+    """The hand-written exports an inspector *report* declares, validated and sorted by entry point:
+    what the native backend's entry points are generated for before the library exists."""
+    exports = [_export(d, docs) for d in report.exports if d.entry_point and not is_generated_export(d)]
     seen: dict[str, Export] = {}
     for export in exports:
         if export.entry_point in seen:
@@ -58,7 +66,6 @@ def exports_from_report(report: Report, docs: dict[str, MemberDoc], library: Nat
                 f"and on {export.qualified_method}"
             )
         seen[export.entry_point] = export
-    check_symbols(exports, library, [d.entry_point for d in declared if is_generated_export(d) and d.entry_point])
     return sorted(exports, key=lambda e: e.entry_point)
 
 
@@ -94,7 +101,7 @@ def check_symbols(exports: list[Export], library: NativeLibrary, generated: Iter
         raise AotWheelError("the assembly's exports and the native symbol table differ:\n  " + "\n  ".join(problems))
 
 
-def _export(declared: DeclaredExport, docs: Optional[dict[str, MemberDoc]] = None) -> Export:
+def _export(declared: DeclaredExport, docs: Optional[Mapping[str, MemberDoc]] = None) -> Export:
     where = f"{declared.declaring_type}.{declared.method}"
     entry_point = declared.entry_point or ""
     if not declared.is_static or declared.is_generic:
@@ -106,7 +113,8 @@ def _export(declared: DeclaredExport, docs: Optional[dict[str, MemberDoc]] = Non
         for p in declared.parameters
     )
     returns = _abi_type(declared.returns, f"{where}, return type", allow_void=True)
-    export = Export(entry_point, python_name, declared.declaring_type, declared.method, parameters, returns)
+    export = Export(entry_point, python_name, declared.declaring_type, declared.method, parameters, returns,
+                    release_gil=declared.release_gil)
     doc_id = method_doc_id(declared.declaring_type, declared.method, [p.type for p in declared.parameters])
     member_doc = (docs or {}).get(doc_id)
     if member_doc is None:

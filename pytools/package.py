@@ -41,7 +41,7 @@ def write_wheel(
     tag = platform_tag_for(library)
     for warning in tag.warnings:
         log(f"warning: {warning}")
-    native = bindable.api is not None and NATIVE_MODULE_INIT in library.exported_functions
+    native = NATIVE_MODULE_INIT in library.exported_functions
     shipped = shipped_library_name(library.path.name, native)
     binding = BindingInput(
         import_name=manifest.import_name,

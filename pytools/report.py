@@ -22,7 +22,7 @@ from .errors import AotWheelError
 # outlive one run: the manifest saved beside a library (read by `aotwheel package`, perhaps by
 # another aotwheel on another machine) and [PyExport]'s cached phase-A report. Bump it whenever
 # the inspector's output (Program.cs, TypeReport.cs) or the manifest's content changes shape.
-CONTRACT = 1
+CONTRACT = 2
 
 # What the inspector's TypeShape.Kind can be; the first four wrap an element type.
 ELEMENT_KINDS = frozenset({"pointer", "byref", "array", "mdarray"})
@@ -92,6 +92,7 @@ class DeclaredExport:
     is_generic: bool
     returns: TypeShape
     parameters: tuple[ExportParameter, ...]
+    release_gil: bool = False  # [ReleaseGil] on the method or its class
 
 
 @dataclass(frozen=True)
@@ -313,6 +314,7 @@ def _export(o: _Object) -> DeclaredExport:
         is_generic=o.flag("isGeneric"),
         returns=_shape(o.object("returns")),
         parameters=tuple(ExportParameter(p.text("name"), _shape(p.object("type"))) for p in o.objects("parameters")),
+        release_gil=o.flag("releaseGil"),
     )
 
 

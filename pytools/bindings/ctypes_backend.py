@@ -9,6 +9,7 @@ from typing import Any, Iterable
 from .. import __version__
 from ..abi import AbiType, Export, Parameter
 from ..pyexport.python import render_python
+from ..pyexport.slots import first_raw_number
 from ..resources import template_environment, templates_dir
 from .base import BindingInput
 
@@ -79,12 +80,26 @@ def _tuple(items: Iterable[str]) -> str:
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 
-def _function_model(export: Export) -> dict[str, Any]:
+def _native_check(function: str, parameter: dict[str, Any]) -> str:
+    """The Python check the native entry point calls for an argument it does not convert itself:
+    the ctypes binding's own, so that both backends explain a rejected argument alike."""
+    if parameter["pointer"]:
+        return f"_pointer_{function}_{parameter['name']}.lendable"
+    where = repr(f"{function}() argument '{parameter['name']}'")
+    if parameter["check"] == "float":
+        return f"lambda v: _aotwheel.check_float(v, {where})"
+    return f"lambda v: _aotwheel.check_int(v, {parameter['minimum']}, {parameter['maximum']}, {where})"
+
+
+def _function_model(export: Export, number: int) -> dict[str, Any]:
     name = export.python_name
     parameters = [_parameter_model(p) for p in export.parameters]
     returns = export.returns
     return {
         "name": name,
+        "number": number,
+        "names": _tuple(repr(p["name"]) for p in parameters),
+        "checks": _tuple(_native_check(name, p) for p in parameters),
         "symbol": export.entry_point,
         "parameters": parameters,
         "arguments": ", ".join(p["name"] for p in parameters),
@@ -118,8 +133,9 @@ class CtypesBackend:
             "assembly": package.assembly,
             "library": package.library_filename,
             "fingerprint": package.library_fingerprint,
-            "functions": [_function_model(e) for e in package.exports],
+            "functions": [_function_model(e, n) for n, e in enumerate(package.exports, first_raw_number(api))],
             "api_names": ["DotNetError", *api.public_names] if api else [],
+            "native": package.native_module,
         }
         runtime = (templates_dir() / "ctypes" / "_aotwheel.py").read_bytes()
         backend = "native" if package.native_module else "ctypes"

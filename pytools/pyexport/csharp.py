@@ -1,18 +1,19 @@
 """Renders the C# side of [PyExport]: per member, the shim body over its native slots (slots.py),
 which catches every exception; the ctypes export forwarding to it; the native backend's vectorcall
-entry point (CPython.cs) converting Python objects to those slots; and `.map`'s row loop.
+entry point (CPython.cs) converting Python objects to those slots; and `.map`'s row loop. For the
+native backend also an entry point per hand-written [UnmanagedCallersOnly] export, which calls it
+through its address.
 """
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence
 
-
-from ..abi import PRIMITIVES
+from ..abi import PRIMITIVES, Export
 from ..resources import template_environment
 from .columns import Leaf, MapPlan, map_plan
 from .model import BUFFER_FORMATS, Api, Member, RecordModel, TypeNode, api_members
-from .slots import ERROR, SELF, has_self, input_slots, result_slot, results, wire_scalar
+from .slots import ERROR, SELF, first_raw_number, has_self, input_slots, result_slot, results, wire_scalar
 
 _READ_WRITE = {
     "sbyte": "SByte", "byte": "Byte", "short": "Int16", "ushort": "UInt16", "int": "Int32", "uint": "UInt32",
@@ -272,9 +273,10 @@ class ShimRenderer:
             arguments.append(f"&r{j}")
         arguments.append("&error")
         return {
-            "name": f"P{number}", "count": start + len(nodes), "views": views,
+            "name": f"P{number}", "origin": member.origin, "count": start + len(nodes), "views": views,
             "keeps": any(node.passing in ("string", "codec", "buffer") for node in nodes), "declarations": declarations,
-            "conversions": conversions, "outputs": outputs, "builds": builds, "arguments": ", ".join(arguments),
+            "conversions": conversions, "checks_signals": True, "before": [*outputs, "byte* error = null;"],
+            "call": f"var status = S{number}({', '.join(arguments)});", "after": _build_results(builds),
             "release_gil": member.release_gil, "buffer_bytes": " + ".join(buffer_bytes),
         }
 
@@ -343,18 +345,80 @@ class ShimRenderer:
             "prepare": prepare, "stores": stores, "finish": finish,
         }
 
-    def render(self) -> str:
+    def render(self, exports: Sequence[Export]) -> str:
         members = api_members(self.api)
         shims = [self.shim(m, n) for n, m in enumerate(members)]
+        first_raw = first_raw_number(self.api)
+        entries = [s["entry"] for s in shims] + [raw_entry(e, n) for n, e in enumerate(exports, first_raw)]
         records = {r.name: r for r in self.api.records}
         plans = [p for p in (map_plan(m, records) for m in members) if p is not None]
         maps = [self.map_shim(p, n) for n, p in enumerate(plans)]
         env = template_environment("csharp")
-        return env.get_template("shims.cs.j2").render(shims=shims, maps=maps, native=self.native, codecs=self.codecs.methods, assembly=self.api.assembly)
+        return env.get_template("shims.cs.j2").render(
+            shims=shims, entries=entries, maps=maps, native=self.native, codecs=self.codecs.methods, assembly=self.api.assembly)
 
 
-def render_shims(api: Api, native: bool = True) -> str:
+def _build_results(builds: list[str]) -> list[str]:
+    """The statements setting `result` from a shim's status and its results' build expressions."""
+    if len(builds) <= 1:
+        built = builds[0] if builds else "CPython.NoneResult()"
+        return [f"result = status != Status.Ok ? CPython.RaiseDotNet(error) : {built};"]
+    lines = ["if (status != Status.Ok) result = CPython.RaiseDotNet(error);", "else", "{",
+             f"    nint* items = stackalloc nint[{len(builds)}];", f"    items[0] = {builds[0]};"]
+    lines += [f"    items[{j}] = items[{j - 1}] == 0 ? 0 : {build};" for j, build in enumerate(builds[1:], 1)]
+    return lines + [f"    result = CPython.Results(items, {len(builds)});", "}"]
+
+
+def raw_entry(export: Export, number: int) -> dict[str, object]:
+    """The native entry point of a hand-written export: exact ints and floats and lendable buffers
+    are converted here, anything else by the member's Python check (the ctypes binding's own, so
+    both backends explain a rejected argument alike); the export is called through its address
+    (NativeMember.Target: C# cannot call an UnmanagedCallersOnly method directly)."""
+    declarations: list[str] = []
+    conversions: list[str] = []
+    passed: list[str] = []
+    views = 0
+    for k, parameter in enumerate(export.parameters):
+        abi, primitive = parameter.type, parameter.type.primitive
+        take = f"ref member, {k}, slots[{k}]"
+        if abi.pointer:
+            # Any item type for void*; a byte pointer's check also takes the other 8-bit integers.
+            letter = "0" if primitive.kind == "void" else f"(byte)'{primitive.struct_format}'"
+            declarations += [f"void* a{k} = null;", f"nint n{k} = 0;"]
+            conversions.append(f"CPython.Buffer({take}, {letter}, {max(primitive.size, 1)}, true, &views[{views}], "
+                               f"&keep[{k}], &a{k}, &n{k})")
+            views += 1
+        elif primitive.kind == "float":
+            declarations.append(f"double a{k} = 0;")
+            conversions.append(f"CPython.Double({take}, &a{k})")
+        elif primitive.kind == "unsigned":
+            declarations.append(f"ulong a{k} = 0;")
+            conversions.append(f"CPython.UInt64({take}, {primitive.maximum}UL, &a{k})")
+        else:
+            declarations.append(f"long a{k} = 0;")
+            conversions.append(f"CPython.Int64({take}, {primitive.minimum}L, {primitive.maximum}L, &a{k})")
+        passed.append(f"({abi.csharp})a{k}")
+    returns = export.returns
+    signature = ", ".join([p.type.csharp for p in export.parameters] + [returns.csharp])
+    invoke = f"((delegate* unmanaged<{signature}>)member.Target)({', '.join(passed)});"
+    if returns.is_void:
+        call, built = invoke, "CPython.NoneResult()"
+    else:
+        call = f"var value = {invoke}"
+        kind = "pointer" if returns.pointer else returns.primitive.kind
+        built = {"pointer": "CPython.FromUInt64((ulong)value)", "float": "CPython.FromDouble(value)",
+                 "unsigned": "CPython.FromUInt64(value)", "signed": "CPython.FromInt64(value)"}[kind]
+    parameters = ", ".join(f"{p.type.csharp} {p.name}" for p in export.parameters)
+    return {
+        "name": f"P{number}", "origin": f"{export.entry_point}: {export.qualified_method}({parameters}) -> {returns.csharp}",
+        "count": len(export.parameters), "views": views, "keeps": views > 0, "declarations": declarations,
+        "conversions": conversions, "checks_signals": False, "before": [], "call": call, "after": [f"result = {built};"],
+        "release_gil": export.release_gil, "buffer_bytes": " + ".join(f"views[{v}].Len" for v in range(views)),
+    }
+
+
+def render_shims(api: Optional[Api], exports: Sequence[Export] = (), native: bool = True, assembly: str = "") -> str:
     """The C# source of every shim of *api* (one file); with *native*, also the native backend's
-    entry points and PyInit__lib, which make the library the extension module `_lib`."""
-    return ShimRenderer(api, native).render()
-
+    entry points of the API and of the hand-written *exports*, and PyInit__lib, which make the
+    library the extension module `_lib`."""
+    return ShimRenderer(api or Api(assembly=assembly), native).render(exports if native else ())

@@ -305,7 +305,7 @@ class PythonRenderer:
             defaults = []
         bound = owner.python_name if owner is not None and has_self(member) else "None"
         function_object = (f"_native._function({number}, {function!r}, {_tuple(repr(n) for n in names)}, "
-                           f"{len(names) - len(defaults)}, {_tuple(checks)}, {_tuple(converters)}, {_tuple(defaults)}, {bound})")
+                           f"{len(names) - len(defaults)}, {_tuple(checks)}, {_tuple(converters)}, {_tuple(defaults)}, {bound}, 0)")
         if owner is None:
             self.natives.append(f"{member.python_name} = _rt.native_function({function_object}, {member.python_name})")
         elif member.kind in ("getter", "setter"):

@@ -10,10 +10,10 @@ length; buffers as pointer + item count; objects as handles), then one pointer p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, Optional
 
 from ..abi import PRIMITIVES
-from .model import Member, TypeNode
+from .model import Api, Member, TypeNode, api_members
 
 
 @dataclass(frozen=True)
@@ -75,3 +75,9 @@ def results(member: Member) -> tuple[TypeNode, ...]:
         owner = f"global::{member.owner.replace('+', '.')}"
         return (TypeNode("object", owner, name=member.owner),)
     return member.outputs
+
+
+def first_raw_number(api: Optional[Api]) -> int:
+    """The native entry points of the hand-written exports are numbered after the [PyExport]
+    members' (api_members), in entry-point order."""
+    return len(api_members(api)) if api is not None else 0

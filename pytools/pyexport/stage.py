@@ -1,8 +1,9 @@
-"""[PyExport]'s two compile phases, for the builder.
+"""The two compile phases of a library with [PyExport] members or hand-written exports, for the builder.
 
-Phase A: a managed `dotnet build` of the user's code plus aotwheel's attribute and run-time support;
-the inspector reads the [PyExport] members from that assembly's metadata. Then the shims are written
-next to the support files, and phase B (`NativeCompiler.publish`) compiles all of it with NativeAOT.
+Phase A: a managed `dotnet build` of the user's code plus aotwheel's attributes and run-time support;
+the inspector reads the [PyExport] members and the [UnmanagedCallersOnly] exports from that
+assembly's metadata. Then the shims and the native backend's entry points are written next to the
+support files, and phase B (`NativeCompiler.publish`) compiles all of it with NativeAOT.
 Phase A is skipped when none of its inputs (as MSBuild lists them) changed (the previous report is reused),
 so an unchanged project still rebuilds in about a second.
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..compile import STAMP_NAME, NativeCompiler
-from ..discover import api_from_report
+from ..discover import api_from_report, declared_exports
 from ..errors import AotWheelError
 from ..inspector import read_assembly
 from ..log import Log
@@ -61,13 +62,17 @@ def prepare(compiler: NativeCompiler, log: Log = print) -> PyExportBuild:
         stamp.save()
         docs = parse_xml_docs(docs_xml, str(docs_path))
     api = api_from_report(report, docs)
-    if api is None:
+    exports = declared_exports(report, docs)
+    if api is None and not exports:
         return PyExportBuild(None, None)
-    log(f"[PyExport] {len(api.functions)} functions, {len(api.classes)} classes, "
-        f"{len(api.enums)} enums, {len(api.records)} dataclasses")
+    if api is not None:
+        log(f"[PyExport] {len(api.functions)} functions, {len(api.classes)} classes, "
+            f"{len(api.enums)} enums, {len(api.records)} dataclasses")
     generated = root / "generated"
+    # The support is compiled in for hand-written exports too: they may carry [ReleaseGil].
     files = {p.name: p.read_bytes() for p in support.glob("*" + SUFFIX)}
-    files[SHIMS_FILE] = render_shims(api, native=compiler.project.config.backend == "native").encode()
+    native = compiler.project.config.backend == "native"
+    files[SHIMS_FILE] = render_shims(api, exports, native, compiler.project.assembly_name).encode()
     _sync(generated, files)
     return PyExportBuild(api, generated)
 

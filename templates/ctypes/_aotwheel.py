@@ -259,6 +259,18 @@ class PointerSpec:
         self.formats = None if kind == "void" else frozenset().union(*(item_formats(k, size) for k in kinds))
 
     def __call__(self, value):
+        lent = self.lendable(value)
+        if lent.__class__ is not memoryview:
+            return lent
+        if not lent.nbytes:
+            return None
+        # The byref object keeps a buffer export of *value* alive for as long as the caller holds it.
+        return ctypes.byref(ctypes.c_char.from_buffer(lent))
+
+    def lendable(self, value):
+        """*value* as an object whose buffer the native function may write to: a memoryview of
+        *value* itself, or a NUL-terminated copy of bytes or str; else TypeError/ValueError. The
+        native backend calls this for what its own buffer check did not take."""
         if value.__class__ is bytes:
             if self.text or self.formats is None:
                 # A private NUL-terminated copy: the native side may write through the pointer, and
@@ -275,10 +287,7 @@ class PointerSpec:
                                          f"bytearray, memoryview{extra}), got {type(value).__name__}") from None
         if (self.formats is not None and view.format not in self.formats) or view.readonly or not view.c_contiguous:
             raise self._explain(view)
-        if not view.nbytes:
-            return None
-        # The byref object keeps a buffer export of *value* alive for as long as the caller holds it.
-        return ctypes.byref(ctypes.c_char.from_buffer(view))
+        return view
 
     def _text(self, value: str) -> bytes:
         if not self.text:

@@ -12,18 +12,20 @@ from support import call_json, run_python
 from aotwheel.binary import read_native_library
 from aotwheel.platform_tags import platform_tag_for
 
-pytestmark = pytest.mark.sdk
+# Raw exports are called through the native backend (the default) and its ctypes fallback.
+pytestmark = [pytest.mark.sdk, pytest.mark.usefixtures("backend")]
 
 
 def test_wheel_is_tagged_from_the_binary(poc_wheel, tmp_path):
     names = zipfile.ZipFile(poc_wheel).namelist()
-    zipfile.ZipFile(poc_wheel).extract("aotsample_poc/AotSample.Poc.aot.so", tmp_path)
-    tag = platform_tag_for(read_native_library(tmp_path / "aotsample_poc" / "AotSample.Poc.aot.so")).tag
+    # The library is also the native backend's extension module.
+    zipfile.ZipFile(poc_wheel).extract("aotsample_poc/_lib.abi3.so", tmp_path)
+    tag = platform_tag_for(read_native_library(tmp_path / "aotsample_poc" / "_lib.abi3.so")).tag
     assert poc_wheel.name == f"aotsample_poc-1.2.0-py3-none-{tag}.whl"
     # Linked by zig (on PATH after .ci/setup) at the default floor, whatever this machine's glibc is.
     machine = platform.machine()
     assert tag == f"manylinux_2_17_{machine}.manylinux2014_{machine}"
-    for expected in ("__init__.py", "__init__.pyi", "py.typed", "_aotwheel.py", "AotSample.Poc.aot.so"):
+    for expected in ("__init__.py", "__init__.pyi", "py.typed", "_aotwheel.py", "_lib.abi3.so"):
         assert f"aotsample_poc/{expected}" in names
 
 
@@ -107,7 +109,7 @@ libraries = sorted({line.split()[-1].rsplit("/", 1)[-1] for line in maps.splitli
 print(json.dumps([libraries, "DOTNET_ROOT" in os.environ]))
 """
     libraries, has_dotnet_root = call_json(clean_python, code)
-    assert "AotSample.Poc.aot.so" in libraries
+    assert "_lib.abi3.so" in libraries
     assert not [name for name in libraries if "coreclr" in name or "hostfxr" in name or "hostpolicy" in name]
     assert not has_dotnet_root
 

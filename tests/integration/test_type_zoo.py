@@ -8,7 +8,8 @@ import pytest
 
 from support import call_json
 
-pytestmark = pytest.mark.sdk
+# Raw exports are called through the native backend (the default) and its ctypes fallback.
+pytestmark = [pytest.mark.sdk, pytest.mark.usefixtures("backend")]
 
 SCALARS = {
     "sbyte": (-128, 127), "byte": (0, 255), "short": (-(2**15), 2**15 - 1), "ushort": (0, 2**16 - 1),

@@ -121,7 +121,7 @@ def test_readme_notes_and_tests_edits_rebuild_nothing(refcore, wheel):
     assert "-t:AotWheelInputs" not in second.stdout and "dotnet publish skipped" in second.stdout
     assert the_wheel(refcore.parent / "notes").read_bytes() == wheel.read_bytes()
     with zipfile.ZipFile(the_wheel(refcore.parent / "readme")) as edited, zipfile.ZipFile(wheel) as built:
-        assert edited.read("refapp/RefApp.aot.so") == built.read("refapp/RefApp.aot.so")
+        assert edited.read("refapp/_lib.abi3.so") == built.read("refapp/_lib.abi3.so")
         assert "More words." in edited.read("refapp-1.0.0.dist-info/METADATA").decode()  # the README is the description
 
 

@@ -7,7 +7,8 @@ import pytest
 
 from support import call_json, run_python
 
-pytestmark = pytest.mark.sdk
+# Raw exports are called through the native backend (the default) and its ctypes fallback.
+pytestmark = [pytest.mark.sdk, pytest.mark.usefixtures("backend")]
 
 EVERY_POC_FUNCTION = """
 import aotsample_poc as poc, array, os, tempfile
@@ -101,7 +102,7 @@ threads = [threading.Thread(target=both) for _ in range(4)]
 for t in threads: t.start()
 for t in threads: t.join()
 maps = open("/proc/self/maps").read()
-print(json.dumps([len(results), "AotSample.Poc.aot.so" in maps, "TypeZoo.aot.so" in maps]))
+print(json.dumps([len(results), "aotsample_poc/_lib.abi3.so" in maps, "typezoo/_lib.abi3.so" in maps]))
 """
     assert call_json(numpy_python, code) == [4, True, True]
 

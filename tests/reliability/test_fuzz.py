@@ -117,6 +117,7 @@ def fuzz_in_child(python, tmp_path, source: str, examples: int) -> None:
 
 
 @pytest.mark.parametrize("examples", EXAMPLES)
+@pytest.mark.usefixtures("backend")
 def test_bad_input_never_crashes(numpy_python, tmp_path, examples):
     fuzz_in_child(numpy_python, tmp_path, FUZZ, examples)
 

@@ -28,6 +28,7 @@ def raw_export(entry="work", returns=None, static=True, generic=False, **paramet
         "method": "Work",
         "isStatic": static,
         "isGeneric": generic,
+        "releaseGil": False,
         "returns": returns or primitive("void"),
         "parameters": [{"name": name, "type": shape} for name, shape in parameters.items()],
     }
@@ -103,7 +104,7 @@ def test_symbol_table_must_match_exactly():
 
 def test_aotwheels_own_exports_are_checked_but_not_bound():
     hand_written = {"entryPoint": "work", "declaringType": "Lib.Exports", "method": "Work", "isStatic": True,
-                    "isGeneric": False, "returns": primitive("void"), "parameters": []}
+                    "isGeneric": False, "releaseGil": False, "returns": primitive("void"), "parameters": []}
     own = [dict(hand_written, entryPoint=name, declaringType="AotWheel.Generated") for name in ("aotwheel_fn_x", "PyInit__lib")]
     impostor = dict(hand_written, entryPoint="aotwheel_mine", declaringType="Lib.Exports")  # not in aotwheel's namespace
     report = Report.from_json({"contract": CONTRACT, "assembly": "Lib", "exports": [hand_written, *own, impostor],

@@ -30,7 +30,7 @@ def _primitive(name):
 
 def _export(entry, method, returns, **parameters):
     return {
-        "entryPoint": entry, "declaringType": "Demo.Exports", "method": method, "isStatic": True, "isGeneric": False,
+        "entryPoint": entry, "declaringType": "Demo.Exports", "method": method, "isStatic": True, "isGeneric": False, "releaseGil": False,
         "returns": returns, "parameters": [{"name": n, "type": t} for n, t in parameters.items()],
     }
 

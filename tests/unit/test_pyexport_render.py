@@ -5,10 +5,12 @@ from __future__ import annotations
 import ast
 import re
 
+from aotwheel.abi import PRIMITIVES, AbiType, Export, Parameter
 from aotwheel.bindings.base import BindingInput
 from aotwheel.bindings.ctypes_backend import CtypesBackend
 from aotwheel.pyexport.api import build_api
 from aotwheel.pyexport.csharp import render_shims
+from aotwheel.pyexport.model import api_members
 from aotwheel.pyexport.python import docstring_literal, render_python
 from pyexport_reports import array, byref, generic, method, named, param, prim, prop, report, static_class, type_
 
@@ -78,9 +80,9 @@ def test_python_side_is_valid_and_mirrors_the_native_signature():
     assert "@_dataclasses.dataclass(frozen=True)\nclass Point:" in module
     # the native backend: module functions become native function objects presenting the def;
     # members call theirs from the def
-    assert "    sum = _rt.native_function(_native._function(0, 'sum', ('values',), 1, (lambda v: _rt.lendable(v, \"d\", False, \"sum() argument 'values'\"),), (None,), (), None), sum)" in module
+    assert "    sum = _rt.native_function(_native._function(0, 'sum', ('values',), 1, (lambda v: _rt.lendable(v, \"d\", False, \"sum() argument 'values'\"),), (None,), (), None, 0), sum)" in module
     # a method binds to its class's instances; a constructor's def calls its entry point
-    assert "    Counter.next = _rt.native_function(_native._function(" in module and ", Counter), Counter.__dict__['next'])" in module
+    assert "    Counter.next = _rt.native_function(_native._function(" in module and ", Counter, 0), Counter.__dict__['next'])" in module
     assert "    Counter.name = _rt.native_property(Counter.__dict__['name'], fset=_native._function(" in module
     assert "            return self._adopt(_n" in module
     assert render_python(API, "Lib.so", "Docs.", "0.0", "ctypes")["_api.py"].decode().count('_aotwheel.native_module(__package__, "ctypes")') == 1
@@ -208,3 +210,32 @@ def test_every_supported_type_reached_only_inside_records_renders():
     assert "r.ReadUInt64()" in render_shims(api)
     files = render_python(api, "Lib.so", "Docs.", "0.0")
     ast.parse(files["_api.py"].decode()) and ast.parse(files["_api.pyi"].decode())
+
+
+def test_hand_written_exports_get_native_entry_points_numbered_after_the_api():
+    def export(name, returns, *parameters, release_gil=False):
+        params = tuple(Parameter(p, p, AbiType(PRIMITIVES[t.rstrip("*")], t.endswith("*"))) for p, t in parameters)
+        return Export(name, name, "Lib.Native", name.title(), params,
+                      AbiType(PRIMITIVES[returns.rstrip("*")], returns.endswith("*")), release_gil=release_gil)
+
+    exports = [export("add", "int", ("a", "int"), ("b", "int")), export("spin", "long", ("n", "long"), release_gil=True),
+               export("fill", "void", ("data", "void*"), ("count", "nuint")), export("sum", "double", ("values", "double*"))]
+    source = render_shims(API, exports)
+    first = len(api_members(API))
+    assert f"public static nint PyInit() => CPython.CreateModule(&NativeEntry, {first + 4});" in source
+    # Called through the export's address, which C# needs for an UnmanagedCallersOnly method.
+    add = source[source.index(f"static nint P{first}("):source.index(f"static nint P{first + 1}(")]
+    assert "var value = ((delegate* unmanaged<int, int, int>)member.Target)((int)a0, (int)a1);" in add
+    assert "CPython.Int64(ref member, 0, slots[0], -2147483648L, 2147483647L, &a0)" in add
+    assert "SaveThread" not in add and "CheckSignals" not in add and "result = CPython.FromInt64(value);" in add
+    spin = source[source.index(f"static nint P{first + 1}("):source.index(f"static nint P{first + 2}(")]
+    assert "var thread = CPython.SaveThread();" in spin
+    fill = source[source.index(f"static nint P{first + 2}("):source.index(f"static nint P{first + 3}(")]
+    # void*: a writable buffer of any item type; 64 KiB of buffers release the GIL.
+    assert "CPython.Buffer(ref member, 0, slots[0], 0, 1, true, &views[0], &keep[0], &a0, &n0)" in fill
+    assert "var thread = views[0].Len >= CPython.ReleaseGilBytes ? CPython.SaveThread() : 0;" in fill
+    assert "((delegate* unmanaged<void*, nuint, void>)member.Target)((void*)a0, (nuint)a1);" in fill
+    assert "result = CPython.NoneResult();" in fill
+    assert "CPython.Buffer(ref member, 0, slots[0], (byte)'d', 8, true," in source[source.index(f"static nint P{first + 3}("):]
+    # Without the native backend there are no entry points at all.
+    assert "member.Target" not in render_shims(API, exports, native=False)

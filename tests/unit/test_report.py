@@ -35,9 +35,9 @@ FULL = {
         ]),
     ),
     "exports": [
-        {"entryPoint": "add", "declaringType": "Lib.Native", "method": "Add", "isStatic": True, "isGeneric": False,
+        {"entryPoint": "add", "declaringType": "Lib.Native", "method": "Add", "isStatic": True, "isGeneric": False, "releaseGil": False,
          "returns": prim("int"), "parameters": [{"name": "p", "type": {"kind": "pointer", "name": "int*", "element": prim("int")}}]},
-        {"entryPoint": None, "declaringType": "Lib.Native", "method": "Callback", "isStatic": True, "isGeneric": False,
+        {"entryPoint": None, "declaringType": "Lib.Native", "method": "Callback", "isStatic": True, "isGeneric": False, "releaseGil": False,
          "returns": prim("void"), "parameters": []},
     ],
 }

@@ -120,8 +120,10 @@ public static unsafe class Exports
     }
 
     /// <summary>CPU-bound busy work that never leaves native code: <paramref name="iterations"/>
-    /// steps of a xorshift64 generator; returns its final state.</summary>
+    /// steps of a xorshift64 generator; returns its final state. Other Python threads run meanwhile
+    /// ([ReleaseGil]).</summary>
     [UnmanagedCallersOnly(EntryPoint = "spin")]
+    [AotWheel.ReleaseGil]
     public static long Spin(long iterations)
     {
         var state = 0x9E3779B97F4A7C15UL;

@@ -164,6 +164,7 @@ static class Names
 sealed class AssemblyReport(MetadataReader reader, int contract)
 {
     const string UnmanagedCallersOnly = "System.Runtime.InteropServices.UnmanagedCallersOnlyAttribute";
+    const string ReleaseGil = "AotWheel.ReleaseGilAttribute";
     readonly ShapeProvider provider = new();
 
     public void Write(Utf8JsonWriter json)
@@ -203,6 +204,7 @@ sealed class AssemblyReport(MetadataReader reader, int contract)
             json.WriteString("method", reader.GetString(method.Name));
             json.WriteBoolean("isStatic", method.Attributes.HasFlag(MethodAttributes.Static));
             json.WriteBoolean("isGeneric", signature.GenericParameterCount > 0 || type.GetGenericParameters().Count > 0);
+            json.WriteBoolean("releaseGil", Carries(method.GetCustomAttributes(), ReleaseGil) || Carries(type.GetCustomAttributes(), ReleaseGil));
             json.WritePropertyName("returns");
             signature.ReturnType.Write(json);
             json.WriteStartArray("parameters");
@@ -219,6 +221,9 @@ sealed class AssemblyReport(MetadataReader reader, int contract)
             json.WriteEndObject();
         }
     }
+
+    bool Carries(CustomAttributeHandleCollection attributes, string name) =>
+        attributes.Any(h => Names.OfAttribute(reader, reader.GetCustomAttribute(h)) == name);
 
     // Parameter rows are optional in metadata and keyed by sequence number (0 is the return value).
     Dictionary<int, string> ParameterNames(MethodDefinition method)

@@ -51,6 +51,7 @@ namespace AotWheel.Interop
         public nint Defaults;    // tuple: the defaults of the last slots
         public nint* DefaultItems; // its items (borrowed from the tuple, which the member keeps)
         public nint Owner;       // a method's class: its instances' handles are read natively
+        public nint Target;      // a hand-written export's address, which its entry point calls
         public int Required;     // slots without a default
         public string Name;      // for messages: "add_many", "Box.area"
     }
@@ -304,15 +305,16 @@ namespace AotWheel.Interop
             }
         }
 
-        /// <summary>_function(number, name, names, required, checks, converters, defaults, owner):
+        /// <summary>_function(number, name, names, required, checks, converters, defaults, owner, target):
         /// the function object of native entry point *number*; with an owner class (not None), a
-        /// method whose first slot is an instance of it.</summary>
+        /// method whose first slot is an instance of it; *target* is the address of the hand-written
+        /// export that the entry point calls (0 for [PyExport] members).</summary>
         [UnmanagedCallersOnly]
         static nint Function(nint module, nint args)
         {
             try
             {
-                if (tupleSize(args) != 8) return Raise(typeError, "_function() takes 8 arguments");
+                if (tupleSize(args) != 9) return Raise(typeError, "_function() takes 9 arguments");
                 int overflow;
                 var number = (int)longAsLongLongAndOverflow(tupleGetItem(args, 0), &overflow);
                 if ((uint)number >= (uint)members.Length) return Raise(typeError, $"_function(): no native entry point {number}");
@@ -327,6 +329,7 @@ namespace AotWheel.Interop
                 member.Converters = Keep(tupleGetItem(args, 5));
                 member.Defaults = Keep(tupleGetItem(args, 6));
                 member.Owner = owner == none ? 0 : Keep(owner);
+                member.Target = (nint)longAsLongLongAndOverflow(tupleGetItem(args, 8), &overflow);
                 var defaults = tupleSize(member.Defaults);
                 member.DefaultItems = (nint*)NativeMemory.Alloc((nuint)(Math.Max(defaults, 1) * sizeof(nint)));
                 for (nint d = 0; d < defaults; d++) member.DefaultItems[d] = tupleGetItem(member.Defaults, d);
@@ -697,10 +700,11 @@ namespace AotWheel.Interop
 
         /// <summary>True for the struct formats that certainly hold exactly these items here: the
         /// letter alone or with '@', '=' or '<' (little-endian machines), and 'l'/'L' for 8-byte
-        /// integers where C's long has 8 bytes (numpy's int64 on Linux and macOS). Anything else is
-        /// decided by the Python check.</summary>
+        /// integers where C's long has 8 bytes (numpy's int64 on Linux and macOS); any format for
+        /// letter 0 (a void* parameter). Anything else is decided by the Python check.</summary>
         static bool FormatIs(byte* text, byte letter, int itemSize)
         {
+            if (letter == 0) return true;
             if (text == null) return letter == (byte)'B';
             byte prefix = 0;
             if (*text == '@' || *text == '=' || *text == '<') prefix = *text++;
