@@ -10,6 +10,11 @@ int32_t add(int32_t a, int32_t b)
     return (int32_t)((uint32_t)a + (uint32_t)b); /* wraps like C#'s unchecked int addition */
 }
 
+int32_t add_releasing_gil(int32_t a, int32_t b)
+{
+    return add(a, b);
+}
+
 /* One accumulator, in order: the loop the C# SumDoubles runs (no -ffast-math reassociation). */
 double sum_doubles(const double *values, ptrdiff_t count)
 {

@@ -87,6 +87,11 @@ public static unsafe class Exports
 
     // Exports for benchmarks/run.py: each has a twin with the same C ABI in benchmarks/floor.c.
 
+    /// <summary>add, letting other Python threads run during the call: what a GIL release costs.</summary>
+    [UnmanagedCallersOnly(EntryPoint = "add_releasing_gil")]
+    [AotWheel.ReleaseGil]
+    public static int AddReleasingGil(int a, int b) => a + b;
+
     /// <summary>Multiplies the caller's array by <paramref name="factor"/> in place.</summary>
     [UnmanagedCallersOnly(EntryPoint = "scale_doubles")]
     public static void ScaleDoubles(double* values, nint count, double factor) =>
