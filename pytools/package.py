@@ -16,7 +16,7 @@ from typing import Optional
 from .abi import Export
 from .binary import NativeLibrary, read_native_library
 from .bindings.base import BindingInput
-from .bindings.ctypes_backend import CtypesBackend, library_fingerprint
+from .bindings.ctypes_backend import backend_named, library_fingerprint
 from .discover import NATIVE_MODULE_INIT, Bindable, discover
 from .errors import AotWheelError
 from .log import Log
@@ -41,8 +41,9 @@ def write_wheel(
     tag = platform_tag_for(library)
     for warning in tag.warnings:
         log(f"warning: {warning}")
-    native = NATIVE_MODULE_INIT in library.exported_functions
-    shipped = shipped_library_name(library.path.name, native)
+    # The library as built says which backend it was built for: the native one exports PyInit__lib.
+    backend = backend_named("native" if NATIVE_MODULE_INIT in library.exported_functions else "ctypes")
+    shipped = shipped_library_name(library.path.name, backend.name == "native")
     binding = BindingInput(
         import_name=manifest.import_name,
         distribution=manifest.metadata.name,
@@ -52,9 +53,8 @@ def write_wheel(
         library_fingerprint=library_fingerprint(library.path),
         exports=bindable.exports,
         api=bindable.api,
-        native_module=native,
     )
-    files = CtypesBackend().render(binding)
+    files = backend.render(binding)
     files[shipped] = library.path.read_bytes()
     files.update(_checked_python_source(manifest, files, _public_names(bindable)))
     writer = WheelWriter(manifest.metadata, f"py3-none-{tag.tag}")

@@ -1,9 +1,10 @@
-"""The interface every binding backend implements: exports in, package files out."""
+"""The interface every binding backend implements: the C# it adds to the library, and the package
+files it writes for the library as built."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Protocol
+from typing import Optional, Protocol, Sequence
 
 from ..abi import Export
 from ..pyexport.model import Api
@@ -22,14 +23,20 @@ class BindingInput:
     library_fingerprint: tuple[int, int]
     exports: tuple[Export, ...]
     api: Optional[Api] = None  # the [PyExport] API, when the assembly has one
-    native_module: bool = False  # the library is also the extension module `_lib` (native backend)
 
 
 class BindingBackend(Protocol):
-    """Renders a package's Python files; the wheel stage adds the native library beside them."""
+    """One way for Python to call the library: `[tool.aotwheel] backend` names it for the build,
+    and the library as built decides it for packaging (bindings.backend_of)."""
 
     name: str
 
+    def csharp(self, api: Optional[Api], exports: Sequence[Export], assembly: str) -> str:
+        """The C# source compiled into the library (phase B): the [PyExport] shims, and what the
+        backend calls besides."""
+        ...
+
     def render(self, package: BindingInput) -> dict[str, bytes]:
-        """File contents keyed by path relative to the package folder (e.g. `__init__.py`)."""
+        """File contents keyed by path relative to the package folder (e.g. `__init__.py`); the
+        wheel stage adds the native library beside them."""
         ...

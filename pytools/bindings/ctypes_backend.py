@@ -1,17 +1,22 @@
-"""The default backend: a pure-Python package calling the library through ctypes."""
+"""The two backends. ctypes: a pure-Python package calling the library's exports through ctypes.
+native (the default): the library is also the extension module `_lib`, whose entry points Python
+calls directly; its package is the ctypes one plus the registration of those entry points, so that
+ctypes still serves where `_lib` does not load."""
 
 from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Optional, Sequence
 
 from .. import __version__
 from ..abi import AbiType, Export, Parameter
+from ..pyexport.csharp import render_shims
+from ..pyexport.model import Api
 from ..pyexport.python import render_python
 from ..pyexport.slots import first_raw_number
 from ..resources import template_environment, templates_dir
-from .base import BindingInput
+from .base import BindingBackend, BindingInput
 
 
 def library_fingerprint(library: Path) -> tuple[int, int]:
@@ -118,9 +123,13 @@ class CtypesBackend:
     """Renders `__init__.py`, `__init__.pyi`, `py.typed` and the `_aotwheel` run-time helper."""
 
     name = "ctypes"
+    native = False  # whether the library is also the extension module `_lib`
 
     def __init__(self) -> None:
         self._env = template_environment("ctypes")
+
+    def csharp(self, api: Optional[Api], exports: Sequence[Export], assembly: str) -> str:
+        return render_shims(api, exports, self.native, assembly)
 
     def render(self, package: BindingInput) -> dict[str, bytes]:
         """The package's files; with a [PyExport] API also `_api.py`/`_api.pyi` and their `_dotnet` runtime,
@@ -135,11 +144,10 @@ class CtypesBackend:
             "fingerprint": package.library_fingerprint,
             "functions": [_function_model(e, n) for n, e in enumerate(package.exports, first_raw_number(api))],
             "api_names": ["DotNetError", *api.public_names] if api else [],
-            "native": package.native_module,
+            "native": self.native,
         }
         runtime = (templates_dir() / "ctypes" / "_aotwheel.py").read_bytes()
-        backend = "native" if package.native_module else "ctypes"
-        files = render_python(api, package.library_filename, docstring, __version__, backend) if api else {}
+        files = render_python(api, package.library_filename, docstring, __version__, self.name) if api else {}
         if api:
             for runtime_file in ("_dotnet.py", "_columns.py"):
                 files[runtime_file] = (templates_dir() / "ctypes" / runtime_file).read_bytes()
@@ -151,3 +159,17 @@ class CtypesBackend:
             "_native.py": self._env.get_template("_native.py.j2").render(context).encode(),
             "py.typed": b"",
         }
+
+
+class NativeBackend(CtypesBackend):
+    """The library is also the extension module `_lib` (PyInit__lib and a native entry point per
+    member and export in its C#); the package registers the entry points where `_lib` loads and
+    keeps the ctypes calls for where it does not."""
+
+    name = "native"
+    native = True
+
+
+def backend_named(name: str) -> BindingBackend:
+    """The backend `[tool.aotwheel] backend` names: "native" or "ctypes"."""
+    return {"native": NativeBackend, "ctypes": CtypesBackend}[name]()

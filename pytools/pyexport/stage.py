@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from ..bindings.ctypes_backend import backend_named
 from ..compile import STAMP_NAME, NativeCompiler
 from ..discover import api_from_report, declared_exports
 from ..errors import AotWheelError
@@ -24,7 +25,6 @@ from ..log import Log
 from ..report import Report
 from ..resources import support_dir
 from ..xmldoc import MemberDoc, parse_xml_docs
-from .csharp import render_shims
 from .model import Api
 
 # Not *.cs: the build folder may sit inside the project, where the SDK compiles every *.cs it finds
@@ -71,8 +71,8 @@ def prepare(compiler: NativeCompiler, log: Log = print) -> PyExportBuild:
     generated = root / "generated"
     # The support is compiled in for hand-written exports too: they may carry [ReleaseGil].
     files = {p.name: p.read_bytes() for p in support.glob("*" + SUFFIX)}
-    native = compiler.project.config.backend == "native"
-    files[SHIMS_FILE] = render_shims(api, exports, native, compiler.project.assembly_name).encode()
+    backend = backend_named(compiler.project.config.backend)
+    files[SHIMS_FILE] = backend.csharp(api, exports, compiler.project.assembly_name).encode()
     _sync(generated, files)
     return PyExportBuild(api, generated)
 

@@ -239,3 +239,17 @@ def test_hand_written_exports_get_native_entry_points_numbered_after_the_api():
     assert "CPython.Buffer(ref member, 0, slots[0], (byte)'d', 8, true," in source[source.index(f"static nint P{first + 3}("):]
     # Without the native backend there are no entry points at all.
     assert "member.Target" not in render_shims(API, exports, native=False)
+
+
+def test_the_native_backend_registers_each_export_after_the_api_members_and_ctypes_does_not():
+    from aotwheel.bindings.ctypes_backend import backend_named
+
+    add = Export("add", "add", "Lib.Native", "Add", (Parameter("a", "a", AbiType(PRIMITIVES["int"])),), AbiType(PRIMITIVES["int"]))
+    binding = BindingInput("lib", "lib", "1.0", "Lib", "_lib.abi3.so", (1000, 0), (add,), API)
+    native, plain = backend_named("native"), backend_named("ctypes")
+    init = native.render(binding)["__init__.py"].decode()
+    ast.parse(init)
+    assert f'_native._function(\n        {len(api_members(API))}, "add", (\'a\',), 1, ' in init
+    assert "_ctypes.cast(_fn_add, _ctypes.c_void_p).value), add)" in init
+    assert "_native" not in plain.render(binding)["__init__.py"].decode()
+    assert "PyInit__lib" in native.csharp(API, (add,), "Lib") and "PyInit__lib" not in plain.csharp(API, (add,), "Lib")
