@@ -266,17 +266,19 @@ class ShimRenderer:
             arguments.append(passed)
         outputs: list[str] = []
         builds: list[str] = []
+        discards: list[str] = []
         for j, node in enumerate(results(member)):
             output, build = self._native_result(node, j, member.kind == "constructor")
             outputs.append(output)
             builds.append(build)
+            discards.append(_discard(node, j))
             arguments.append(f"&r{j}")
         arguments.append("&error")
         return {
             "name": f"P{number}", "origin": member.origin, "count": start + len(nodes), "views": views,
             "keeps": any(node.passing in ("string", "codec", "buffer") for node in nodes), "declarations": declarations,
             "conversions": conversions, "checks_signals": True, "before": [*outputs, "byte* error = null;"],
-            "call": f"var status = S{number}({', '.join(arguments)});", "after": _build_results(builds),
+            "call": f"var status = S{number}({', '.join(arguments)});", "after": _build_results(builds, discards),
             "release_gil": member.release_gil, "buffer_bytes": " + ".join(buffer_bytes),
         }
 
@@ -358,14 +360,26 @@ class ShimRenderer:
             shims=shims, entries=entries, maps=maps, native=self.native, codecs=self.codecs.methods, assembly=self.api.assembly)
 
 
-def _build_results(builds: list[str]) -> list[str]:
-    """The statements setting `result` from a shim's status and its results' build expressions."""
+def _discard(node: TypeNode, j: int) -> str:
+    """The expression (0) freeing result *j* without Python, when building an earlier result failed:
+    its native block or its object's handle would be left behind otherwise."""
+    if node.passing == "handle":
+        return f"CPython.DiscardHandle((nint)r{j})"
+    if node.passing == "scalar":
+        return "0"
+    return f"CPython.DiscardBlock(r{j})"
+
+
+def _build_results(builds: list[str], discards: list[str]) -> list[str]:
+    """The statements setting `result` from a shim's status and its results' build expressions;
+    once one fails, the later ones are discarded."""
     if len(builds) <= 1:
         built = builds[0] if builds else "CPython.NoneResult()"
         return [f"result = status != Status.Ok ? CPython.RaiseDotNet(error) : {built};"]
     lines = ["if (status != Status.Ok) result = CPython.RaiseDotNet(error);", "else", "{",
              f"    nint* items = stackalloc nint[{len(builds)}];", f"    items[0] = {builds[0]};"]
-    lines += [f"    items[{j}] = items[{j - 1}] == 0 ? 0 : {build};" for j, build in enumerate(builds[1:], 1)]
+    lines += [f"    items[{j}] = items[{j - 1}] == 0 ? {discard} : {build};"
+              for j, (build, discard) in enumerate(zip(builds[1:], discards[1:]), 1)]
     return lines + [f"    result = CPython.Results(items, {len(builds)});", "}"]
 
 

@@ -773,6 +773,20 @@ namespace AotWheel.Interop
             return result;
         }
 
+        /// <summary>A result not built because an earlier one failed: its native block is freed.</summary>
+        public static nint DiscardBlock(void* block)
+        {
+            NativeMemory.Free(block);
+            return 0;
+        }
+
+        /// <summary>A result not built because an earlier one failed: its object's handle is released.</summary>
+        public static nint DiscardHandle(nint handle)
+        {
+            if (handle != 0) global::AotWheel.Interop.Handles.Release(handle);
+            return 0;
+        }
+
         /// <summary>The tuple of several results (each a new reference or NULL, all consumed).</summary>
         public static nint Results(nint* items, int count)
         {
