@@ -72,9 +72,11 @@ class PythonRenderer:
         self.ffi: list[dict[str, str]] = []
         self.records = {r.name: r for r in api.records}
         self.maps: list[dict[str, Any]] = []
-        self.map_ffi: list[dict[str, str]] = []
         self.natives: list[str] = []
         self.numbers = {id(m): n for n, m in enumerate(api_members(api))}
+        # The standard-library modules the module's annotations and defaults name (of datetime,
+        # decimal, uuid): only those are imported, each costing about 1.5 ms.
+        self.library_modules: set[str] = set()
 
     # -- annotations -------------------------------------------------------------------------------
 
@@ -91,6 +93,8 @@ class PythonRenderer:
         elif tag in _LIBRARY_TYPES:
             module, name = _LIBRARY_TYPES[tag]
             text = (getattr(spelling, module) if module else "") + name
+            if module and spelling is RUNTIME:
+                self.library_modules.add(module)
         elif tag == "nullable":
             return f"{t}Optional[{self.annotation(node.item, spelling, param)}]"
         elif tag == "list":
@@ -377,8 +381,6 @@ class PythonRenderer:
     def map(self, plan: MapPlan, function: str) -> str:
         """Register the `.map` of *function*; returns the name of its stub protocol."""
         number = len(self.maps)
-        self.map_ffi.append({"name": f"_m{number}", "symbol": plan.entry_point,
-                             "argtypes": "_ctypes.c_int64, _ctypes.c_void_p, _ctypes.c_void_p, _ctypes.c_void_p, _ctypes.c_void_p,"})
         inputs = plan.member.inputs
         runtime = ", ".join(f"{p.python_name}: _t.Any" + ("" if p.default is None else f" = {p.default.python}") for p in inputs)
         columns = ", ".join(f"{p.python_name}: Column" + ("" if p.default is None else " = ...") for p in inputs)
@@ -396,8 +398,8 @@ class PythonRenderer:
             "number": number, "function": function,
             "signature": f"({runtime}) -> _t.Any",
             "doc": docstring_literal(doc, "    "),
-            "call": f"return _cols.apply(_m{number}, _P{number}, ({''.join(p.python_name + ', ' for p in inputs).rstrip(' ')}))",
-            "plan": f"_cols.Plan({function!r}, ({''.join(self.map_value(v) + ', ' for v in plan.inputs).rstrip(' ')}), "
+            "call": f"return _cols.apply(_lib, _P{number}, ({''.join(p.python_name + ', ' for p in inputs).rstrip(' ')}))",
+            "plan": f"_cols.Plan({function!r}, {plan.entry_point!r}, ({''.join(self.map_value(v) + ', ' for v in plan.inputs).rstrip(' ')}), "
                     f"{self.map_value(plan.result)})",
             "protocol": "_Map_" + function.replace(".", "_"),
             "stub_map": f"(self, {columns}) -> MapResult",
@@ -416,7 +418,10 @@ class PythonRenderer:
         records = [
             {"name": r.python_name, "doc": docstring_literal(r.doc, "    "),
              "fields": [(f.python_name, self.annotation(f.type, RUNTIME, False), self.annotation(f.type, STUB, False))
-                        for f in r.fields]}
+                        for f in r.fields],
+             "match_args": _tuple(repr(f.python_name) for f in r.fields),
+             "methods": _frozen_dataclass_methods([(f.python_name, self.annotation(f.type, RUNTIME, False))
+                                                                  for f in r.fields])}
             for r in self.api.records
         ]
         for record in self.api.records:  # every record has a codec, so dataclasses convert both ways
@@ -430,15 +435,59 @@ class PythonRenderer:
             "maps": self.maps,
             "docstring": docstring, "tool_version": tool_version, "library": self.library,
             "names": ["DotNetError", *self.api.public_names], "enums": enums, "records": records,
-            "classes": classes, "functions": functions, "ffi": self.ffi, "map_ffi": self.map_ffi,
+            "classes": classes, "functions": functions, "ffi": self.ffi,
             "codecs": self.codec_lines + self.record_lines,
             "natives": self.natives, "backend": self.backend,
+            "library_modules": sorted(self.library_modules),
         }
         env = template_environment("ctypes")
         return {
             "_api.py": env.get_template("api.py.j2").render(context).encode(),
             "_api.pyi": env.get_template("api.pyi.j2").render(context).encode(),
         }
+
+
+def _frozen_dataclass_methods(fields: list[tuple[str, str]]) -> list[str]:
+    """The methods @dataclasses.dataclass(frozen=True) gives a class of *fields* (name, annotation),
+    as dataclasses (Python 3.8 to 3.12) writes them: __init__, __repr__, __eq__, __hash__,
+    __setattr__, __delattr__; but the builtins they call are the module's private aliases (a [PyExport]
+    function may be called `hash`) and the class is their `__class__`. Written out so that importing
+    the package needs neither dataclasses nor inspect (7 ms of the sample's import); the dataclass
+    metadata is made by the dataclasses module when first read (_dotnet.DataclassMetadata)."""
+    names = [name for name, _ in fields]
+    # dataclasses' own spellings: its __init__ names `self` otherwise when a field is called so,
+    # and reaches object.__setattr__ under a name no field can take.
+    this = "__dataclass_self__" if "self" in names else "self"
+    self_tuple = "(" + "".join(f"self.{n}," for n in names) + ")"
+    other_tuple = "(" + "".join(f"other.{n}," for n in names) + ")"
+    frozen = "_type(self) is __class__" + (" or name in {" + ", ".join(repr(n) for n in names) + "}" if names else "")
+    lines = [f"def __init__({', '.join([this] + [f'{n}: {a}' for n, a in fields])}) -> None:"]
+    lines += [f"    __dataclass_builtins_object__.__setattr__({this}, {n!r}, {n})" for n in names] or ["    pass"]
+    lines += [
+        "",
+        "@_reprlib.recursive_repr()",
+        "def __repr__(self):",
+        '    return self.__class__.__qualname__ + f"(' + ", ".join(f"{n}={{self.{n}!r}}" for n in names) + ')"',
+        "",
+        "def __eq__(self, other):",
+        "    if other.__class__ is self.__class__:",
+        f"        return {self_tuple} == {other_tuple}",
+        "    return NotImplemented",
+        "",
+        "def __hash__(self):",
+        f"    return _hash({self_tuple})",
+        "",
+        "def __setattr__(self, name, value):",
+        f"    if {frozen}:",
+        '        raise _rt.frozen_instance_error(f"cannot assign to field {name!r}")',
+        "    _super(__class__, self).__setattr__(name, value)",
+        "",
+        "def __delattr__(self, name):",
+        f"    if {frozen}:",
+        '        raise _rt.frozen_instance_error(f"cannot delete field {name!r}")',
+        "    _super(__class__, self).__delattr__(name)",
+    ]
+    return lines
 
 
 def _method_stub(signature: str) -> str:

@@ -8,13 +8,10 @@ mirrors AotWheel.Interop.WireReader/WireWriter in C#.
 
 import array
 import ctypes
-import datetime
-import decimal
 import enum
 import operator
 import struct
 import sys
-import uuid
 import weakref
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
@@ -451,6 +448,35 @@ class DotNetObject:
         raise self._not_transferable("copy")
 
 
+# -- records (frozen dataclasses) ----------------------------------------------------------------
+
+
+class DataclassMetadata:
+    """`__dataclass_fields__` or `__dataclass_params__` of a generated record, whose class states the
+    methods @dataclasses.dataclass(frozen=True) would add: the dataclasses module makes both the first
+    time either is read (dataclasses.fields(), is_dataclass(), asdict(), replace(), help()), so that
+    importing the package does not import dataclasses."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.owner, self.name = owner, name
+
+    def __get__(self, instance: Any, owner: Any) -> Any:
+        import dataclasses
+
+        record = self.owner
+        made = dataclasses.make_dataclass(record.__name__, list(record.__annotations__.items()), frozen=True)
+        record.__dataclass_fields__ = made.__dataclass_fields__
+        record.__dataclass_params__ = made.__dataclass_params__
+        return getattr(record, self.name)
+
+
+def frozen_instance_error(message: str) -> Exception:
+    """dataclasses.FrozenInstanceError(message), for a generated record's __setattr__/__delattr__."""
+    import dataclasses
+
+    return dataclasses.FrozenInstanceError(message)
+
+
 # -- codecs (composite values) -------------------------------------------------------------------
 
 _I32 = struct.Struct("<i")
@@ -636,22 +662,35 @@ class Object(Codec):
         return self.cls._wrap(reader.unpack(_I64))
 
 
-_EPOCH = datetime.datetime(1, 1, 1)
-_TICK = datetime.timedelta(microseconds=1)
-_UTC = datetime.timezone.utc
+# datetime, decimal and uuid are imported by the first codec of a type that needs them (the
+# generated module makes the codecs of its API's types at import): an API without dates, decimals or
+# GUIDs does not import them (about 1.5 ms each).
 
 
-def _ticks(delta: datetime.timedelta) -> int:
+def _import_datetime() -> None:
+    global datetime, _EPOCH, _TICK, _UTC
+    import datetime
+    _EPOCH = datetime.datetime(1, 1, 1)
+    _TICK = datetime.timedelta(microseconds=1)
+    _UTC = datetime.timezone.utc
+
+
+class _DateCodec(Codec):
+    def __init__(self) -> None:
+        _import_datetime()
+
+
+def _ticks(delta: "datetime.timedelta") -> int:
     return (delta // _TICK) * 10
 
 
-def _from_ticks(ticks: int) -> datetime.timedelta:
+def _from_ticks(ticks: int) -> "datetime.timedelta":
     # .NET ticks are 100 ns; Python keeps microseconds, truncating toward zero.
     micros = abs(ticks) // 10
     return datetime.timedelta(microseconds=-micros if ticks < 0 else micros)
 
 
-class DateTime(Codec):
+class DateTime(_DateCodec):
     """Naive datetime <-> DateTimeKind.Unspecified (Local reads as naive); aware <-> Utc."""
 
     def write(self, out: bytearray, value: Any, where: str) -> None:
@@ -663,7 +702,7 @@ class DateTime(Codec):
         out += _I64.pack(_ticks(value - _EPOCH))
         out.append(kind)
 
-    def read(self, reader: _Reader) -> datetime.datetime:
+    def read(self, reader: _Reader) -> "datetime.datetime":
         value = _EPOCH + _from_ticks(reader.unpack(_I64))
         return value.replace(tzinfo=_UTC) if reader.raw(1) == b"\1" else value
 
@@ -671,7 +710,7 @@ class DateTime(Codec):
 _I16 = struct.Struct("<h")
 
 
-class DateTimeOffset(Codec):
+class DateTimeOffset(_DateCodec):
     """An aware datetime (whole-minute offset) <-> DateTimeOffset."""
 
     def write(self, out: bytearray, value: Any, where: str) -> None:
@@ -685,12 +724,12 @@ class DateTimeOffset(Codec):
         out += _I64.pack(_ticks(value.replace(tzinfo=None) - _EPOCH))
         out += _I16.pack(offset // datetime.timedelta(minutes=1))
 
-    def read(self, reader: _Reader) -> datetime.datetime:
+    def read(self, reader: _Reader) -> "datetime.datetime":
         clock = _EPOCH + _from_ticks(reader.unpack(_I64))
         return clock.replace(tzinfo=datetime.timezone(datetime.timedelta(minutes=reader.unpack(_I16))))
 
 
-class TimeSpan(Codec):
+class TimeSpan(_DateCodec):
     def write(self, out: bytearray, value: Any, where: str) -> None:
         if not isinstance(value, datetime.timedelta):
             raise TypeError(f"{where} must be datetime.timedelta, not {type(value).__name__}")
@@ -699,17 +738,21 @@ class TimeSpan(Codec):
             raise OverflowError(f"{where} = {value} is out of range for a .NET TimeSpan")
         out += _I64.pack(ticks)
 
-    def read(self, reader: _Reader) -> datetime.timedelta:
+    def read(self, reader: _Reader) -> "datetime.timedelta":
         return _from_ticks(reader.unpack(_I64))
 
 
 class Guid(Codec):
+    def __init__(self) -> None:
+        global uuid
+        import uuid
+
     def write(self, out: bytearray, value: Any, where: str) -> None:
         if not isinstance(value, uuid.UUID):
             raise TypeError(f"{where} must be uuid.UUID, not {type(value).__name__}")
         out += value.bytes
 
-    def read(self, reader: _Reader) -> uuid.UUID:
+    def read(self, reader: _Reader) -> "uuid.UUID":
         return uuid.UUID(bytes=reader.raw(16))
 
 
@@ -718,12 +761,17 @@ class Guid(Codec):
 
 _DECIMAL_WIRE = struct.Struct("<QIB?")  # mantissa: low 64 bits, high 32 bits; scale (0-28); negative
 _DECIMAL_LIMIT = 1 << 96  # the mantissa is a 96-bit unsigned integer
-_DECIMAL_MAX = decimal.Decimal(_DECIMAL_LIMIT - 1)
 _DECIMAL_MAX_SCALE = 28
 _LOW64 = (1 << 64) - 1
-# Enough digits that scaling a 96-bit mantissa never rounds (the default context keeps only 28).
-_EXACT = decimal.Context(prec=40, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
-_NEGATIVE_ZERO = decimal.Decimal("-0")
+
+
+def _import_decimal() -> None:
+    global decimal, _DECIMAL_MAX, _EXACT, _NEGATIVE_ZERO
+    import decimal
+    _DECIMAL_MAX = decimal.Decimal(_DECIMAL_LIMIT - 1)
+    # Enough digits that scaling a 96-bit mantissa never rounds (the default context keeps only 28).
+    _EXACT = decimal.Context(prec=40, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+    _NEGATIVE_ZERO = decimal.Decimal("-0")
 
 
 def _decimal_parts(value: Any, where: str) -> Tuple[int, int, bool]:
@@ -761,7 +809,7 @@ def _decimal_parts(value: Any, where: str) -> Tuple[int, int, bool]:
     return mantissa, scale, text[0] == "-"
 
 
-def _exponent_decimal_parts(value: decimal.Decimal, where: str) -> Tuple[int, int]:
+def _exponent_decimal_parts(value: "decimal.Decimal", where: str) -> Tuple[int, int]:
     """(mantissa, scale) of a Decimal str() shows in exponent notation, or NaN, infinite or very long."""
     if not value.is_finite():
         raise ValueError(f"{where} = {value} cannot be a .NET decimal (it has no NaN or infinities)")
@@ -796,11 +844,14 @@ def _integer_decimal_parts(value: Any, where: str) -> Tuple[int, int, bool]:
 class Decimal(Codec):
     """decimal.Decimal (or int) <-> System.Decimal, exactly: trailing zeros and negative zero survive."""
 
+    def __init__(self) -> None:
+        _import_decimal()
+
     def write(self, out: bytearray, value: Any, where: str) -> None:
         mantissa, scale, negative = _decimal_parts(value, where)
         out += _DECIMAL_WIRE.pack(mantissa & _LOW64, mantissa >> 64, scale, negative)
 
-    def read(self, reader: _Reader) -> decimal.Decimal:
+    def read(self, reader: _Reader) -> "decimal.Decimal":
         low, high, scale, negative = _DECIMAL_WIRE.unpack_from(reader.data, reader.pos)
         reader.pos += _DECIMAL_WIRE.size
         mantissa = low | high << 64
@@ -808,7 +859,7 @@ class Decimal(Codec):
         return number.scaleb(-scale, _EXACT)
 
 
-class DateOnly(Codec):
+class DateOnly(_DateCodec):
     """datetime.date <-> System.DateOnly (as its day number; both span the years 1 to 9999)."""
 
     def write(self, out: bytearray, value: Any, where: str) -> None:
@@ -817,14 +868,14 @@ class DateOnly(Codec):
             raise TypeError(f"{where} must be datetime.date, not {type(value).__name__}{hint}")
         out += _I32.pack(value.toordinal() - 1)
 
-    def read(self, reader: _Reader) -> datetime.date:
+    def read(self, reader: _Reader) -> "datetime.date":
         return datetime.date.fromordinal(reader.unpack(_I32) + 1)
 
 
 _MICROSECONDS_PER_SECOND = 1_000_000
 
 
-class TimeOnly(Codec):
+class TimeOnly(_DateCodec):
     """A naive datetime.time <-> System.TimeOnly (microseconds; the 100 ns digit is dropped)."""
 
     def write(self, out: bytearray, value: Any, where: str) -> None:
@@ -836,7 +887,7 @@ class TimeOnly(Codec):
         seconds = (value.hour * 60 + value.minute) * 60 + value.second
         out += _I64.pack((seconds * _MICROSECONDS_PER_SECOND + value.microsecond) * 10)
 
-    def read(self, reader: _Reader) -> datetime.time:
+    def read(self, reader: _Reader) -> "datetime.time":
         seconds, micros = divmod(reader.unpack(_I64) // 10, _MICROSECONDS_PER_SECOND)
         minutes, second = divmod(seconds, 60)
         return datetime.time(minutes // 60, minutes % 60, second, micros)

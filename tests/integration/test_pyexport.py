@@ -390,6 +390,87 @@ print(json.dumps(out, default=repr))
     assert "'tags' must be a list" in errors[4][1] or "tags must be a list" in errors[4][1]
 
 
+def test_records_behave_as_the_dataclasses_module_would_make_them(pyexport_clean):
+    # The records' methods are generated (importing dataclasses costs more than the rest of the
+    # import): each must match what @dataclasses.dataclass(frozen=True) makes of the same class in
+    # the same module, down to help().
+    code = """
+import copy, dataclasses, datetime as dt, inspect, json, pickle, pydoc
+import pyexportsample as m
+from pyexportsample import _api
+
+def genuine(cls):
+    # made in _api, then named as the package's, as the generated module does with its classes
+    made = type(cls.__name__, (), {"__annotations__": dict(cls.__annotations__), "__doc__": cls.__doc__,
+                                   "__module__": _api.__name__, "__qualname__": cls.__qualname__})
+    made = dataclasses.dataclass(frozen=True)(made)
+    made.__module__ = cls.__module__
+    # real annotation objects, evaluated in _api as the package does for every def (finish_annotations)
+    made.__init__.__annotations__ = {name: eval(text, vars(_api)) if isinstance(text, str) else text
+                                     for name, text in made.__init__.__annotations__.items()}
+    return made
+
+def as_the_package_would_have_it(cls, args):
+    made = genuine(cls)
+    # where help() and pickle look it up
+    setattr(_api, cls.__name__, made)
+    setattr(m, cls.__name__, made)
+    try:
+        return probe(made, args)
+    finally:
+        setattr(_api, cls.__name__, cls)
+        setattr(m, cls.__name__, cls)
+
+def probe(cls, args):
+    p = cls(*args)
+    out = [repr(p), p == cls(*args), p != cls(*args), p == tuple(args), p.__eq__(tuple(args)), hash(p) == hash(cls(*args)),
+           cls.__match_args__, str(inspect.signature(cls)), dataclasses.is_dataclass(cls), dataclasses.is_dataclass(p),
+           [(f.name, f.type, f.init, f.repr, f.hash, f.compare, f.kw_only, f.default is dataclasses.MISSING)
+            for f in dataclasses.fields(cls)], repr(cls.__dataclass_params__), repr(dataclasses.asdict(p)),
+           repr(dataclasses.astuple(p)), repr(dataclasses.replace(p)), copy.copy(p) == p, copy.deepcopy(p) == p,
+           pickle.loads(pickle.dumps(p)) == p, sorted(vars(cls)), repr(vars(p))]
+    out += [[n, str(inspect.signature(getattr(cls, n))), getattr(cls, n).__qualname__, getattr(cls, n).__module__]
+            for n in ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__")]
+    for action in (lambda: setattr(p, cls.__match_args__[0], 3), lambda: setattr(p, "other", 3),
+                   lambda: delattr(p, cls.__match_args__[0]), lambda: delattr(p, "other"), lambda: cls(), lambda: cls(*args, 3)):
+        try:
+            action()
+            out.append(None)
+        except Exception as exc:
+            out.append([type(exc).__name__, str(exc)])
+    class Sub(cls):
+        pass
+    sub = Sub(*args)
+    sub.extra = 1
+    out += [repr(sub), repr(vars(sub)), sub == cls(*args)]
+    nested = cls(*([[]] + list(args[1:])))  # a record holding itself (through a list) prints "..."
+    getattr(nested, cls.__match_args__[0]).append(nested)
+    out += [repr(nested), pydoc.render_doc(cls, renderer=pydoc.plaintext)]
+    return out
+
+cases = [(m.Point, [1.0, 2.5]), (m.Person, ["Ann", 42, ("a",), m.Color.Blue, dt.datetime(1980, 5, 17)])]
+print(json.dumps([[probe(cls, args), as_the_package_would_have_it(cls, args)] for cls, args in cases], default=repr))
+"""
+    for ours, theirs in call_json(pyexport_clean, code):
+        assert ours == theirs
+
+
+def test_import_loads_only_the_standard_library_modules_the_api_uses(two_pyexport_wheels):
+    # pyexporthazards has no records, dates, decimals or GUIDs; the sample has all of them, and
+    # its records are dataclasses without importing dataclasses (and inspect, with it).
+    code = """
+import json, subprocess, sys
+heavy = ("dataclasses", "inspect", "datetime", "decimal", "uuid")
+out = {}
+for package in ("pyexporthazards", "pyexportsample"):
+    shown = subprocess.run([sys.executable, "-c", f"import sys, {package}; print(' '.join(sorted(sys.modules)))"],
+                           capture_output=True, text=True, check=True).stdout.split()
+    out[package] = [name for name in heavy if name in shown]
+print(json.dumps(out))
+"""
+    assert call_json(two_pyexport_wheels, code) == {"pyexporthazards": [], "pyexportsample": ["datetime", "decimal", "uuid"]}
+
+
 def test_help_reads_well(pyexport_clean):
     code = """
 import pyexportsample as m, pydoc, json

@@ -77,7 +77,12 @@ def test_python_side_is_valid_and_mirrors_the_native_signature():
     assert "def div(a: int) -> _t.Tuple[int, int]:" in module
     assert "def flag(on: bool, c: str) -> _t.Optional[int]:" in module
     assert "class Counter(_rt.DotNetObject):" in module and "    @name.setter" in module
-    assert "@_dataclasses.dataclass(frozen=True)\nclass Point:" in module
+    # a record is a frozen dataclass whose methods are written out: no dataclasses import
+    assert "\nclass Point:" in module and "    __dataclass_fields__ = _rt.DataclassMetadata()" in module
+    assert "dataclasses" not in module.split("__all__")[0]
+    assert "        __dataclass_builtins_object__.__setattr__(self, 'x', x)" in module
+    # the standard library modules the API's annotations name, only those: none here
+    assert not re.search(r"^import (datetime|decimal|uuid)", module, re.M)
     # the native backend: module functions become native function objects presenting the def;
     # members call theirs from the def
     assert "    sum = _rt.native_function(_native._function(0, 'sum', ('values',), 1, (lambda v: _rt.lendable(v, \"d\", False, \"sum() argument 'values'\"),), (None,), (), None, 0), sum)" in module
@@ -129,6 +134,8 @@ def test_business_types_cross_as_codecs_and_half_buffers_as_float16():
     assert "def when(day: _datetime.date) -> _t.Optional[_datetime.time]:" in module
     assert "_rt.Borrow(values, \"e\", True, " in module and "_rt.take_array(_r0.value, \"e\")" in module
     assert "def big(n: int) -> int:" in module and "_rt.BigInteger()" in module and "_rt.Int128()" in module
+    # the modules its annotations and defaults name are imported, and no other (no GUID here)
+    assert re.findall(r"^import (datetime|decimal|uuid) as _\1$", module, re.M) == ["datetime", "decimal"]
     # net has .map (decimal columns cross as wire columns), so its stub is a protocol
     assert "net: _Map_net" in stub
     assert "def __call__(self, gross: decimal.Decimal, rate: decimal.Decimal = ...) -> decimal.Decimal: ..." in stub
