@@ -970,16 +970,15 @@ def self_handle(value: Any, cls: Any, where: str) -> int:
     return int(value._live_handle())
 
 
-def finish_annotations(namespace: Dict[str, Any]) -> None:
+def finish_annotations(namespace: Dict[str, Any], evaluated: Dict[str, Any]) -> None:
     """Evaluate the module's string annotations (it uses `from __future__ import annotations` so
     classes may refer to each other), so that help() and inspect.signature show real types; and
-    present the module's classes and functions as the package's own."""
+    present the module's classes and functions as the package's own. *evaluated* maps the texts
+    of the annotations the renderer wrote to their values; others (the template's) are eval()ed."""
     import types
 
     module = namespace["__name__"]
     package = module.rpartition(".")[0] or module
-
-    evaluated: Dict[str, Any] = {}  # annotation text -> value: most texts repeat ("int", "str")
 
     def resolve(function: Any) -> None:
         # A native function object (native_function) presents the def it wraps: resolve that one.
