@@ -74,8 +74,8 @@ class PythonRenderer:
         self.maps: list[dict[str, Any]] = []
         self.natives: list[str] = []
         self.numbers = {id(m): n for n, m in enumerate(api_members(api))}
-        # The standard-library modules the module's annotations and defaults name (of datetime,
-        # decimal, uuid): only those are imported, each costing about 1.5 ms.
+        # The standard-library modules the module's annotations name (of datetime, decimal, uuid; a
+        # default names its parameter type's): only those are imported, each costing about 1.5 ms.
         self.library_modules: set[str] = set()
         # Every annotation text of the module's defs: the module evaluates them as one dict for
         # finish_annotations, compiled with the module, where eval() of each text at import would
@@ -425,18 +425,15 @@ class PythonRenderer:
             classes.append({"name": cls.python_name, "doc": docstring_literal(cls.doc, "    "),
                             "has_constructor": cls.constructor is not None, "members": members})
         functions = [self.callable(f, None) for f in self.api.functions]
-        record_fields = {r.name: [(f.python_name, self.annotation(f.type, RUNTIME, False)) for f in r.fields]
-                         for r in self.api.records}
-        self.annotation_texts.update(text for fields in record_fields.values() for _, text in fields)
-        self.annotation_texts.add("None")  # of every __init__
-        records = [
-            {"name": r.python_name, "doc": docstring_literal(r.doc, "    "),
-             "fields": [(f.python_name, self.annotation(f.type, RUNTIME, False), self.annotation(f.type, STUB, False))
-                        for f in r.fields],
-             "match_args": _tuple(repr(f.python_name) for f in r.fields),
-             "methods": _frozen_dataclass_methods(record_fields[r.name])}
-            for r in self.api.records
-        ]
+        records = []
+        for r in self.api.records:
+            fields = [(f.python_name, self.annotation(f.type, RUNTIME, False)) for f in r.fields]
+            self.annotation_texts.update(text for _, text in fields)
+            records.append({"name": r.python_name, "doc": docstring_literal(r.doc, "    "),
+                            "fields": [(name, text, self.annotation(f.type, STUB, False)) for (name, text), f in zip(fields, r.fields)],
+                            "match_args": _tuple(repr(name) for name, _ in fields),
+                            "methods": _frozen_dataclass_methods(fields)})
+        self.annotation_texts.add("None")  # every __init__ returns it
         for record in self.api.records:  # every record has a codec, so dataclasses convert both ways
             self.codec(TypeNode("record", "global::" + record.name.replace("+", "."), name=record.name))
         enums = [
@@ -467,7 +464,8 @@ def _frozen_dataclass_methods(fields: list[tuple[str, str]]) -> list[str]:
     __setattr__, __delattr__; but the builtins they call are the module's private aliases (a [PyExport]
     function may be called `hash`) and the class is their `__class__`. Written out so that importing
     the package needs neither dataclasses nor inspect (7 ms of the sample's import); the dataclass
-    metadata is made by the dataclasses module when first read (_dotnet.DataclassMetadata)."""
+    metadata is made by the dataclasses module when first read (_dotnet.DataclassMetadata), and the
+    template adds Python 3.13's __replace__."""
     names = [name for name, _ in fields]
     # dataclasses' own spellings: its __init__ names `self` otherwise when a field is called so,
     # and reaches object.__setattr__ under a name no field can take.

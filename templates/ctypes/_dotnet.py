@@ -470,6 +470,17 @@ class DataclassMetadata:
         return getattr(record, self.name)
 
 
+# Python 3.13 gives every dataclass a __replace__ (copy.replace()).
+HAS_COPY_REPLACE = sys.version_info >= (3, 13)
+
+
+def dataclass_replace(self: Any, /, **changes: Any) -> Any:
+    """A generated record's __replace__ (Python 3.13+): dataclasses.replace(self, **changes)."""
+    import dataclasses
+
+    return dataclasses.replace(self, **changes)
+
+
 def frozen_instance_error(message: str) -> Exception:
     """dataclasses.FrozenInstanceError(message), for a generated record's __setattr__/__delattr__."""
     import dataclasses

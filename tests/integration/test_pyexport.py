@@ -397,7 +397,7 @@ def test_records_behave_as_the_dataclasses_module_would_make_them(pyexport_clean
     code = """
 import copy, dataclasses, datetime as dt, inspect, json, pickle, pydoc
 import pyexportsample as m
-from pyexportsample import _api
+from pyexportsample import _api, _dotnet as _rt
 
 def genuine(cls):
     # made in _api, then named as the package's, as the generated module does with its classes
@@ -449,10 +449,14 @@ def probe(cls, args):
     return out
 
 cases = [(m.Point, [1.0, 2.5]), (m.Person, ["Ann", 42, ("a",), m.Color.Blue, dt.datetime(1980, 5, 17)])]
-print(json.dumps([[probe(cls, args), as_the_package_would_have_it(cls, args)] for cls, args in cases], default=repr))
+# Python 3.13+ records' __replace__ (copy.replace())
+replaced = repr(_rt.dataclass_replace(m.Point(1.0, 2.0), y=3.0))
+print(json.dumps([[[probe(cls, args), as_the_package_would_have_it(cls, args)] for cls, args in cases], replaced], default=repr))
 """
-    for ours, theirs in call_json(pyexport_clean, code):
+    pairs, replaced = call_json(pyexport_clean, code)
+    for ours, theirs in pairs:
         assert ours == theirs
+    assert replaced == "Point(x=1.0, y=3.0)"
 
 
 def test_import_loads_only_the_standard_library_modules_the_api_uses(two_pyexport_wheels):

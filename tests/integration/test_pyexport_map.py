@@ -197,23 +197,26 @@ def test_numeric_columns_reach_dotnet_without_a_copy(pyexport_numpy):
 import json, numpy as np, pandas as pd
 import pyexportsample as m
 from pyexportsample import _api
-name = next(k for k, v in vars(_api).items() if getattr(v, "__name__", "") == "aotwheel_map__fn_hypot")
-native, seen = getattr(_api, name), []
+plan = next(v for v in vars(_api).values() if getattr(v, "symbol", "") == "aotwheel_map__fn_hypot")
+made_at_import = plan.entry_point is not None
+m.hypot.map([0.0], 0.0)  # its first call makes the ctypes function
+native, seen = plan.entry_point, []
 def spy(rows, inputs, outputs, failed, error):
     seen.append([(inputs[k].data, inputs[k].step) for k in range(2)])
     return native(rows, inputs, outputs, failed, error)
-setattr(_api, name, spy)
+plan.entry_point = spy
 x, series, every_other = np.arange(6.0), pd.Series(np.arange(6.0) * 2), np.arange(12.0)[::2]
 frame = pd.DataFrame({"x": np.arange(4.0), "y": np.ones(4)})
 results = [m.hypot.map(x, series).tolist(), m.hypot.map(every_other, 0.0).tolist(), m.hypot.map(frame["x"], frame["y"]).tolist()]
-setattr(_api, name, native)
-print(json.dumps([
+plan.entry_point = native
+print(json.dumps([made_at_import,
     seen[0] == [(x.ctypes.data, 1), (series.to_numpy().ctypes.data, 1)],
     seen[1][0] == (every_other.ctypes.data, 2), seen[1][1][1],
     seen[2][0][0] == frame["x"].to_numpy().ctypes.data, results,
 ]))
 """
-    same, strided, broadcast_step, frame_column, results = call_json(pyexport_numpy, code)
+    made_at_import, same, strided, broadcast_step, frame_column, results = call_json(pyexport_numpy, code)
+    assert not made_at_import  # (import time)
     assert same and strided and frame_column and broadcast_step == 0
     assert results[1] == [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
     assert results[0] == pytest.approx([5 ** 0.5 * i for i in range(6)])
