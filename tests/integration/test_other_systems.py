@@ -63,7 +63,7 @@ for _ in range(1000):
     state ^= state >> 7
     state ^= (state << 17) & (2**64 - 1)
 assert poc.spin(1000) == (state - 2**64 if state >= 2**63 else state)
-print(sys.version.split()[0], os.uname().machine, "ok")
+print(sys.version.split()[0], os.uname().machine, poc._BACKEND, "ok")
 '''
 
 
@@ -168,9 +168,10 @@ def test_manylinux2014_wheel_works_on_debian_11_and_a_host_linked_one_is_refused
 
         installed = in_root(debian11, *pip, f"{inside}/{poc_wheel.name}")
         assert installed.returncode == 0, installed.stdout + installed.stderr
-        ran = in_root(debian11, f"{inside}/venv/bin/python", f"{inside}/checks.py")
-        assert ran.returncode == 0, ran.stdout + ran.stderr
-        assert ran.stdout.startswith("3.9.") and ran.stdout.split()[1:] == ["x86_64", "ok"], ran.stdout
+        for backend in ("native", "ctypes"):  # the abi3 extension module loads in CPython 3.9; so does ctypes
+            ran = in_root(debian11, "/usr/bin/env", f"AOTWHEEL_BACKEND={backend}", f"{inside}/venv/bin/python", f"{inside}/checks.py")
+            assert ran.returncode == 0, ran.stdout + ran.stderr
+            assert ran.stdout.startswith("3.9.") and ran.stdout.split()[1:] == ["x86_64", backend, "ok"], ran.stdout
 
 
 def test_aarch64_wheel_built_here_answers_under_arm64_cpython(roots, arm64_poc_wheel, tmp_path):
@@ -183,13 +184,15 @@ def test_aarch64_wheel_built_here_answers_under_arm64_cpython(roots, arm64_poc_w
     zipfile.ZipFile(arm64_poc_wheel).extractall(site)
     (tmp_path / "checks.py").write_text(POC_CHECKS, encoding="utf-8")
     python = next((debian12_arm64 / "usr" / "bin").glob("python3.[0-9]*"))
-    ran = subprocess.run(
-        ["qemu-aarch64", "-L", str(debian12_arm64), str(python), str(tmp_path / "checks.py")],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONPATH": str(site), "PYTHONNOUSERSITE": "1"},
-    )
-    assert ran.returncode == 0, ran.stdout + ran.stderr
-    assert ran.stdout.split()[1:] == ["aarch64", "ok"], ran.stdout
+    for backend in ("native", "ctypes"):  # the arm64 library as the extension module, and through ctypes
+        ran = subprocess.run(
+            ["qemu-aarch64", "-L", str(debian12_arm64), str(python), str(tmp_path / "checks.py")],
+            capture_output=True, text=True, timeout=600, cwd=tmp_path,
+            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONPATH": str(site), "PYTHONNOUSERSITE": "1",
+                 "AOTWHEEL_BACKEND": backend},
+        )
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+        assert ran.stdout.split()[1:] == ["aarch64", backend, "ok"], ran.stdout
 
 
 def test_pyexport_wheel_uses_the_native_backend_under_cpython_3_9(roots, pyexport_wheel):
