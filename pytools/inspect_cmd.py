@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 from .binary import NativeLibrary, read_native_library
+from .discover import NATIVE_MODULE_INIT
 from .errors import AotWheelError
 from .platform_tags import PlatformTag, platform_tag_for
 
@@ -101,6 +102,8 @@ def _library_report(library: NativeLibrary, tag: PlatformTag) -> list[str]:
         f"tag:      {tag.tag}",
         f"why:      {tag.reason}",
         f"needs:    {', '.join(library.needed) or 'nothing'}",
+        "backend:  " + ("native (the library is also the extension module _lib; ctypes serves where it does not load)"
+                        if NATIVE_MODULE_INIT in library.exported_functions else "ctypes"),
     ]
     lines += [f"warning:  {w}" for w in tag.warnings]
     return lines

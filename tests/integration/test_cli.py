@@ -54,6 +54,7 @@ def test_inspect_wheel_shows_signatures_and_why_of_the_tag(poc_wheel):
     assert "add(a: int, b: int) -> int" in output
     assert "sum_doubles(values: Buffer, count: int) -> float" in output
     assert "needs:    " in output and "libc.so.6" in output
+    assert "backend:  native (the library is also the extension module _lib" in output
 
 
 def test_inspect_lists_the_python_api_of_a_pyexport_wheel(pyexport_wheel):

@@ -88,7 +88,7 @@ def test_cli_package_then_inspect(windows_dll, tmp_path):
     assert result.returncode == 0, result.stderr
     wheel = next((tmp_path / "out").glob("*.whl"))
     inspected = subprocess.run([sys.executable, "-m", "aotwheel", "inspect", str(wheel)], capture_output=True, text=True)
-    assert "tag:      win_amd64" in inspected.stdout
+    assert "tag:      win_amd64" in inspected.stdout and "backend:  ctypes" in inspected.stdout
     assert "add(a: int, b: int) -> int" in inspected.stdout
 
 
