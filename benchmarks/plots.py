@@ -18,10 +18,8 @@ COLOURS = {
     "numpy": "#2ca02c",
     "size_optimised": "#17becf",
     "python": "#d62728",
-    "crunch": "#1f77b4",
-    "crunch_holding_gil": "#ff7f0e",
 }
-# Call rows by what they are (plot_calls): the key's prefix, or the backend of a [PyExport] row.
+# Call rows by what they are (plot_calls): the key's prefix, or the backend of a binding's row.
 CALL_COLOURS = {"reference": "#2ca02c", "native": "#1f77b4", "ctypes": "#ff7f0e", "raw": "#9467bd",
                 "gcc": "#7f7f7f", "cffi": "#17becf"}
 
@@ -48,7 +46,8 @@ def _bar_labels(ax, bars, texts: List[str]) -> None:
 
 def _call_kind(entry: Dict[str, Any]) -> str:
     """The CALL_COLOURS key of a call row: references and baselines (run in both processes, not per
-    backend), [PyExport] calls by backend, shims (ctypes process only), raw exports and floors."""
+    backend), the bindings' calls ([PyExport] and raw) by backend, shims (ctypes process only), the
+    NativeAOT symbols through ctypes and the floors."""
     from probes import BACKENDS, CALL_ROWS
 
     row = next(r for r in CALL_ROWS if r.key == entry["key"])
@@ -82,8 +81,8 @@ def plot_calls(results: Dict[str, Any], path: Path) -> None:
     left.set_yticks(ys)
     left.set_yticklabels([call_label(e).replace(": C-extension call", "") for e in entries], fontsize=7)
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in CALL_COLOURS.values()]
-    fig.legend(handles, ["reference or baseline", "[PyExport] native backend", "[PyExport] ctypes fallback / shim",
-                         "raw export (ctypes)", "gcc floor (ctypes)", "gcc floor (cffi API mode)"],
+    fig.legend(handles, ["reference or baseline", "binding, native backend", "binding, ctypes fallback / shim",
+                         "NativeAOT symbol (ctypes)", "gcc floor (ctypes)", "gcc floor (cffi API mode)"],
                fontsize=8, loc="lower center", ncol=6)
     fig.suptitle(f"Call overhead, native backend vs ctypes fallback vs floors ({_subtitle(results)})", fontsize=10)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
@@ -123,21 +122,27 @@ def plot_bulk(results: Dict[str, Any], path: Path) -> None:
 
 
 def plot_threads(results: Dict[str, Any], path: Path) -> None:
+    from probes import THREADS_PER_BACKEND, thread_rows_in_order
+
     plt = _pyplot()
-    threads = results["threads"]["variants"]
+    threads = results["threads"]
     labels = {"binding": "C# spin()\nraw binding", "floor": "gcc spin()\nctypes", "python": "pure-Python\nloop",
               "crunch": "[PyExport]\ncrunch()", "crunch_holding_gil": "[PyExport]\ncrunch_holding_gil()"}
-    names = [n for n in labels if n in threads]
-    fig, ax = plt.subplots(figsize=(8, 4.2))
-    heights = [threads[n]["speedup_of_min"] for n in names]
-    bars = ax.bar([labels[n] for n in names], heights, color=[COLOURS[n] for n in names])
-    ax.tick_params(axis="x", labelsize=8)
+    rows = thread_rows_in_order(threads)
+    fig, ax = plt.subplots(figsize=(10, 4.4))
+    heights = [threads[backend]["variants"][name]["speedup_of_min"] for name, backend in rows]
+    texts = [labels[name] + (f"\n{backend}" if name in THREADS_PER_BACKEND else "") for name, backend in rows]
+    colours = [CALL_COLOURS[backend] if name in THREADS_PER_BACKEND else COLOURS[name] for name, backend in rows]
+    bars = ax.bar(range(len(rows)), heights, color=colours)
+    ax.set_xticks(range(len(rows)))
+    ax.set_xticklabels(texts, fontsize=7)
     _bar_labels(ax, bars, [f"{h:.2f}x" for h in heights])
     ax.axhline(2.0, color="black", linestyle="--", linewidth=1)
     ax.axhline(1.0, color="grey", linestyle=":", linewidth=1)
     ax.set_ylim(0, 2.4)
     ax.set_ylabel("throughput of 2 threads / 1 thread")
-    ax.set_title(f"Two Python threads calling CPU-bound code (ideal 2.0)\n{_subtitle(results)}", fontsize=10)
+    ax.set_title("Two Python threads calling CPU-bound code (ideal 2.0; blue: native backend, orange: ctypes "
+                 f"fallback)\n{_subtitle(results)}", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

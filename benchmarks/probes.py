@@ -1,18 +1,19 @@
 """The measurements, run by benchmarks/run.py in a child process of the benchmark venv.
 
-Each subcommand prints one JSON document on stdout. The child imports the generated package
-(installed from the built wheel), loads the same NativeAOT library directly with ctypes, and loads
+Each subcommand prints one JSON document on stdout. The child imports the generated packages
+(installed from the built wheels), loads the same NativeAOT library directly with ctypes, and loads
 the gcc-compiled floor (benchmarks/floor.c) through ctypes and through cffi's API mode; every
 variant of an operation is timed in the same process, round after round, in rotating order, so that
-a noisy neighbour hits all of them alike. The [PyExport] package runs on the backend that
-AOTWHEEL_BACKEND selected; run.py starts the call probes once per backend.
+a noisy neighbour hits all of them alike. Both packages, the PoC sample's raw exports and the
+[PyExport] sample, run on the backend that AOTWHEEL_BACKEND selected; run.py starts the call and
+threads probes once per backend, and the probes check the backend before measuring.
 
     python probes.py calls        --floor floor.so --cffi DIR --backend native|ctypes [--rounds 15]
     python probes.py instructions --floor floor.so --cffi DIR --backend native|ctypes --marker marker.so \
                                   --n1 N1 --n2 N2
                                   (under valgrind --tool=callgrind; see probe_instructions)
     python probes.py bulk    --floor floor.so [--rounds 7] [--size-library LIB] [--floor-default-align LIB]
-    python probes.py threads --floor floor.so [--rounds 15]
+    python probes.py threads --floor floor.so --backend native|ctypes [--rounds 15]
 
 Start-up is measured by startup_probe.py, which must import nothing before it starts its clock.
 """
@@ -41,6 +42,7 @@ PYEXPORT_SYMBOLS = ("aotwheel_fn_add_many", "aotwheel_fn_echo_string", "aotwheel
 # The C signatures of the exports (the same as the generated binding declares; checked below).
 SIGNATURES: Dict[str, Tuple[tuple, Any]] = {
     "add": ((ctypes.c_int32, ctypes.c_int32), ctypes.c_int32),
+    "add_releasing_gil": ((ctypes.c_int32, ctypes.c_int32), ctypes.c_int32),
     "copy_utf8": ((ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int32), ctypes.c_int32),
     "sum_doubles": ((ctypes.c_void_p, ctypes.c_ssize_t), ctypes.c_double),
     "scale_doubles": ((ctypes.c_void_p, ctypes.c_ssize_t, ctypes.c_double), None),
@@ -72,6 +74,16 @@ def load_package():
     return package
 
 
+def check_backends(package, pyexport_api, expected: str) -> None:
+    """Both packages run on *expected*, the backend this probe process was started for."""
+    running = {PACKAGE: package._BACKEND, PYEXPORT_PACKAGE: pyexport_api.BACKEND}
+    wrong = {name: backend for name, backend in running.items() if backend != expected}
+    if wrong:
+        raise ProbeError(f"this probe was started for the {expected} backend (AOTWHEEL_BACKEND="
+                         f"{os.environ.get('AOTWHEEL_BACKEND')!r}), but " + ", ".join(
+                             f"{name} runs on {backend}" for name, backend in wrong.items()))
+
+
 def native_library_path(package) -> Path:
     libraries = sorted(Path(package.__file__).parent.glob("*.so"))
     if len(libraries) != 1:
@@ -89,7 +101,10 @@ def load_c_library(path: Path, package=None) -> ctypes.CDLL:
         function = getattr(library, name)  # cached on the CDLL (library[name] would be a fresh object)
         function.argtypes, function.restype = argtypes, restype
         bound = getattr(package, f"_fn_{name}", None) if package is not None else None
-        if bound is not None and (tuple(bound.argtypes), bound.restype) != (argtypes, restype):
+        # On the native backend the binding's function pointers carry no prototype (its entry points
+        # convert the arguments and call the address): the ctypes process checks them.
+        if bound is not None and bound.argtypes is not None \
+                and (tuple(bound.argtypes), bound.restype) != (argtypes, restype):
             raise ProbeError(
                 f"the generated binding declares {name} as {bound.argtypes} -> {bound.restype}; "
                 f"the benchmark assumes {argtypes} -> {restype}: update SIGNATURES in {__file__}"
@@ -171,9 +186,10 @@ def per_round_ratios(samples: Dict[str, List[float]], pairs: Dict[str, Tuple[str
 
 class CallRow(NamedTuple):
     """One timed statement of the calls probe. *processes* are the backends (AOTWHEEL_BACKEND) of
-    the probe processes that run it: the [PyExport] calls in both (*per_backend*: the tables show
-    both), references and baselines in both too (ratios are taken within one process; the tables
-    show the native process's), everything that does not depend on the backend once."""
+    the probe processes that run it: the generated bindings' calls, [PyExport] and raw, in both
+    (*per_backend*: the tables show both), references and baselines in both too (ratios are taken
+    within one process; the tables show the native process's), everything that does not depend on
+    the backend once."""
 
     key: str
     group: str
@@ -203,7 +219,10 @@ CALL_ROWS = (
     CallRow("add_many", "add", "[PyExport] add_many(1, 2)", "add_many(1, 2)", BOTH, per_backend=True),
     CallRow("add_many_shim", "add", "[PyExport] add_many's shim through ctypes directly (out-cells reused)",
             "px_add(1, 2, 0, r_i32, r_err); px_i32.value", ("ctypes",)),
-    CallRow("raw_add", "add", "raw add(1, 2): generated binding (ctypes.CDLL, GIL released)", "raw_add(1, 2)"),
+    # The native backend holds the GIL for add; the ctypes fallback's ctypes.CDLL calls always release it.
+    CallRow("raw_add", "add", "raw add(1, 2): generated binding", "raw_add(1, 2)", BOTH, per_backend=True),
+    CallRow("raw_add_releasing_gil", "add", "raw add_releasing_gil(1, 2): generated binding, [ReleaseGil]",
+            "raw_add_releasing_gil(1, 2)", BOTH, per_backend=True),
     CallRow("raw_add_cdll", "add", "raw add: ctypes.CDLL on the NativeAOT symbol (GIL released)", "aot_add(1, 2)"),
     CallRow("raw_add_pydll", "add", "raw add: ctypes.PyDLL on the NativeAOT symbol (GIL held)", "aot_add_holding(1, 2)"),
     CallRow("gcc_add", "add", "gcc add: ctypes.CDLL (floor of ctypes)", "floor_add(1, 2)"),
@@ -216,7 +235,7 @@ CALL_ROWS = (
             "b = s.encode(); px_echo(b, len(b), r_ptr, r_err); p = px_ptr.value; "
             "string_at(p + 4, c_int32.from_address(p).value).decode(); px_free(p)", ("ctypes",)),
     CallRow("raw_copy_utf8", "string", "raw copy_utf8 + decode: generated binding",
-            "n = raw_copy_utf8(s, out, 256); out[:n].decode()"),
+            "n = raw_copy_utf8(s, out, 256); out[:n].decode()", BOTH, per_backend=True),
     CallRow("raw_copy_utf8_cdll", "string", "raw copy_utf8 + decode: ctypes.CDLL on the NativeAOT symbol",
             "n = aot_copy_utf8(s.encode(), out_c, 256); out[:n].decode()"),
     CallRow("gcc_copy_utf8", "string", "gcc copy_utf8 + decode: ctypes.CDLL (floor of ctypes)",
@@ -233,7 +252,8 @@ CALL_ROWS = (
     CallRow("sum", "sum", "[PyExport] sum(a)", "sum(a)", BOTH, per_backend=True),
     CallRow("sum_shim", "sum", "[PyExport] sum's shim through ctypes directly (the array's address)",
             "px_sum(address, 1000, r_f64, r_err); px_f64.value", ("ctypes",)),
-    CallRow("raw_sum_doubles", "sum", "raw sum_doubles(a, 1000): generated binding", "raw_sum_doubles(a, 1000)"),
+    CallRow("raw_sum_doubles", "sum", "raw sum_doubles(a, 1000): generated binding", "raw_sum_doubles(a, 1000)",
+            BOTH, per_backend=True),
     CallRow("raw_sum_doubles_cdll", "sum", "raw sum_doubles: ctypes.CDLL on the NativeAOT symbol (the address)",
             "aot_sum_doubles(address, 1000)"),
     CallRow("gcc_sum_doubles", "sum", "gcc sum_doubles: ctypes.CDLL (floor of ctypes; the address)",
@@ -316,13 +336,11 @@ def call_setup(args: argparse.Namespace) -> Dict[str, Any]:
     output = bytearray(256)
     output_c = (ctypes.c_char * len(output)).from_buffer(output)  # the same memory, as a ctypes array
     px, px_lib = load_pyexport()
-    backend = importlib.import_module(f"{PYEXPORT_PACKAGE}._api").BACKEND
-    if backend != args.backend:
-        raise ProbeError(f"{PYEXPORT_PACKAGE} runs on the {backend} backend; this probe was started for "
-                         f"{args.backend} (AOTWHEEL_BACKEND={os.environ.get('AOTWHEEL_BACKEND')!r})")
+    check_backends(package, importlib.import_module(f"{PYEXPORT_PACKAGE}._api"), args.backend)
     namespace: Dict[str, Any] = {
         "binding": package, "gcd": math.gcd,
-        "raw_add": package.add, "raw_copy_utf8": package.copy_utf8, "raw_sum_doubles": package.sum_doubles,
+        "raw_add": package.add, "raw_add_releasing_gil": package.add_releasing_gil,
+        "raw_copy_utf8": package.copy_utf8, "raw_sum_doubles": package.sum_doubles,
         "aot_add": aot.add, "aot_add_holding": aot_holding, "aot_copy_utf8": aot.copy_utf8,
         "aot_sum_doubles": aot.sum_doubles,
         "floor_add": floor.add, "floor_copy_utf8": floor.copy_utf8, "floor_sum_doubles": floor.sum_doubles,
@@ -346,7 +364,8 @@ def call_setup(args: argparse.Namespace) -> Dict[str, Any]:
     as_utf8(TEXT, None)
 
     # Same answers from every variant before timing anything.
-    for name in ("raw_add", "aot_add", "aot_add_holding", "floor_add", "cffi_add", "add_many"):
+    for name in ("raw_add", "raw_add_releasing_gil", "aot_add", "aot_add_holding", "floor_add", "cffi_add",
+                 "add_many"):
         if namespace[name](2, 3) != 5:
             raise ProbeError(f"{name}(2, 3) != 5")
     n = package.copy_utf8(TEXT, output, len(output))
@@ -626,23 +645,34 @@ def calibrate(work: Callable[[int], Any], seconds: float, start: int) -> int:
         iterations *= 4
 
 
+# The threads probe's variants whose GIL handling depends on the backend: the tables show both
+# processes' figures; the others run the same code in both and the tables show the native process's.
+THREADS_PER_BACKEND = ("binding", "crunch", "crunch_holding_gil")
+
+
+def thread_rows_in_order(threads: Dict[str, Any]) -> List[Tuple[str, str]]:
+    """(variant, backend of the probe process) of every row the threads tables show, in the
+    probe's order; *threads* is {backend: the threads probe's result}."""
+    return [(name, backend) for name in threads[BACKENDS[0]]["variants"]
+            for backend in (BACKENDS if name in THREADS_PER_BACKEND else BACKENDS[:1])]
+
+
 def probe_threads(args: argparse.Namespace) -> Dict[str, Any]:
     package = load_package()
     floor = load_c_library(Path(args.floor))
     if package.spin(1000) != floor.spin(1000):
         raise ProbeError("spin() of the C# library and of the gcc floor disagree")
     px, _ = load_pyexport()
-    backend = importlib.import_module(f"{PYEXPORT_PACKAGE}._api").BACKEND
-    if backend != "native":
-        raise ProbeError(f"the threads probe measures the native backend; {PYEXPORT_PACKAGE} runs on {backend}")
+    check_backends(package, importlib.import_module(f"{PYEXPORT_PACKAGE}._api"), args.backend)
     native_iterations = calibrate(package.spin, args.seconds, 10**6)
     python_iterations = calibrate(python_spin, args.seconds / 2, 10**4)
     crunch_iterations = calibrate(px.crunch, args.seconds, 10**6)
+    # The native backend releases the GIL only where [ReleaseGil] says so (the raw spin has it, as
+    # crunch has ReleaseGil = true); the ctypes fallback's ctypes.CDLL calls release it always.
     works: Dict[str, Callable[[], Any]] = {
         "binding": lambda: package.spin(native_iterations),
         "floor": lambda: floor.spin(native_iterations),
         "python": lambda: python_spin(python_iterations),
-        # [PyExport] on the native backend: the GIL is released only where the attribute says so.
         "crunch": lambda: px.crunch(crunch_iterations),
         "crunch_holding_gil": lambda: px.crunch_holding_gil(crunch_iterations),
     }
@@ -668,7 +698,8 @@ def probe_threads(args: argparse.Namespace) -> Dict[str, Any]:
         for name in rotated(list(gil_works), round_index):
             stalls[name].append(main_thread_stall(gil_works[name]))
     result: Dict[str, Any] = {
-        "rounds": args.rounds, "native_iterations": native_iterations, "python_iterations": python_iterations,
+        "backend": args.backend, "rounds": args.rounds,
+        "native_iterations": native_iterations, "python_iterations": python_iterations,
         "crunch_iterations": crunch_iterations,
         "cpu_count": os.cpu_count(), "variants": {},
         "gil": {name: {"main_thread_stall_ms": summary([s * 1e3 for s, _ in rows]),
@@ -702,6 +733,7 @@ def environment() -> Dict[str, Any]:
         info["numpy"] = None
     package = importlib.import_module(PACKAGE)
     info["package_file"] = package.__file__
+    info["package_backend"] = package._BACKEND
     info["openblas_env"] = {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS")}
     info["aotwheel_backend_env"] = os.environ.get("AOTWHEEL_BACKEND")
     return info
@@ -734,6 +766,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     bulk.add_argument("--floor-default-align", help="floor.c built without -falign-loops, timed too")
     threads = commands.add_parser("threads")
     threads.add_argument("--floor", required=True)
+    threads.add_argument("--backend", required=True, choices=BACKENDS,
+                         help="the backend AOTWHEEL_BACKEND selected: checked")
     threads.add_argument("--rounds", type=int, default=15)
     threads.add_argument("--seconds", type=float, default=0.1)
     args = parser.parse_args(argv)

@@ -12,19 +12,22 @@ interleaved round by round in rotating order; the tables show the best round of 
 processes can only add time) and results.json also keeps every sample, medians and per-round ratios.
 Start-up figures are medians of fresh processes.
 
-  calls    ns and instructions (callgrind) per call, net of the empty timeit loop: the [PyExport]
-           sample's add_many, echo_string, sum, crunch / crunch_holding_gil (GIL released / held)
-           and throw on its native backend and on its ctypes fallback (AOTWHEEL_BACKEND, one probe
-           process each); the raw PoC exports add, copy_utf8, sum_doubles (ctypes: the binding, and
-           ctypes on the NativeAOT symbol); the floors: the same C functions built by gcc
-           (benchmarks/floor.c) through ctypes and through cffi's API mode, and the references
+  calls    ns and instructions (callgrind) per call, net of the empty timeit loop, on the native
+           backend and on the ctypes fallback of the generated bindings (AOTWHEEL_BACKEND, one
+           probe process each): the [PyExport] sample's add_many, echo_string, sum, crunch /
+           crunch_holding_gil (GIL released / held) and throw; the raw PoC exports add (GIL held on
+           the native backend), add_releasing_gil ([ReleaseGil]), copy_utf8, sum_doubles; for
+           comparison, ctypes on the NativeAOT symbols; the floors: the same C functions built by
+           gcc (benchmarks/floor.c) through ctypes and through cffi's API mode, and the references
            math.gcd(12, 18), s.encode().decode(), numpy a.sum(). Then the goals (GOALS) and
            whether they are met.
   bulk     a 1e8-element float64 array summed and scaled, a 4096x4096 float32 array incremented:
            C# through the binding (zero-copy) vs the gcc loops vs numpy; GB/s vs memcpy.
-  threads  2 Python threads calling a CPU-bound export vs 1 (ctypes releases the GIL; [PyExport]
-           crunch releases it, crunch_holding_gil does not), and how long
-           the main thread is blocked while another thread is inside the call (needs no idle CPU).
+  threads  2 Python threads calling a CPU-bound export vs 1, on each backend (one probe process
+           each): on the native backend the raw spin ([ReleaseGil]) and [PyExport] crunch release
+           the GIL, crunch_holding_gil does not; the ctypes fallback releases it for every call;
+           and how long the main thread is blocked while another thread is inside the call (needs
+           no idle CPU).
   startup  import time, first call (the .NET runtime starts), steady call; fresh processes; and
            `python -c "import pyexportsample"` minus `python -c pass` on each backend.
   size     wheel and library, default and size-optimised MSBuild settings.
@@ -51,7 +54,7 @@ import zipfile
 from pathlib import Path
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
-from probes import BACKENDS, CALL_GROUPS, LOOP, call_label, call_rows_in_order, rotated, rows_of
+from probes import BACKENDS, CALL_GROUPS, LOOP, call_label, call_rows_in_order, rotated, rows_of, thread_rows_in_order
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -85,7 +88,8 @@ class Goal(NamedTuple):
     statements do besides the call and its reference), each case measured in the probe process of
     its backend; "import": ms of `python -c "import pyexportsample"` over `python -c pass` on the case's
     backend (medians of fresh processes); "threads": throughput of 2 threads over 1 thread calling
-    threads variant *subject* (best rounds). Met where every figure is within the bound."""
+    threads variant *subject* (best rounds) in the threads probe of the case's backend. Met where
+    every figure is within the bound."""
 
     name: str
     kind: str
@@ -97,13 +101,13 @@ class Goal(NamedTuple):
     at_least: Optional[float] = None
 
 
-NATIVE_AND_FALLBACK = (("native backend", "native"), ("ctypes fallback", "ctypes"))
-RAW_EXPORTS = "raw exports: ctypes only, no native backend yet"
+NATIVE = (("native backend", "native"),)
+NATIVE_AND_FALLBACK = NATIVE + (("ctypes fallback", "ctypes"),)
+# The raw goals are the native backend's: the ctypes fallback cannot hold the GIL (ctypes.CDLL).
 GOALS = (
-    Goal("raw add(1, 2), GIL held, vs math.gcd(12, 18)", "call", "raw_add_pydll",
-         ((f"ctypes.PyDLL on the NativeAOT symbol ({RAW_EXPORTS})", "native"),), reference="gcd", at_most=1.5),
-    Goal("raw add(1, 2), GIL released, vs math.gcd(12, 18)", "call", "raw_add",
-         ((f"generated binding, ctypes.CDLL ({RAW_EXPORTS})", "native"),), reference="gcd", at_most=2.5),
+    Goal("raw add(1, 2), GIL held, vs math.gcd(12, 18)", "call", "raw_add", NATIVE, reference="gcd", at_most=1.5),
+    Goal("raw add_releasing_gil(1, 2), GIL released ([ReleaseGil]), vs math.gcd(12, 18)", "call",
+         "raw_add_releasing_gil", NATIVE, reference="gcd", at_most=2.5),
     Goal("[PyExport] add_many(1, 2) vs math.gcd(12, 18)", "call", "add_many", NATIVE_AND_FALLBACK,
          reference="gcd", at_most=2.0),
     Goal("[PyExport] echo_string(s), 33 chars, vs s.encode().decode(); the same str every call", "call",
@@ -113,10 +117,9 @@ GOALS = (
     Goal("[PyExport] sum(a), 1,000 float64, vs numpy a.sum()", "call", "sum", NATIVE_AND_FALLBACK,
          reference="numpy_sum", at_most=0.7),
     Goal("import pyexportsample, over python -c pass", "import", "pyexportsample", NATIVE_AND_FALLBACK, at_most=10.0),
-    Goal("[PyExport] crunch (ReleaseGil), 2 threads vs 1: throughput", "threads", "crunch",
-         (("native backend", "native"),), at_least=1.9),
-    Goal("[PyExport] crunch_holding_gil, 2 threads vs 1: does not scale", "threads", "crunch_holding_gil",
-         (("native backend", "native"),), at_most=1.1),
+    Goal("[PyExport] crunch (ReleaseGil), 2 threads vs 1: throughput", "threads", "crunch", NATIVE, at_least=1.9),
+    Goal("[PyExport] crunch_holding_gil, 2 threads vs 1: does not scale", "threads", "crunch_holding_gil", NATIVE,
+         at_most=1.1),
 )
 
 
@@ -350,6 +353,12 @@ def aotwheel_build(project: Path, out: Path, build_dir: Path) -> Dict[str, Any]:
 
 
 def bare_publish(project: Path, out: Path) -> Path:
+    """`dotnet publish` of *project* (a copy of the sample) as a C# author would run it without aotwheel,
+    given the attributes that aotwheel supplies to its own builds (the sample uses [AotWheel.ReleaseGil])."""
+    from aotwheel.resources import support_dir
+
+    for attribute in sorted((support_dir() / "PyExport").glob("*Attribute.cs")):
+        shutil.copy2(attribute, project / attribute.name)
     csproj = next(project.glob("*.csproj"))
     run(["dotnet", "publish", csproj, "-c", "Release", "-r", RID, "-p:PublishAot=true", "-p:NativeLib=Shared",
          "-o", out, "-nologo"], what="bare dotnet publish", env=dotnet_environment())
@@ -621,7 +630,7 @@ def goal_figures(results: Dict[str, Any], goal: Goal, backend: str) -> Dict[str,
         milliseconds = results["startup"]["import"]["import_ms"][backend]
         return {"instructions": None, "time": milliseconds, "text": {"instructions": "-", "time": f"{milliseconds:.1f} ms"}}
     if goal.kind == "threads":
-        variant = results["threads"]["variants"][goal.subject]
+        variant = results["threads"][backend]["variants"][goal.subject]
         speedup = variant["speedup_of_min"]
         return {"instructions": None, "time": speedup,
                 "text": {"instructions": "-", "time": f"{speedup:.2f}× (median of rounds {variant['speedup']['median']:.2f}×)"}}
@@ -708,6 +717,22 @@ def mib(value: int) -> str:
     return f"{value / 1048576:.2f} MiB"
 
 
+def thread_label(name: str, backend: str) -> str:
+    """A row of the threads table: what runs, and for the variants whose GIL handling depends on the
+    backend, which backend and what it does with the GIL."""
+    labels = {
+        ("binding", "native"): "C# spin() via the raw binding, native backend ([ReleaseGil])",
+        ("binding", "ctypes"): "C# spin() via the raw binding, ctypes fallback (releases the GIL)",
+        ("floor", "native"): "gcc spin() via ctypes.CDLL (floor)",
+        ("python", "native"): "pure-Python loop",
+        ("crunch", "native"): "[PyExport] crunch(), native backend (ReleaseGil)",
+        ("crunch", "ctypes"): "[PyExport] crunch(), ctypes fallback",
+        ("crunch_holding_gil", "native"): "[PyExport] crunch_holding_gil(), native backend (holds the GIL)",
+        ("crunch_holding_gil", "ctypes"): "[PyExport] crunch_holding_gil(), ctypes fallback (releases the GIL)",
+    }
+    return labels[name, backend]
+
+
 def goals_table(goals: List[Dict[str, Any]]) -> str:
     """The goals with their measured figures, as a Markdown table (docs/performance.md quotes it)."""
     lines = ["GOALS  instructions and ns of the call over those of its reference, both net of the empty loop",
@@ -739,8 +764,11 @@ def report(results: Dict[str, Any]) -> str:
                 continue
             rows.append([f"  {call_label(entry)}", ns(entry["ns_net"]), ns(entry["instructions_net"]),
                          x(entry["vs_reference"]["ns"]), x(entry["vs_reference"]["instructions"])])
-    gil = {backend: {unit: calls["rows"][f"{backend}/crunch"][unit] - calls["rows"][f"{backend}/crunch_holding_gil"][unit]
-                     for unit in ("ns_net", "instructions_net")} for backend in BACKENDS}
+    def difference(top: str, bottom: str) -> Dict[str, float]:
+        return {unit: calls["rows"][top][unit] - calls["rows"][bottom][unit] for unit in ("ns_net", "instructions_net")}
+
+    gil = {backend: difference(f"{backend}/crunch", f"{backend}/crunch_holding_gil") for backend in BACKENDS}
+    raw_gil = difference("native/raw_add_releasing_gil", "native/raw_add")
     internals = calls.get("internals", {})
     sections.append(table(
         f"CALLS  per call, net of the empty timeit loop (native process: {ns(loop['native']['ns'])} ns, "
@@ -748,12 +776,16 @@ def report(results: Dict[str, Any]) -> str:
         f"instructions: callgrind, (I({CALLGRIND_N2:,}) - I({CALLGRIND_N1:,})) / {CALLGRIND_N2 - CALLGRIND_N1:,}",
         ["call", "ns", "instructions", "ns / ref", "instr. / ref"],
         rows,
-        ["[PyExport] rows: the package on the backend named, chosen by AOTWHEEL_BACKEND, one probe process per "
-         "backend (each divided by the reference measured in its own process); raw rows: the PoC sample, "
-         "ctypes only; floors: benchmarks/floor.c built by gcc.",
+        ["rows naming a backend: the generated binding ([PyExport] sample, or raw: the PoC sample) on that "
+         "backend, chosen by AOTWHEEL_BACKEND, one probe process per backend (each divided by the reference "
+         "measured in its own process); the ctypes fallback releases the GIL for every raw call; "
+         "'on the NativeAOT symbol': the PoC library called through ctypes directly; floors: benchmarks/floor.c "
+         "built by gcc.",
          "releasing the GIL costs " + "; ".join(
              f"{ns(gil[b]['instructions_net'])} instructions, {ns(gil[b]['ns_net'])} ns ({b} backend)" for b in BACKENDS)
-         + ": crunch(0) - crunch_holding_gil(0)",
+         + ": crunch(0) - crunch_holding_gil(0); raw, native backend: "
+         f"{ns(raw_gil['instructions_net'])} instructions, {ns(raw_gil['ns_net'])} ns: "
+         "add_releasing_gil(1, 2) - add(1, 2)",
          "binding internals (ns, best, gross; ctypes process): " + ", ".join(f"{k} {ns(v['min'])}" for k, v in internals.items())
          if internals else "binding internals: not measured"],
     ))
@@ -774,7 +806,8 @@ def report(results: Dict[str, Any]) -> str:
                      x(r.get("size_optimised/binding", {}).get("of_min"))])
     copy = bulk["operations"]["memcpy"]["variants"]
     sections.append(table(
-        f"BULK  zero-copy numpy arrays, best of {bulk['rounds']} interleaved rounds "
+        f"BULK  zero-copy numpy arrays, the binding on its {bulk['environment']['package_backend']} backend, "
+        f"best of {bulk['rounds']} interleaved rounds "
         "(GB/s = bytes read + written / time)",
         ["operation", "binding (C#)", "ctypes->gcc", "numpy", "binding/gcc", "binding/numpy", "of memcpy",
          "size-opt/default"],
@@ -793,31 +826,35 @@ def report(results: Dict[str, Any]) -> str:
     ))
 
     threads = results["threads"]
+
+    def speedup(backend: str, name: str) -> float:
+        return threads[backend]["variants"][name]["speedup_of_min"]
+
     rows = []
-    labels = {"binding": "C# spin() via raw binding (ctypes)", "floor": "gcc spin() via ctypes",
-              "python": "pure-Python loop", "crunch": "[PyExport] crunch(), native, ReleaseGil",
-              "crunch_holding_gil": "[PyExport] crunch_holding_gil(), native"}
-    for name, label in labels.items():
-        v = threads["variants"][name]
-        rows.append([label, f"{v['one_thread_s']['min']:.3f} s", f"{v['two_threads_s']['min']:.3f} s",
-                     x(v["speedup_of_min"]), x(v["speedup"]["median"]),
+    for name, backend in thread_rows_in_order(threads):
+        v = threads[backend]["variants"][name]
+        rows.append([thread_label(name, backend), f"{v['one_thread_s']['min']:.3f} s",
+                     f"{v['two_threads_s']['min']:.3f} s", x(v["speedup_of_min"]), x(v["speedup"]["median"]),
                      f"{v['two_threads_cpu_per_wall']['max']:.2f}"])
-    binding_speedup = threads["variants"]["binding"]["speedup_of_min"]
-    floor_speedup = threads["variants"]["floor"]["speedup_of_min"]
+    stalls = []
+    for backend in BACKENDS:
+        gil = threads[backend]["gil"]
+        stalls.append(f"{backend} process, a {gil['binding']['call_ms']['median']:.0f} ms call: " + ", ".join(
+            f"{label} {gil[name]['main_thread_stall_ms']['median']:.1f} ms"
+            for name, label in (("binding", "raw spin"), ("floor", "ctypes.CDLL gcc"),
+                                ("floor_pydll", "ctypes.PyDLL gcc (holds the GIL: control)"),
+                                ("crunch", "[PyExport] crunch"),
+                                ("crunch_holding_gil", "[PyExport] crunch_holding_gil"))))
     sections.append(table(
-        f"PARALLELISM  2 threads vs 1, same work per thread, best of {threads['rounds']} interleaved rounds "
-        f"({threads['cpu_count']} CPUs: ideal 2.00x)",
+        f"PARALLELISM  2 threads vs 1, same work per thread, best of {threads['native']['rounds']} interleaved "
+        f"rounds, one probe process per backend ({threads['native']['cpu_count']} CPUs: ideal 2.00x)",
         ["work", "1 thread", "2 threads", "speedup", "median of rounds", "CPUs busy (2 threads, best)"], rows,
-        [f"binding speedup / gcc floor speedup: {binding_speedup / floor_speedup:.2f}; "
-         f"load average during the run {load(m['load_average_at_start'])} -> {load(m.get('load_average_at_end'))} "
+        ["raw spin speedup / gcc floor speedup (same process): " + ", ".join(
+            f"{speedup(b, 'binding') / speedup(b, 'floor'):.2f} ({b} backend)" for b in BACKENDS)
+         + f"; load average during the run {load(m['load_average_at_start'])} -> {load(m.get('load_average_at_end'))} "
          "(other processes compete for the 2 CPUs)",
-         "GIL released during the call? main thread stalled (median) while another thread ran a "
-         f"{threads['gil']['binding']['call_ms']['median']:.0f} ms call: "
-         + ", ".join(f"{label} {threads['gil'][name]['main_thread_stall_ms']['median']:.1f} ms"
-                     for name, label in (("binding", "raw binding"), ("floor", "ctypes.CDLL gcc"),
-                                         ("floor_pydll", "ctypes.PyDLL gcc (holds the GIL: control)"),
-                                         ("crunch", "[PyExport] crunch"),
-                                         ("crunch_holding_gil", "[PyExport] crunch_holding_gil")))],
+         "GIL released during the call? main thread stalled (median) while another thread was inside the call: "
+         + "; ".join(stalls)],
     ))
 
     startup = results["startup"]["variants"]
@@ -918,9 +955,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                      "--size-library", str(size_library), "--floor-default-align", str(floor_default_align),
                      numpy_baselines=True)
         bulk["memcpy_gb_per_s"] = bulk["operations"]["memcpy"]["variants"]["ctypes.memmove"]["gb_per_s_at_min"]
-        log("measuring threads")
-        threads = probe(python, "threads", "--floor", str(floor), "--rounds", str(rounds["threads"]),
-                        numpy_baselines=False, backend="native")
+        threads = {}
+        for backend in BACKENDS:
+            log(f"measuring threads, {backend} backend")
+            threads[backend] = probe(python, "threads", "--floor", str(floor), "--rounds", str(rounds["threads"]),
+                                     "--backend", backend, numpy_baselines=False, backend=backend)
         log("measuring start-up")
         startup = measure_startup(python, floor, rounds["startup"])
         startup["import"] = measure_import(python, rounds["import"])
@@ -932,7 +971,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         machine["python_children"] = calls["environment"]["python"]
         machine["numpy"] = calls["environment"]["numpy"]
         results = {
-            "schema": 2,
+            "schema": 3,
             "command": " ".join([Path(sys.executable).name, "benchmarks/run.py", *(argv or sys.argv[1:])]),
             "quick": args.quick,
             "machine": machine,

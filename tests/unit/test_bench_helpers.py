@@ -72,7 +72,8 @@ def test_import_and_threads_goals(bench, monkeypatch: pytest.MonkeyPatch) -> Non
         bench.Goal("scales", "threads", "crunch", (("native backend", "native"),), at_least=1.9),
     ))
     results = {"startup": {"import": {"import_ms": {"native": 9.5, "ctypes": 12.0}}},
-               "threads": {"variants": {"crunch": {"speedup_of_min": 1.8, "speedup": {"median": 1.7}}}}}
+               "threads": {"native": {"variants": {"crunch": {"speedup_of_min": 1.8, "speedup": {"median": 1.7}}}},
+                           "ctypes": {"variants": {"crunch": {"speedup_of_min": 2.0, "speedup": {"median": 2.0}}}}}}
     native, fallback, threads = bench.evaluate_goals(results)
     assert (native["met"], fallback["met"], native["target"]) == ("yes", "no", "≤ 10 ms")
     assert (threads["met"], threads["target"], threads["figures"]["instructions"]) == ("no", "≥ 1.9×", "-")
@@ -88,3 +89,12 @@ def test_every_call_goal_names_rows_its_backends_measure(bench) -> None:
         for _, backend in goal.cases:
             for key in filter(None, (goal.subject, goal.reference, goal.baseline)):
                 assert backend in processes.get(key, ()), f"{goal.name}: row {key!r} is not measured on {backend}"
+
+
+def test_threads_rows_show_both_backends_where_the_gil_handling_differs(bench) -> None:
+    from probes import thread_rows_in_order  # on the path the fixture set
+
+    variants = {"variants": dict.fromkeys(("binding", "floor", "python", "crunch", "crunch_holding_gil"), {})}
+    assert thread_rows_in_order({"native": variants, "ctypes": variants}) == [
+        ("binding", "native"), ("binding", "ctypes"), ("floor", "native"), ("python", "native"),
+        ("crunch", "native"), ("crunch", "ctypes"), ("crunch_holding_gil", "native"), ("crunch_holding_gil", "ctypes")]
