@@ -278,7 +278,7 @@ class ShimRenderer:
             "name": f"P{number}", "origin": member.origin, "count": start + len(nodes), "views": views,
             "keeps": any(node.passing in ("string", "codec", "buffer") for node in nodes), "declarations": declarations,
             "conversions": conversions, "checks_signals": True, "before": [*outputs, "byte* error = null;"],
-            "call": f"var status = S{number}({', '.join(arguments)});", "after": _build_results(builds, discards),
+            "call": f"var status = S{number}({', '.join(arguments)});", "after": _build_results(builds, discards), "cleanup": [],
             "release_gil": member.release_gil, "buffer_bytes": " + ".join(buffer_bytes),
         }
 
@@ -391,6 +391,7 @@ def raw_entry(export: Export, number: int) -> dict[str, object]:
     declarations: list[str] = []
     conversions: list[str] = []
     passed: list[str] = []
+    cleanup: list[str] = []
     views = 0
     for k, parameter in enumerate(export.parameters):
         abi, primitive = parameter.type, parameter.type.primitive
@@ -399,8 +400,13 @@ def raw_entry(export: Export, number: int) -> dict[str, object]:
             # Any item type for void*; a byte pointer's check also takes the other 8-bit integers.
             letter = "0" if primitive.kind == "void" else f"(byte)'{primitive.struct_format}'"
             declarations += [f"void* a{k} = null;", f"nint n{k} = 0;"]
-            conversions.append(f"CPython.Buffer({take}, {letter}, {max(primitive.size, 1)}, true, &views[{views}], "
-                               f"&keep[{k}], &a{k}, &n{k})")
+            lend = f"&views[{views}], &keep[{k}], &a{k}, &n{k}"
+            if primitive.size <= 1:  # void*, byte*, sbyte*: bytes too, and str for byte pointers
+                declarations.append(f"byte* c{k} = null;")
+                conversions.append(f"CPython.Text({take}, {'false' if primitive.kind == 'void' else 'true'}, {letter}, {lend}, &c{k})")
+                cleanup.append(f"global::System.Runtime.InteropServices.NativeMemory.Free(c{k});")
+            else:
+                conversions.append(f"CPython.Buffer({take}, {letter}, {primitive.size}, true, {lend})")
             views += 1
         elif primitive.kind == "float":
             declarations.append(f"double a{k} = 0;")
@@ -427,6 +433,7 @@ def raw_entry(export: Export, number: int) -> dict[str, object]:
         "name": f"P{number}", "origin": f"{export.entry_point}: {export.qualified_method}({parameters}) -> {returns.csharp}",
         "count": len(export.parameters), "views": views, "keeps": views > 0, "declarations": declarations,
         "conversions": conversions, "checks_signals": False, "before": [], "call": call, "after": [f"result = {built};"],
+        "cleanup": cleanup,
         "release_gil": export.release_gil, "buffer_bytes": " + ".join(f"views[{v}].Len" for v in range(views)),
     }
 

@@ -162,7 +162,7 @@ def test_backend_ctypes_builds_no_extension_module(tmp_path):
 RAW_CALLS = r"""
 import array, json, sys, aotsample_poc as m
 doubles, html, text, blob = array.array("d", [1.5] * 100), bytearray(256), "*caf\u00e9*", b"# title"
-big, wrong = 1 << 40, array.array("f", [1.0])
+big, wrong, nul = 1 << 40, array.array("f", [1.0]), "a\0b"
 def refused(call):
     try:
         call()
@@ -175,6 +175,7 @@ calls = [
     (lambda: m.markdown_to_html(text, html, 256), (text, html)), (lambda: m.markdown_to_html(blob, html, 256), (blob, html)),
     (lambda: refused(lambda: m.add(big, 1)), (big,)), (lambda: refused(lambda: m.sum_doubles(wrong, 1)), (wrong,)),
     (lambda: refused(lambda: m.sum_doubles(blob, 1)), (blob,)), (lambda: refused(lambda: m.add(text, 1)), (text,)),
+    (lambda: refused(lambda: m.copy_utf8(nul, html, 8)), (nul,)), (lambda: m.copy_utf8(blob, html, 8), (blob, html)),
 ]
 """
 

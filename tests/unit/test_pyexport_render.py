@@ -238,8 +238,10 @@ def test_hand_written_exports_get_native_entry_points_numbered_after_the_api():
     spin = source[source.index(f"static nint P{first + 1}("):source.index(f"static nint P{first + 2}(")]
     assert "var thread = CPython.SaveThread();" in spin
     fill = source[source.index(f"static nint P{first + 2}("):source.index(f"static nint P{first + 3}(")]
-    # void*: a writable buffer of any item type; 64 KiB of buffers release the GIL.
-    assert "CPython.Buffer(ref member, 0, slots[0], 0, 1, true, &views[0], &keep[0], &a0, &n0)" in fill
+    # void*: a writable buffer of any item type, or bytes (a private copy, freed after the call);
+    # 64 KiB of buffers release the GIL.
+    assert "CPython.Text(ref member, 0, slots[0], false, 0, &views[0], &keep[0], &a0, &n0, &c0)" in fill
+    assert "NativeMemory.Free(c0);" in fill
     assert "var thread = views[0].Len >= CPython.ReleaseGilBytes ? CPython.SaveThread() : 0;" in fill
     assert "((delegate* unmanaged<void*, nuint, void>)member.Target)((void*)a0, (nuint)a1);" in fill
     assert "result = CPython.NoneResult();" in fill

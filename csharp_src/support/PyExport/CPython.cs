@@ -96,7 +96,7 @@ namespace AotWheel.Interop
         static delegate* unmanaged<byte*, nint> internFromString;
         static delegate* unmanaged<nint> saveThread;
         static delegate* unmanaged<nint, void> restoreThread;
-        static nint none, pyTrue, pyFalse, longType, floatType, unicodeType, typeError, systemError;
+        static nint none, pyTrue, pyFalse, longType, floatType, unicodeType, bytesType, typeError, systemError;
 
         static nint raiseError, faulthandlerEnabled, refront, signalsSeen, functionType, methodType, handleName;
         // No initializers: a class without a static constructor reads its statics with no init check.
@@ -153,6 +153,7 @@ namespace AotWheel.Interop
             longType = F("PyLong_Type");
             floatType = F("PyFloat_Type");
             unicodeType = F("PyUnicode_Type");
+            bytesType = F("PyBytes_Type");
             var typeErrorVariable = F("PyExc_TypeError");
             var systemErrorVariable = F("PyExc_SystemError");
             if (!ok) return false;
@@ -695,6 +696,37 @@ namespace AotWheel.Interop
             }
             *data = view->Len == 0 ? null : view->Buf;
             *count = view->Len / itemSize;
+            return true;
+        }
+
+        /// <summary>A raw export's byte or void pointer: exact bytes, and an exact str where *text*
+        /// (as UTF-8), become a private NUL-terminated copy (*copy*, freed by the caller after the
+        /// call), since the export may write through the pointer and neither is mutable; a str
+        /// holding a NUL, which would end the C string early, goes to the check, which says so.
+        /// Anything else is a buffer.</summary>
+        public static bool Text(ref NativeMember member, int i, nint o, bool text, byte format, PyBuffer* view, nint* keep,
+            void** data, nint* count, byte** copy)
+        {
+            byte* source = null;
+            nint size = 0;
+            if (text && Type(o) == unicodeType)
+            {
+                source = unicodeAsUtf8AndSize(o, &size);
+                if (source == null) errClear(); // a lone surrogate: the check explains it
+                else if (size > int.MaxValue || new ReadOnlySpan<byte>(source, (int)size).IndexOf((byte)0) >= 0) source = null;
+            }
+            else if (Type(o) == bytesType && bytesAsStringAndSize(o, &source, &size) != 0)
+            {
+                errClear();
+                source = null;
+            }
+            if (source == null) return Buffer(ref member, i, o, format, 1, true, view, keep, data, count);
+            var block = (byte*)NativeMemory.Alloc((nuint)size + 1);
+            System.Buffer.MemoryCopy(source, block, size, size);
+            block[size] = 0;
+            *copy = block;
+            *data = block;
+            *count = size;
             return true;
         }
 
