@@ -274,7 +274,7 @@ class PythonRenderer:
         elif len(values) == 1:
             tail = [f"return {values[0]}"]
         else:
-            tail = [f"return ({', '.join(values)})"]
+            tail = _gather_results(values, results(member))
         ctypes_body = prep + ["if _faulthandler_enabled() is not _signals_seen: _refront()"] + call + tail
         return self.native(member, owner, function) + ctypes_body
 
@@ -510,6 +510,21 @@ def _method_stub(signature: str) -> str:
 def _tuple(items: Any) -> str:
     items = list(items)
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def _gather_results(values: list[str], nodes: tuple[TypeNode, ...]) -> list[str]:
+    """The statements returning several results' tuple. Each conversion frees its own native block;
+    when one raises, the later results' blocks and handles are freed before the error propagates."""
+    owned = [(j, "handle" if node.passing == "handle" else "block") for j, node in enumerate(nodes)
+             if j > 0 and node.passing != "scalar"]
+    if not owned:
+        return [f"return ({', '.join(values)})"]
+    later = _tuple(f"({j}, {kind!r}, _r{j}.value)" for j, kind in owned)
+    lines = ["_k = 0", "try:"]
+    for j, value in enumerate(values):
+        lines += [f"    _v{j} = {value}", f"    _k = {j + 1}"][: 2 if j + 1 < len(values) else 1]
+    lines += ["except BaseException:", f"    _rt.discard_results({later}, _k)", "    raise"]
+    return lines + [f"return ({', '.join(f'_v{j}' for j in range(len(values)))})"]
 
 
 def render_python(api: Api, library: str, docstring: str, tool_version: str, backend: str = "native") -> dict[str, bytes]:

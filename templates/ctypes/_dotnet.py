@@ -322,6 +322,14 @@ def _take(address: Optional[int]) -> Optional[bytes]:
         _free(address)
 
 
+def discard_results(later: Tuple[Tuple[int, str, Optional[int]], ...], failed: int) -> None:
+    """Free the results after result *failed*, whose conversion raised: (index, "block" or
+    "handle", address or handle) of each result that owns native memory or a .NET object."""
+    for index, kind, value in later:
+        if index > failed and value:
+            (_free_handle if kind == "handle" else _free)(value)
+
+
 def take_string(address: Optional[int]) -> Any:
     data = _take(address)
     return None if data is None else data.decode("utf-8")

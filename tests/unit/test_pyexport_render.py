@@ -262,3 +262,16 @@ def test_the_native_backend_registers_each_export_after_the_api_members_and_ctyp
     assert "_ctypes.cast(_fn_add, _ctypes.c_void_p).value), add)" in init
     assert "_native" not in plain.render(binding)["__init__.py"].decode()
     assert "PyInit__lib" in native.csharp(API, (add,), "Lib") and "PyInit__lib" not in plain.csharp(API, (add,), "Lib")
+
+
+def test_a_failed_result_conversion_frees_the_later_results():
+    api = build_api(report(static_class(
+        method("Pair", param("a", prim("int")), param("note", byref(prim("string")), out=True),
+               param("box", byref(named("Lib.Counter", "class")), out=True), returns=prim("string")),
+        method("Div", param("a", prim("int")), param("rest", byref(prim("int")), out=True), returns=prim("int")),
+    ), COUNTER), {})
+    module = render_python(api, "Lib.so", "Docs.", "0.0", "ctypes")["_api.py"].decode()
+    ast.parse(module)
+    assert "_rt.discard_results(((1, 'block', _r1.value), (2, 'handle', _r2.value)), _k)" in module
+    assert "    return (_v0, _v1, _v2)" in module
+    assert "    return (_r0.value, _r1.value)" in module  # scalars own nothing
