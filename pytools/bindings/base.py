@@ -26,8 +26,8 @@ class BindingInput:
 
 
 class BindingBackend(Protocol):
-    """One way for Python to call the library: `[tool.aotwheel] backend` names it for the build,
-    and the library as built decides it for packaging (bindings.backend_of)."""
+    """One way for Python to call the library: `[tool.aotwheel] backend` names it for the build
+    (pyexport/stage.py), and the library as built decides it for packaging (package.py)."""
 
     name: str
 

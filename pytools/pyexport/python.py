@@ -522,7 +522,9 @@ def _gather_results(values: list[str], nodes: tuple[TypeNode, ...]) -> list[str]
     later = _tuple(f"({j}, {kind!r}, _r{j}.value)" for j, kind in owned)
     lines = ["_k = 0", "try:"]
     for j, value in enumerate(values):
-        lines += [f"    _v{j} = {value}", f"    _k = {j + 1}"][: 2 if j + 1 < len(values) else 1]
+        lines.append(f"    _v{j} = {value}")
+        if j + 1 < len(values):
+            lines.append(f"    _k = {j + 1}")
     lines += ["except BaseException:", f"    _rt.discard_results({later}, _k)", "    raise"]
     return lines + [f"return ({', '.join(f'_v{j}' for j in range(len(values)))})"]
 

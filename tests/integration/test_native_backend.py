@@ -113,8 +113,10 @@ print(json.dumps(rss_batches(work, 20_000)))
     assert leak_in(samples) is None, leak_in(samples)
 
 
-GIL = """
-import json, threading, time, pyexportsample as m
+# How far a counting thread gets while *call* runs in the main thread: all along if the call lets
+# the GIL go, else only in the switch interval (5 ms) before the call starts.
+PROGRESS_DURING = """
+import json, threading, time
 def progress_during(call):
     ticks = [0]
     stop = threading.Event()
@@ -130,6 +132,9 @@ def progress_during(call):
     stop.set()
     counter.join()
     return during
+"""
+GIL = PROGRESS_DURING + """
+import pyexportsample as m
 print(json.dumps([progress_during(m.crunch), progress_during(m.crunch_holding_gil)]))
 """
 
@@ -221,25 +226,10 @@ print(json.dumps(rss_batches(work, 220_000)))
     assert leak_in(samples) is None, leak_in(samples)
 
 
-RAW_GIL = """
-import json, threading, time, aotsample_poc as m
-ticks = [0]
-stop = threading.Event()
-def count():
-    while not stop.is_set():
-        ticks[0] += 1
-counter = threading.Thread(target=count)
-counter.start()
-time.sleep(0.05)
-start = ticks[0]
-m.spin(300_000_000)  # [ReleaseGil]: a few hundred milliseconds of .NET arithmetic
-during = ticks[0] - start
-start = ticks[0]
-time.sleep(0.01)  # what the counter does in 10 ms with the GIL to itself
-alone = ticks[0] - start
-stop.set()
-counter.join()
-print(json.dumps([during, alone]))
+RAW_GIL = PROGRESS_DURING + """
+import aotsample_poc as m
+# spin has [ReleaseGil]; sleeping 10 ms leaves the GIL to the counter, as a measure of its pace.
+print(json.dumps([progress_during(m.spin), progress_during(lambda _: time.sleep(0.01))]))
 """
 
 
