@@ -11,9 +11,10 @@ import faulthandler
 import operator
 import os
 import struct
+import sys
 import zlib
 
-__all__ = ["Buffer", "BytesLike", "PointerSpec", "load_library", "fingerprint", "refront_signals", "faulthandler_enabled", "native_module", "native_function", "item_formats", "describe_items", "check_int", "check_float", "coerce_arguments"]
+__all__ = ["Buffer", "BytesLike", "PointerSpec", "load_library", "fingerprint", "refront_signals", "faulthandler_enabled", "native_module", "native_function", "item_formats", "describe_items", "check_int", "check_float", "coerce_arguments", "check_usable"]
 
 
 # Names for annotations; the stubs (__init__.pyi) give type checkers the real types. Plain classes,
@@ -148,12 +149,26 @@ def _start_runtime(library: ctypes.CDLL, path: str) -> None:
 _loaded: dict = {}
 
 
+def _inside_archive(folder: str) -> bool:
+    """True when *folder* lies inside a file (a zip archive on sys.path) rather than a directory."""
+    path = folder
+    while not os.path.exists(path) and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+    return os.path.isfile(path)
+
+
 def load_library(package_file: str, filename: str) -> ctypes.CDLL:
     """Load the native library shipped next to *package_file*, by absolute path only, after
     checking it is the file the wheel shipped, and start its .NET runtime."""
-    path = os.path.join(os.path.dirname(os.path.abspath(package_file)), filename)
+    folder = os.path.dirname(os.path.abspath(package_file))
+    path = os.path.join(folder, filename)
     if path in _loaded:
         return _loaded[path]
+    if _inside_archive(folder):
+        # A zip on sys.path (Spark's --py-files, a zipapp): the loader can only map a real file.
+        raise ImportError(f"the package is imported from inside a zip archive ({folder}), and its native library "
+                          f"{filename} cannot be loaded from there; install the wheel (pip install) instead of "
+                          "zip-importing it (for Spark: spark.archives or a virtualenv on the workers, not --py-files)")
     from ._native import FINGERPRINT
 
     _check_intact(path, FINGERPRINT)
@@ -162,8 +177,130 @@ def load_library(package_file: str, filename: str) -> ctypes.CDLL:
     except OSError as exc:
         raise ImportError(f"the native library {path} cannot be loaded ({exc}); reinstall the package") from None
     _start_runtime(library, path)
+    _watch_forks(library, path)
     _loaded[path] = library
     return library
+
+
+# -- fork ----------------------------------------------------------------------------------------
+# fork() copies only the calling thread. A child forked while another thread was inside a call into
+# the library has a runtime whose thread is gone: its first garbage collection waits for that
+# thread forever or aborts the process. So the child decides, before it runs anything else,
+# whether a call was in flight, and then makes every call there raise RuntimeError, without ever
+# entering .NET again (entering could wait for a collection the lost thread had started).
+
+
+class _ForkGuardBlock(ctypes.Structure):
+    """The library's fork-guard block (AotWheel.ForkGuard, csharp_src/support/Runtime/ForkGuard.cs)."""
+
+    _fields_ = [("calls_in_flight", ctypes.c_int64), ("functions", ctypes.c_int64), ("vectorcall_offset", ctypes.c_int64),
+                ("objects", ctypes.POINTER(ctypes.c_ssize_t)), ("capacity", ctypes.c_int64)]
+
+
+_guards: list = []  # (library path, _ForkGuardBlock)
+_package = __name__.rpartition(".")[0]
+_calling_at_fork = False  # set in the parent just before each fork, read in the child
+refusal = None  # in a forked child that cannot use the runtime: why, as every call there says
+
+
+def _watch_forks(library: ctypes.CDLL, path: str) -> None:
+    try:
+        guard = library.aotwheel_fork_guard
+    except AttributeError:
+        raise ImportError(f"the native library {path} has no aotwheel_fork_guard export: it was built by an older "
+                          "aotwheel than this package's code; rebuild the wheel") from None
+    guard.restype = ctypes.c_void_p
+    guard.argtypes = ()
+    if not _guards and hasattr(os, "register_at_fork"):
+        os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
+    _guards.append((path, _ForkGuardBlock.from_address(guard())))
+
+
+def _before_fork() -> None:
+    """In the parent, with the GIL held, right before fork(): is another thread inside this
+    package's code? The ctypes calls into the library (each releases the GIL) are made only from
+    there, so a thread inside one has its innermost Python frame there. Costs nothing per call."""
+    global _calling_at_fork
+    frames = getattr(sys, "_current_frames", None)  # CPython and PyPy have it
+    if frames is None or refusal is not None:
+        return
+    import threading
+
+    folder = os.path.dirname(os.path.abspath(__file__))
+    current = threading.get_ident()
+    _calling_at_fork = any(thread != current and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == folder
+                           for thread, frame in frames().items())
+
+
+def _after_fork_in_child() -> None:
+    global _calling_at_fork
+    busy = [path for path, block in _guards if block.calls_in_flight]  # native-backend calls without the GIL
+    if refusal is None and (busy or _calling_at_fork):
+        _refuse(busy or [path for path, _ in _guards])
+    _calling_at_fork = False
+
+
+def _refuse(paths: list) -> None:
+    """Every entry into the libraries raises RuntimeError from now on in this process."""
+    global refusal
+    refusal = (f"the .NET runtime of {', '.join(paths)} cannot be used in this process: the process was forked "
+               "(os.fork, or multiprocessing's default 'fork' start method on Linux) while another thread was inside a "
+               "call into it, and a forked child keeps only the thread that forked, so that runtime's state is lost. "
+               "Start the worker processes with 'spawn' or 'forkserver' (multiprocessing.set_start_method('spawn'), or "
+               "concurrent.futures.ProcessPoolExecutor(mp_context=multiprocessing.get_context('forkserver'))), or fork "
+               "only while no thread is calling the library")
+    # The ctypes functions of the library, held by the package's modules (the generated calls and
+    # the run-time support look them up there at each call).
+    for name, module in list(sys.modules.items()):
+        if module is not None and (name == _package or name.startswith(_package + ".")):
+            for attribute, value in list(vars(module).items()):
+                if isinstance(value, ctypes._CFuncPtr):
+                    setattr(module, attribute, _refused)
+    for _, block in _guards:
+        _refuse_native_functions(block)
+
+
+def _refused(*args, **kwargs):
+    raise RuntimeError(refusal)
+
+
+_METHOD_DESCRIPTOR = 1 << 17  # Py_TPFLAGS_METHOD_DESCRIPTOR
+
+
+def _refuse_native_functions(block: _ForkGuardBlock) -> None:
+    """The native backend's function objects (CPython.cs) get no vectorcall pointer, so that
+    Python calls their type's __call__, which becomes _refused; their binding and repr, .NET code
+    too, become Python's."""
+    kinds = set()
+    for k in range(block.functions):
+        address = block.objects[k]
+        ctypes.c_ssize_t.from_address(address + block.vectorcall_offset).value = 0
+        kinds.add(type(ctypes.cast(address, ctypes.py_object).value))
+    for kind in kinds:
+        kind.__call__ = _refused
+        kind.__get__ = _bind_method if kind.__flags__ & _METHOD_DESCRIPTOR else _bind_static
+        kind.__repr__ = _refused_repr
+
+
+def _bind_method(function, instance, owner=None):
+    import types
+
+    return function if instance is None else types.MethodType(function, instance)
+
+
+def _bind_static(function, instance, owner=None):
+    return function
+
+
+def _refused_repr(function) -> str:
+    return f"<.NET function {function.__qualname__}, unusable in this forked process>"
+
+
+def check_usable() -> None:
+    """RuntimeError in a forked child that cannot use the runtime (see _refuse); for the calls
+    that do not go through the functions _refuse replaces (.map, the signal front)."""
+    if refusal is not None:
+        raise RuntimeError(refusal)
 
 
 def refront_signals(library: ctypes.CDLL) -> bool:
@@ -171,6 +308,7 @@ def refront_signals(library: ctypes.CDLL) -> bool:
     once faulthandler is disabled), so .NET still turns a null dereference or a division by zero
     in the library into an exception; return faulthandler's state. The generated [PyExport]
     functions call this when faulthandler.is_enabled() changed since they last looked."""
+    check_usable()
     enabled = faulthandler.is_enabled()
     library.aotwheel_signal_front(enabled)
     return enabled

@@ -11,7 +11,7 @@ import ctypes
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from . import _dotnet
-from ._aotwheel import check_float, check_int
+from ._aotwheel import check_float, check_int, check_usable
 
 __all__ = ["Column", "MapResult"]
 
@@ -439,6 +439,7 @@ def _entry_point(library: ctypes.CDLL, plan: Plan) -> Any:
 def apply(library: ctypes.CDLL, plan: Plan, arguments: Sequence[Any]) -> Any:
     """Run *plan*'s function over the columns in *arguments* (in parameter order) in one call of its
     entry point in *library*."""
+    check_usable()
     native = plan.entry_point
     if native is None:
         native = _entry_point(library, plan)

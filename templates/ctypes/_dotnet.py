@@ -15,6 +15,7 @@ import sys
 import weakref
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
+from . import _aotwheel
 from ._aotwheel import check_float, check_int, describe_items, item_formats, native_function  # noqa: F401  (check_*, native_function: used by _api.py)
 
 __all__ = ["DotNetError", "DotNetObject", "ArrayLike", "ArrayResult", "BytesLike"]
@@ -41,6 +42,14 @@ def bind(library: ctypes.CDLL) -> None:
     live = library["aotwheel_live_handles"]
     live.argtypes, live.restype = (), ctypes.c_int64
     _free, _free_handle, _live_handles = free, free_handle, live
+
+
+def _release_handle(handle: int) -> None:
+    """A DotNetObject's finalizer. In a forked child that may not use the runtime (_aotwheel's
+    fork guard) nothing is given back: the objects are as lost as the runtime, and entering it
+    could hang."""
+    if _aotwheel.refusal is None:
+        _free_handle(handle)
 
 
 def live_handles() -> int:
@@ -399,7 +408,7 @@ class DotNetObject:
 
     def _adopt(self, handle: int) -> None:
         self._handle = handle
-        self._finalizer = weakref.finalize(self, _free_handle, handle)
+        self._finalizer = weakref.finalize(self, _release_handle, handle)
         self._finalizer.atexit = False  # the process is ending; nothing to give back
 
     @classmethod

@@ -18,12 +18,14 @@ from aotwheel.abi import PRIMITIVES, AbiType, Export, Parameter
 from aotwheel.bindings.base import BindingInput
 from aotwheel.bindings.ctypes_backend import CtypesBackend, library_fingerprint
 
-# Besides the exports, the two every aotwheel library has (csharp_src/support/Runtime), as no-ops.
+# Besides the exports, the three every aotwheel library has (csharp_src/support/Runtime), as no-ops.
 C_SOURCE = r"""
 #include <stddef.h>
 #include <stdint.h>
 int32_t aotwheel_runtime_start(void) { return 0; }
 void aotwheel_signal_front(int32_t faulthandler_enabled) { (void)faulthandler_enabled; }
+static int64_t fork_guard[5];
+void *aotwheel_fork_guard(void) { return fork_guard; }
 int32_t add(int32_t a, int32_t b) { return a + b; }
 uint8_t echo_byte(uint8_t v) { return v; }
 int8_t echo_sbyte(int8_t v) { return v; }

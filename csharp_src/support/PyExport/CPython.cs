@@ -335,6 +335,7 @@ namespace AotWheel.Interop
                 member.DefaultItems = (nint*)NativeMemory.Alloc((nuint)(Math.Max(defaults, 1) * sizeof(nint)));
                 for (nint d = 0; d < defaults; d++) member.DefaultItems[d] = tupleGetItem(member.Defaults, d);
                 *(nint*)(function + FunctionVectorcall) = entries(number);
+                global::AotWheel.ForkGuard.Register(Keep(function), FunctionVectorcall);
                 return function;
             }
             catch (Exception exception)
@@ -758,9 +759,18 @@ namespace AotWheel.Interop
         /// (docs/performance.md, "The GIL").</summary>
         public const long ReleaseGilBytes = 64 * 1024;
 
-        public static nint SaveThread() => saveThread();
+        /// <summary>Releases the GIL, counting the call as in flight for the fork guard.</summary>
+        public static nint SaveThread()
+        {
+            global::AotWheel.ForkGuard.Enter();
+            return saveThread();
+        }
 
-        public static void RestoreThread(nint state) => restoreThread(state);
+        public static void RestoreThread(nint state)
+        {
+            restoreThread(state);
+            global::AotWheel.ForkGuard.Leave();
+        }
 
         // -- results -------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ namespace AotWheel
         [UnmanagedCallersOnly(EntryPoint = "aotwheel_runtime_start")]
         private static int Start()
         {
+            FatalErrors.Watch();
 #if AOTWHEEL_SIGNAL_FRONT
             return aotwheel_signal_start();
 #else

@@ -12,15 +12,24 @@
    in front whenever faulthandler's state changes (aotwheel_signal_refront). A stack overflow in
    this library cannot be recovered; the front names it on stderr before the process ends.
 
+   Fatal errors inside .NET are named too, in one line on stderr ("Fatal error in the .NET library
+   <path>: <cause>. ..."): .NET's own messages never say which of a process's libraries failed.
+   This file defines, for this library's code only (hidden symbols, which the link binds the
+   runtime's own calls to), `abort`, which .NET calls to end the process after Environment.FailFast,
+   an unhandled exception or an internal fatal error, and `pthread_create`, so that every thread
+   .NET starts gets an alternate signal stack, on which a stack overflow there can be named.
+
    Every function here runs either once per state change (outside any signal) or inside the
    handler, where only async-signal-safe calls are made. */
 
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <link.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -40,7 +49,8 @@ static struct sigaction behind[SIGNALS];      /* what the front displaced when l
 static struct sigaction before_faulthandler[SIGNALS];
 static int faulthandler_behind[SIGNALS];      /* behind[] is faulthandler's handler */
 static uintptr_t text_start, text_end;        /* this library's executable segments */
-static char library_path[512];
+static char library_path[512];               /* this library's file, named by fatal errors */
+static volatile int fatal_reported;           /* a fatal error's line is already on stderr */
 static volatile pid_t forwarding_thread;      /* breaks a cycle of fronts calling each other */
 
 static void front(int signal_number, siginfo_t *info, void *context);
@@ -79,6 +89,21 @@ static int inside_library(uintptr_t address) {
 static void write_text(const char *text) {
     ssize_t ignored = write(STDERR_FILENO, text, strlen(text));
     (void)ignored;
+}
+
+/* The one line that names this library and a fatal error's cause (async-signal-safe). */
+static void report_fatal(const char *cause) {
+    if (!__sync_bool_compare_and_swap(&fatal_reported, 0, 1)) return;
+    write_text("\nFatal error in the .NET library ");
+    write_text(library_path[0] ? library_path : "(unknown path)");
+    write_text(": ");
+    write_text(cause);
+    write_text(". The process cannot continue.\n");
+}
+
+/* Called by FatalErrors.cs with an unhandled exception's description, before .NET ends the process. */
+HIDDEN void aotwheel_fatal_report(const char *cause) {
+    report_fatal(cause);
 }
 
 static int signal_pending(int signal_number) {
@@ -128,9 +153,7 @@ static void front(int signal_number, siginfo_t *info, void *context) {
     if (fault && inside_library(ip)) {
         uintptr_t address = (uintptr_t)info->si_addr;
         if (signal_number == SIGSEGV && address > STACK_REACH && address + STACK_REACH > sp && address < sp + STACK_REACH) {
-            write_text("\nFatal error: stack overflow in .NET code (too deep a recursion?) in ");
-            write_text(library_path);
-            write_text("\nThe process cannot continue.\n");
+            report_fatal("stack overflow in .NET code (too deep a recursion?)");
             /* .NET's handler would take this for a null dereference: go round it. */
             if (inside_library((uintptr_t)behind[i].sa_sigaction)) end_with(signal_number, info);
             else forward(signal_number, info, context, &behind[i]);
@@ -208,6 +231,62 @@ static void ensure_alternate_stack(void) {
     pthread_setspecific(stack_owner, memory);
 }
 
+/* -- the runtime's own calls of abort and pthread_create ------------------------------------- */
+
+static void (*real_abort)(void);
+static int (*real_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+
+/* libc's function (ours are hidden, so the process's lookup cannot find them). */
+static void *libc_function(const char *name) {
+    void *found = dlsym(RTLD_NEXT, name);
+    return found ? found : dlsym(RTLD_DEFAULT, name);
+}
+
+/* When the library is loaded: nothing here may wait for the runtime, which has not started. */
+__attribute__((constructor)) static void find_real_functions(void) {
+    real_abort = (void (*)(void))libc_function("abort");
+    real_pthread_create = (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))libc_function("pthread_create");
+    Dl_info where;
+    if (dladdr((void *)&find_real_functions, &where) && where.dli_fname) {
+        strncpy(library_path, where.dli_fname, sizeof library_path - 1);
+    }
+}
+
+/* .NET ends the process with abort() after it printed its own message; an unhandled exception was
+   already named by FatalErrors.cs. faulthandler, where enabled, still reports the SIGABRT. */
+HIDDEN __attribute__((noreturn)) void abort(void) {
+    report_fatal("Environment.FailFast, an exception escaping an [UnmanagedCallersOnly] export, or a fatal "
+                 "error of the .NET runtime (.NET's message is above)");
+    if (real_abort) real_abort();
+    struct sigaction defaults;
+    memset(&defaults, 0, sizeof defaults);
+    defaults.sa_handler = SIG_DFL;
+    sigaction(SIGABRT, &defaults, NULL);
+    raise(SIGABRT);
+    _exit(134);
+}
+
+struct thread_start { void *(*routine)(void *); void *argument; };
+
+static void *start_dotnet_thread(void *data) {
+    struct thread_start start = *(struct thread_start *)data;
+    free(data);
+    ensure_alternate_stack();
+    return start.routine(start.argument);
+}
+
+/* Every thread this library's code starts (the runtime's: new Thread, the thread pool, timers, the
+   finalizer) first gets an alternate signal stack. */
+HIDDEN int pthread_create(pthread_t *thread, const pthread_attr_t *attributes, void *(*routine)(void *), void *argument) {
+    struct thread_start *start = real_pthread_create ? malloc(sizeof *start) : NULL;
+    if (start == NULL) return EAGAIN;
+    start->routine = routine;
+    start->argument = argument;
+    int result = real_pthread_create(thread, attributes, start_dotnet_thread, start);
+    if (result != 0) free(start);
+    return result;
+}
+
 /* Called by the [PyExport] exports once per thread (RuntimeStart.EnterThread). */
 HIDDEN void aotwheel_signal_thread(void) {
     if (text_end) ensure_alternate_stack();
@@ -223,10 +302,6 @@ HIDDEN int aotwheel_signal_start(void) {
     for (int i = 0; i < SIGNALS; i++) {
         if (sigaction(fronted[i], NULL, &dotnet[i]) != 0 || !(dotnet[i].sa_flags & SA_SIGINFO)
             || !inside((uintptr_t)dotnet[i].sa_sigaction, found.start, found.end)) return 0;
-    }
-    Dl_info where;
-    if (dladdr((void *)&aotwheel_signal_start, &where) && where.dli_fname) {
-        strncpy(library_path, where.dli_fname, sizeof library_path - 1);
     }
     text_start = found.start;
     text_end = found.end;  /* from here on the front is in use (refront, thread) */

@@ -48,3 +48,72 @@ public static class Raw
         }
     }
 }
+
+/// <summary>Work that runs without the GIL while other threads fork, and what a forked child does
+/// with the runtime afterwards.</summary>
+[PyExport]
+public static class Forking
+{
+    /// <summary>Allocates small arrays for <paramref name="rounds"/> rounds (collections happen
+    /// meanwhile) without holding the GIL; returns the bytes allocated.</summary>
+    [PyExport(ReleaseGil = true)]
+    public static long Churn(long rounds)
+    {
+        long total = 0;
+        for (long i = 0; i < rounds; i++) total += new byte[64 + (int)(i & 255)].Length;
+        return total;
+    }
+
+    /// <summary>A full collection; returns how many gen0 collections ran so far.</summary>
+    public static int Collect()
+    {
+        GC.Collect();
+        return GC.CollectionCount(0);
+    }
+
+    /// <summary>A full collection, then waits for the finalizers it queued.</summary>
+    public static int CollectAndWaitForFinalizers()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        return GC.CollectionCount(0);
+    }
+}
+
+/// <summary>Fatal errors that happen in .NET, away from any call from Python.</summary>
+[PyExport]
+public static class Fatal
+{
+    /// <summary>Starts the named failure and returns at once: "thread" (an exception on a new .NET
+    /// thread), "pool" (on a thread-pool thread), "timer" (in a Timer callback), "task" (an
+    /// unobserved faulted Task, which does not end the process), "overflow" (a stack overflow on a
+    /// new .NET thread), "failfast" (Environment.FailFast on a new .NET thread).</summary>
+    public static void Start(string failure)
+    {
+        switch (failure)
+        {
+            case "thread":
+                new Thread(() => throw new InvalidOperationException("the worker thread failed")).Start();
+                break;
+            case "pool":
+                ThreadPool.QueueUserWorkItem(_ => throw new InvalidOperationException("the pool item failed"));
+                break;
+            case "timer":
+                s_timer = new Timer(_ => throw new InvalidOperationException("the timer failed"), null, 10, Timeout.Infinite);
+                break;
+            case "overflow":
+                new Thread(() => Hardware.Recurse(1_000_000_000)).Start();
+                break;
+            case "failfast":
+                new Thread(() => Environment.FailFast("the library gave up")).Start();
+                break;
+            default:
+                throw new ArgumentException($"no failure named {failure}", nameof(failure));
+        }
+    }
+
+    /// <summary>Environment.FailFast on the calling thread.</summary>
+    public static void FailFastHere(string message) => Environment.FailFast(message);
+
+    static Timer? s_timer;
+}
