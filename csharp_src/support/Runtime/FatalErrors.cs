@@ -25,6 +25,7 @@ namespace AotWheel
         {
             var thread = Thread.CurrentThread;
             var where = thread.IsThreadPoolThread ? "on a .NET thread-pool thread (a work item, a Task or a Timer callback)"
+                : aotwheel_thread_started_by_dotnet() == 0 ? "escaping an [UnmanagedCallersOnly] export called from Python"
                 : string.IsNullOrEmpty(thread.Name) ? "on a thread .NET code started" : $"on the .NET thread '{thread.Name}'";
             var cause = args.ExceptionObject is Exception exception
                 ? $"unhandled {exception.GetType().FullName} {where}: {OneLine(exception.Message)}"
@@ -42,6 +43,9 @@ namespace AotWheel
         // Linked statically from signal_front.c (DirectPInvoke), not loaded at run time.
         [DllImport("aotwheel_signal_front")]
         static extern void aotwheel_fatal_report(byte* cause);
+
+        [DllImport("aotwheel_signal_front")]
+        static extern int aotwheel_thread_started_by_dotnet();
 #endif
     }
 }

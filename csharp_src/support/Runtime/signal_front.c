@@ -268,9 +268,17 @@ HIDDEN __attribute__((noreturn)) void abort(void) {
 
 struct thread_start { void *(*routine)(void *); void *argument; };
 
+static __thread int started_by_dotnet;
+
+/* 1 on a thread this library's runtime started, 0 on one that came in from outside (Python's). */
+HIDDEN int aotwheel_thread_started_by_dotnet(void) {
+    return started_by_dotnet;
+}
+
 static void *start_dotnet_thread(void *data) {
     struct thread_start start = *(struct thread_start *)data;
     free(data);
+    started_by_dotnet = 1;
     ensure_alternate_stack();
     return start.routine(start.argument);
 }

@@ -47,6 +47,10 @@ public static class Raw
             return int.MinValue;
         }
     }
+
+    /// <summary>Throws: an exception escaping an [UnmanagedCallersOnly] method ends the process.</summary>
+    [UnmanagedCallersOnly(EntryPoint = "throw_escaping")]
+    public static int ThrowEscaping(int value) => throw new InvalidOperationException($"escaped with {value}");
 }
 
 /// <summary>Work that runs without the GIL while other threads fork, and what a forked child does
@@ -63,6 +67,28 @@ public static class Forking
         for (long i = 0; i < rounds; i++) total += new byte[64 + (int)(i & 255)].Length;
         return total;
     }
+
+    static volatile int s_holding;
+    static volatile bool s_released;
+
+    /// <summary>Allocates (collections happen meanwhile) without holding the GIL until
+    /// <see cref="Release"/> is called; returns <paramref name="token"/>. A thread inside it is
+    /// certainly inside .NET while <see cref="Holding"/> says so.</summary>
+    [PyExport(ReleaseGil = true)]
+    public static long Hold(long token)
+    {
+        Interlocked.Increment(ref s_holding);
+        long total = 0;
+        while (!s_released) total += new byte[64 + (int)(total & 255)].Length;
+        Interlocked.Decrement(ref s_holding);
+        return token;
+    }
+
+    /// <summary>How many threads are inside <see cref="Hold"/>.</summary>
+    public static int Holding() => s_holding;
+
+    /// <summary>Ends every <see cref="Hold"/> (true) or lets the next ones hold again (false).</summary>
+    public static void Release(bool released) => s_released = released;
 
     /// <summary>A full collection; returns how many gen0 collections ran so far.</summary>
     public static int Collect()
