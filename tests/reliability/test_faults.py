@@ -257,3 +257,41 @@ except ImportError as exc:
 """
     message = call_json(faults_python, code)
     assert "DOTNET_GCHeapHardLimitPercent='25%'" in message and "hexadecimal" in message
+
+
+# How each fatal error in .NET starts, and the cause the one line on stderr gives for it.
+FATAL_ERRORS = {
+    "exception on a .NET thread": ("faults.start('thread')", signal.SIGABRT,
+                                   "unhandled System.InvalidOperationException on a thread .NET code started: the worker thread failed"),
+    "exception on a pool thread": ("faults.start('pool')", signal.SIGABRT,
+                                   "unhandled System.InvalidOperationException on a .NET thread-pool thread (a work item, a Task "
+                                   "or a Timer callback): the pool item failed"),
+    "exception in a Timer": ("faults.start('timer')", signal.SIGABRT, "thread-pool thread (a work item, a Task or a Timer callback): the timer failed"),
+    "exception escaping a raw export": ("faults.throw_escaping(3)", signal.SIGABRT,
+                                        "unhandled System.InvalidOperationException escaping an [UnmanagedCallersOnly] export called "
+                                        "from Python: escaped with 3"),
+    "FailFast on a .NET thread": ("faults.start('failfast')", signal.SIGABRT, "Environment.FailFast or a fatal error inside the .NET runtime"),
+    "FailFast in a call": ("faults.fail_fast_here('stop')", signal.SIGABRT, "Environment.FailFast or a fatal error inside the .NET runtime"),
+    "stack overflow on a .NET thread": ("faults.start('overflow')", signal.SIGSEGV, "stack overflow in .NET code"),
+    "stack overflow on a pool thread": ("faults.start('pool overflow')", signal.SIGSEGV, "stack overflow in .NET code"),
+}
+
+
+@pytest.mark.parametrize("faulthandler_enabled", [False, True])
+@pytest.mark.parametrize("failure", FATAL_ERRORS)
+def test_a_fatal_error_in_dotnet_is_named_in_one_line_on_stderr(faults_python, failure, faulthandler_enabled):
+    # Before: .NET's own message, which never says which library failed, or (a stack overflow on a
+    # thread .NET started) nothing at all.
+    start, ending, cause = FATAL_ERRORS[failure]
+    code = f"""
+import faulthandler, time
+{"faulthandler.enable()" if faulthandler_enabled else ""}
+import faults
+{start}
+time.sleep(60)
+"""
+    result = run_python(faults_python, code, timeout=60)
+    assert result.returncode == -ending, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("Fatal error in the .NET library ")]
+    assert len(lines) == 1, result.stderr
+    assert "/faults/_lib.abi3.so: " in lines[0] and cause in lines[0] and lines[0].endswith("The process cannot continue.")

@@ -252,11 +252,11 @@ __attribute__((constructor)) static void find_real_functions(void) {
     }
 }
 
-/* .NET ends the process with abort() after it printed its own message; an unhandled exception was
-   already named by FatalErrors.cs. faulthandler, where enabled, still reports the SIGABRT. */
+/* .NET ends the process with abort() after it printed its own message; an unhandled exception (on
+   any thread, escaping an export too) was already named by FatalErrors.cs, so this names the rest.
+   faulthandler, where enabled, still reports the SIGABRT. */
 HIDDEN __attribute__((noreturn)) void abort(void) {
-    report_fatal("Environment.FailFast, an exception escaping an [UnmanagedCallersOnly] export, or a fatal "
-                 "error of the .NET runtime (.NET's message is above)");
+    report_fatal("Environment.FailFast or a fatal error inside the .NET runtime (.NET's message is above)");
     if (real_abort) real_abort();
     struct sigaction defaults;
     memset(&defaults, 0, sizeof defaults);

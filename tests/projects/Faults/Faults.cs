@@ -111,9 +111,9 @@ public static class Forking
 public static class Fatal
 {
     /// <summary>Starts the named failure and returns at once: "thread" (an exception on a new .NET
-    /// thread), "pool" (on a thread-pool thread), "timer" (in a Timer callback), "task" (an
-    /// unobserved faulted Task, which does not end the process), "overflow" (a stack overflow on a
-    /// new .NET thread), "failfast" (Environment.FailFast on a new .NET thread).</summary>
+    /// thread), "pool" (on a thread-pool thread), "timer" (in a Timer callback), "overflow" (a stack
+    /// overflow on a new .NET thread), "pool overflow" (on a thread-pool thread), "failfast"
+    /// (Environment.FailFast on a new .NET thread).</summary>
     public static void Start(string failure)
     {
         switch (failure)
@@ -129,6 +129,9 @@ public static class Fatal
                 break;
             case "overflow":
                 new Thread(() => Hardware.Recurse(1_000_000_000)).Start();
+                break;
+            case "pool overflow":
+                ThreadPool.QueueUserWorkItem(_ => Hardware.Recurse(1_000_000_000));
                 break;
             case "failfast":
                 new Thread(() => Environment.FailFast("the library gave up")).Start();
