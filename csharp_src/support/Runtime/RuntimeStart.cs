@@ -16,6 +16,7 @@ namespace AotWheel
         {
             FatalErrors.Watch();
 #if AOTWHEEL_SIGNAL_FRONT
+            aotwheel_gc_bookkeeping_guard();
             return aotwheel_signal_start();
 #else
             return 0;
@@ -55,6 +56,10 @@ namespace AotWheel
         // Linked statically from signal_front.c (DirectPInvoke), not loaded at run time.
         [DllImport("aotwheel_signal_front")]
         private static extern int aotwheel_signal_start();
+
+        // gc_bookkeeping.c: commits the page of the GC's region map that .NET 10 leaves out.
+        [DllImport("aotwheel_signal_front")]
+        private static extern void aotwheel_gc_bookkeeping_guard();
 
         [DllImport("aotwheel_signal_front")]
         private static extern void aotwheel_signal_refront(int faulthandlerEnabled);
