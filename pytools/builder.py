@@ -2,8 +2,9 @@
 
     ProjectBuilder(Path("MyLib")).build(Path("dist"))
 
-Stages: project (project.py) -> compile (compile.py) -> discover (inspector.py, discover.py, binary.py)
--> generate (bindings/) -> package (package.py: platform_tags.py, wheel.py).
+Stages: project (project.py) -> inspect (inspector.py: phase A, the managed build) -> plan (plan/)
+-> generate (bindings/: the C# compiled in) -> compile (compile.py: phase B, NativeAOT) -> discover
+(discover.py: the library against the plan) -> package (package.py, bindings/ for the Python side).
 """
 
 from __future__ import annotations
@@ -14,23 +15,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from .abi import Export
 from .atomic import check_folder
 from .binary import read_native_library
-from .compile import NativeBuild, NativeCompiler
-from .discover import discover
+from .bindings.csharp import render_csharp
+from .compile import NativeBuild, NativeCompiler, sync_sources
+from .discover import check_library
 from .errors import AotWheelError
-from .inspector import read_assembly
+from .inspector import SOURCE_SUFFIX, inspect_project, support_sources
 from .linking import HOST_LINKER, LinkPlan
 from .log import Log
 from .manifest import MANIFEST_NAME, Manifest
 from .package import write_wheel
+from .plan.model import Backend, BindingPlan
+from .plan.planner import plan_binding
 from .platform_tags import PlatformTag, check_machine, glibc_floor
 from .project import Project, default_build_dir
-from .pyexport.stage import prepare as prepare_pyexport
-from .report import Report
 from .targets import Target, check_buildable_here, host_os, host_rid, target_for
 
+GENERATED_SOURCE = "AotWheel.Generated" + SOURCE_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class BuiltWheel:
     path: Path
     target: Target
     tag: PlatformTag
-    exports: tuple[Export, ...]
+    plan: BindingPlan
     native: NativeBuild
 
 
@@ -100,29 +102,35 @@ class ProjectBuilder:
 
     def _build_with(self, compiler: NativeCompiler, out_dir: Path) -> BuiltWheel:
         target = compiler.target
+        with self._stage("inspect"):
+            inspection = inspect_project(compiler, self.log)
+        with self._stage("plan"):
+            plan = plan_binding(inspection.report, inspection.docs, Backend(self.project.config.backend))
+            if not plan.members():
+                raise AotWheelError(
+                    f"{self.project.csproj.name}: nothing to bind: no [UnmanagedCallersOnly(EntryPoint = \"...\")] export "
+                    "and no [PyExport] member (docs/types.md)")
         with self._stage("compile"):
-            pyexport = prepare_pyexport(compiler, self.log)
-            native = compiler.publish(extra_sources=pyexport.sources)
+            generated = compiler.build_dir.resolve() / "pyexport" / target.rid / "generated"
+            sync_sources(generated, {**support_sources(), GENERATED_SOURCE: render_csharp(plan).encode()})
+            native = compiler.publish(extra_sources=generated)
         with self._stage("discover"):
             library = read_native_library(native.library)
             check_machine(library, target)
             if compiler.link is not None:
                 self._warn_about_floor(compiler.link, glibc_floor(library))
-            saved = native.library.with_name(MANIFEST_NAME)
-            report, docs_xml = _reusable_description(native, saved) or _describe(native.assembly)
+            check_library(plan, library, self.log)
             manifest = Manifest(
                 import_name=self.project.import_name,
                 assembly=self.project.assembly_name,
                 metadata=self.project.metadata,
-                report=report,
-                docs_xml=docs_xml,
+                plan=plan,
                 python_files={name: path.read_bytes() for name, path in self.project.python_source_files().items()},
             )
-            manifest.save(saved)
-            bindable = discover(manifest, library, self.log)
+            manifest.save(native.library.with_name(MANIFEST_NAME))
         with self._stage("package"):
-            packaged = write_wheel(manifest, bindable, library, out_dir, self.log)
-        return BuiltWheel(packaged.path, target, packaged.tag, packaged.exports, native)
+            packaged = write_wheel(manifest, library, out_dir, self.log)
+        return BuiltWheel(packaged.path, target, packaged.tag, plan, native)
 
     def _warn_about_floor(self, link: LinkPlan, floor: tuple[int, int]) -> None:
         got = "{}.{}".format(*floor)
@@ -140,22 +148,3 @@ class ProjectBuilder:
                     *link.floor, link.target.rid, got, *link.floor, got
                 )
             )
-
-
-def _describe(assembly: Path) -> tuple[Report, str]:
-    """The inspector's report of *assembly* and its XML documentation."""
-    docs = assembly.with_suffix(".xml")
-    return read_assembly(assembly), docs.read_text(encoding="utf-8") if docs.is_file() else ""
-
-
-def _reusable_description(native: NativeBuild, saved: Path) -> tuple[Report, str] | None:
-    """When the publish was skipped, the description the last build saved of the same assembly
-    (written after it, so not one of an older assembly, and of this aotwheel's contract, else
-    unreadable): no need to run the inspector again."""
-    try:
-        if not native.skipped or saved.stat().st_mtime_ns < native.assembly.stat().st_mtime_ns:
-            return None
-        previous = Manifest.load(saved)
-    except (OSError, AotWheelError):
-        return None
-    return previous.report, previous.docs_xml

@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import threading
@@ -254,6 +255,19 @@ class NativeCompiler:
             errors = _unique(native[:1] + errors)
             detail = "\n".join(map(_shorten, errors)) if errors else "\n".join(lines[-20:])
             raise AotWheelError(f"dotnet {verb} of {self.project.csproj} failed:\n{detail}")
+
+
+def sync_sources(folder: Path, files: dict[str, bytes]) -> None:
+    """Make *folder* hold exactly *files* (C# compiled in), touching only what changed: MSBuild
+    compares timestamps."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.iterdir():
+        if stale.name not in files:
+            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+    for name, data in files.items():
+        path = folder / name
+        if not path.is_file() or path.read_bytes() != data:
+            path.write_bytes(data)
 
 
 def framework_candidates(project: Project, pinned: str | None = None) -> list[str]:

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 from .binary import NativeLibrary, read_native_library
-from .discover import NATIVE_MODULE_INIT
+from .plan.model import NATIVE_MODULE_INIT
 from .errors import AotWheelError
 from .platform_tags import PlatformTag, platform_tag_for
 

@@ -1,6 +1,10 @@
-"""The C# metadata inspector (csharp_src/support/Inspector): built once per SDK with `dotnet build`
-and cached, then run on a compiled assembly to get its `Report`. It only reports; discover.py and
-pyexport/ decide what can be bound.
+"""The inspect stage: what a project's compiled metadata declares.
+
+The C# metadata inspector (csharp_src/support/Inspector) is built once per SDK with `dotnet build`
+and cached, then run on a compiled assembly to get its `Report`. It only reports; the plan stage
+(plan/planner.py) decides what can be bound. `inspect_project` runs the managed build that gives
+the assembly (phase A: the user's code with aotwheel's attributes and run-time support) and keeps
+its report beside it, reused while no input MSBuild lists has changed.
 """
 
 from __future__ import annotations
@@ -11,12 +15,69 @@ import os
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
+from .compile import STAMP_NAME, NativeCompiler, sync_sources
 from .errors import AotWheelError
+from .log import Log
 from .report import CONTRACT, Report
 from .resources import support_dir
 from .toolchain import dotnet_command, dotnet_environment, sdk_info
+from .xmldoc import MemberDoc, parse_xml_docs
+
+# Not *.cs: the build folder may sit inside the project, where the SDK compiles every *.cs it finds
+# (AotWheel.targets compiles *.cs.aotwheel from the extra-sources folder only).
+SOURCE_SUFFIX = ".cs.aotwheel"
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """The project's metadata as the plan stage reads it."""
+
+    report: Report
+    docs: dict[str, MemberDoc]
+    support: Path  # aotwheel's run-time support sources, as phase A compiled them (phase B does too)
+
+
+def support_sources() -> dict[str, bytes]:
+    """aotwheel's C# run-time support, compiled into every library that binds something."""
+    return {p.stem + SOURCE_SUFFIX: p.read_bytes() for p in sorted((support_dir() / "PyExport").glob("*.cs"))}
+
+
+def inspect_project(compiler: NativeCompiler, log: Log = print) -> Inspection:
+    """Run phase A (or reuse its last report) and read the assembly's metadata."""
+    root = compiler.build_dir.resolve() / "pyexport" / compiler.target.rid
+    support = root / "support"
+    sync_sources(support, support_sources())
+    stamp, saved = compiler.input_stamp("build", support, root / STAMP_NAME), root / "report.json"
+    previous = _load(saved) if saved.is_file() and stamp.is_current() else None
+    if previous is not None:
+        log("managed build skipped: inputs unchanged")
+        report, docs = previous
+        return Inspection(report, docs, support)
+    stamp.forget()
+    framework = compiler.framework
+    assembly = compiler.build_managed(support)
+    if compiler.framework != framework:  # fell back: the stamp must describe the build that ran
+        stamp = compiler.input_stamp("build", support, root / STAMP_NAME)
+    report = read_assembly(assembly)
+    docs_path = assembly.with_suffix(".xml")
+    docs_xml = docs_path.read_text(encoding="utf-8") if docs_path.is_file() else ""
+    saved.write_text(json.dumps({"report": report.to_json(), "docs": docs_xml}))
+    stamp.save()
+    return Inspection(report, parse_xml_docs(docs_xml, str(docs_path)), support)
+
+
+def _load(saved: Path) -> Optional[tuple[Report, dict[str, MemberDoc]]]:
+    """The last phase A's report and documentation; None when there is none this aotwheel can read
+    (one of another contract, written by another aotwheel: phase A runs again)."""
+    try:
+        data = json.loads(saved.read_text(encoding="utf-8"))
+        return Report.from_json(data["report"], str(saved)), parse_xml_docs(data["docs"], str(saved))
+    except (OSError, ValueError, KeyError, TypeError, AotWheelError):
+        return None
 
 
 def cache_dir() -> Path:

@@ -237,7 +237,7 @@ def python_identifier(name: str) -> str:
     """`Contoso.Pricing` -> `contoso_pricing`: the import name made of any distribution or assembly
     name; every non-identifier character becomes `_`, and a leading `_` keeps a name that starts
     with a digit or is a keyword importable. (Names of .NET members, identifiers already, are
-    pyexport/naming.py's.)"""
+    plan/naming.py's.)"""
     ident = re.sub(r"\W", "_", name)
     if not ident or ident[0].isdigit() or keyword.iskeyword(ident):
         ident = "_" + ident

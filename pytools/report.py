@@ -2,7 +2,7 @@
 metadata declares, read once by `Report.from_json` and used by every stage that binds.
 
 The report says what the metadata says, nothing more: discover.py decides which exports are
-bindable and pyexport/api.py which [PyExport] members are, each naming what it refuses.
+bindable and plan/planner.py which [PyExport] members are, each naming what it refuses.
 """
 
 from __future__ import annotations

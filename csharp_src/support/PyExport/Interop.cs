@@ -158,6 +158,13 @@ namespace AotWheel.Interop
 
         public static T? GetOrNull<T>(nint handle) where T : class => handle == 0 ? null : Get<T>(handle);
 
+        /// <summary>The object of a live handle, if it is a T; false otherwise (the caller explains).</summary>
+        public static bool TryGet<T>(long handle, out T value) where T : class
+        {
+            value = (Find((nint)handle)?.Target as T)!;
+            return value is not null;
+        }
+
         public static void Release(nint handle)
         {
             lock (gate)

@@ -334,8 +334,6 @@ class Wire(Kind):
                 if not nullable:
                     raise _not_null(where, row, item, self.cs)
                 item = None
-            elif hasattr(item, "to_pydatetime"):  # pandas.Timestamp: its arithmetic stops at 1677
-                item = item.to_pydatetime()
             start = len(out)
             self.codec.write(out, item, where.at(row))
             lengths.append(len(out) - start)
@@ -350,6 +348,113 @@ class Wire(Kind):
         _, data = _blob(column.data, rows)
         reader = _dotnet._Reader(data)
         return _objects(numpy, [self.codec.read(reader) for _ in range(rows)])
+
+
+class Ticks(Kind):
+    """Dates and durations as one int64 per row: .NET ticks (a DateTime's with bit 62 for an aware,
+    UTC one), a DateOnly's day number. numpy converts datetime64/timedelta64 columns in one go;
+    other items go through the scalar codec, one by one, with its checks and messages."""
+
+    # Microseconds from 0001-01-01 to numpy's epoch 1970-01-01, and days.
+    EPOCH_DAYS = 719_162
+    EPOCH_MICROSECONDS = EPOCH_DAYS * 86_400_000_000
+    UTC = 1 << 62
+
+    def __init__(self, codec: Any, name: str) -> None:
+        self.codec, self.name, self.cs = codec, name, name
+
+    def _vector(self, numpy: Any, values: Any) -> Any:
+        """The int64 ticks of a datetime64/timedelta64 column (a tz-aware pandas Series too) and its
+        NaT mask, or None when the column is not one this type takes that way."""
+        utc = False
+        if _pandas_kind(values) == "Series":
+            dtype = values.dtype
+            if getattr(dtype, "tz", None) is not None and self.name == "DateTime":
+                values, utc = values.dt.tz_convert("UTC").dt.tz_localize(None), True
+            elif not isinstance(dtype, numpy.dtype):
+                return None
+            values = values.to_numpy()
+        if not isinstance(values, numpy.ndarray) or values.ndim != 1:
+            return None
+        kind = values.dtype.kind
+        unit = numpy.datetime_data(values.dtype)[0] if kind in "Mm" else ""
+        if (kind, self.name) not in (("M", "DateTime"), ("m", "TimeSpan")) and (kind, unit, self.name) != ("M", "D", "DateOnly"):
+            return None
+        missing = numpy.isnat(values)
+        if self.name == "DateOnly":
+            return values.view(numpy.int64) + self.EPOCH_DAYS, missing
+        # Microseconds, the finer digits dropped toward the past as the scalar codec drops them.
+        if unit in ("ns", "ps", "fs", "as"):
+            per = {"ns": 1_000, "ps": 1_000_000, "fs": 1_000_000_000, "as": 1_000_000_000_000}[unit]
+            micros = numpy.floor_divide(values.view(numpy.int64), per)
+        else:
+            micros = values.astype(values.dtype.str[:3] + "[us]").view(numpy.int64)
+        ticks = (micros + (self.EPOCH_MICROSECONDS if self.name == "DateTime" else 0)) * 10
+        if utc:
+            ticks |= self.UTC
+        return ticks, missing
+
+    def _item(self, item: Any, where: str) -> int:
+        out = bytearray()
+        self.codec.write(out, item, where)
+        value = int.from_bytes(out[:8] if self.name != "DateOnly" else out, "little", signed=True)
+        return value | self.UTC if self.name == "DateTime" and out[8] == 1 else value
+
+    def encode(self, numpy: Any, values: Any, nullable: bool, where: _Where) -> Tuple[NativeColumn, List[Any]]:
+        vector = self._vector(numpy, values)
+        valid = None
+        if vector is not None:
+            data, missing = vector
+            if missing.any():
+                row = int(numpy.flatnonzero(missing)[0])
+                if not nullable:
+                    raise _not_null(where, row, "NaT", self.cs)
+                valid = (~missing).astype(numpy.uint8)
+                data = numpy.where(missing, 0, data)
+            data = numpy.ascontiguousarray(data, dtype=numpy.int64)
+            return _column(data, None, valid), [data, valid]
+        items = _items(numpy, values)
+        ticks = [0] * len(items)
+        for row, item in enumerate(items):
+            if _is_null(item):
+                if not nullable:
+                    raise _not_null(where, row, item, self.cs)
+                if valid is None:
+                    valid = numpy.ones(len(items), dtype=numpy.uint8)
+                valid[row] = 0
+            else:
+                ticks[row] = self._item(item, where.at(row))
+        data = numpy.array(ticks, dtype=numpy.int64)
+        return _column(data, None, valid), [data, valid]
+
+    def allocate(self, numpy: Any, rows: int, nullable: bool) -> Tuple[NativeColumn, List[Any]]:
+        data = numpy.empty(rows, dtype=numpy.int64)
+        valid = numpy.empty(rows, dtype=numpy.uint8) if nullable else None
+        return _column(data, None, valid), [data, valid]
+
+    def decode(self, numpy: Any, column: NativeColumn, keep: List[Any], rows: int, nullable: bool) -> Any:
+        data, valid = keep
+        if valid is not None:
+            data = numpy.where(valid != 0, data, 0)
+        if self.name == "DateTime":
+            utc = (data & self.UTC) != 0
+            micros = (data & (self.UTC - 1)) // 10 - self.EPOCH_MICROSECONDS
+            values = micros.astype("datetime64[us]").astype(object)
+            if utc.any():
+                zone = __import__("datetime").timezone.utc
+                for row in numpy.flatnonzero(utc).tolist():
+                    values[row] = values[row].replace(tzinfo=zone)
+        elif self.name == "TimeSpan":
+            micros = numpy.where(data < 0, -(-data // 10), data // 10)  # toward zero, as the scalar codec
+            values = micros.astype("timedelta64[us]").astype(object)
+        elif self.name == "DateOnly":
+            values = (data - self.EPOCH_DAYS).astype("datetime64[D]").astype(object)
+        else:
+            reader = _dotnet._Reader(data.astype("<i8").tobytes())
+            values = _objects(numpy, [self.codec.read(reader) for _ in range(rows)])
+        if valid is not None:
+            values[valid == 0] = None
+        return values
 
 
 # -- plans: what one function's .map takes and returns --------------------------------------------

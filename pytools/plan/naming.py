@@ -60,3 +60,24 @@ def check_collisions(named: Iterable[Tuple[str, str]], scope: str) -> list[str]:
         else:
             seen[python_name] = origin
     return problems
+
+
+# Enum member names Python's enum refuses (`mro`) or reserves for itself (_sunder_ and __dunder__
+# names, and any leading underscore, which enum treats as private).
+_ENUM_REFUSED = frozenset({"mro"})
+
+
+def enum_member_name(name: str) -> str:
+    """An enum member's Python name: as declared, keyword-safe; one Python's enum would refuse or
+    treat as its own gets a trailing underscore, leading underscores dropped (`_ignore_` ->
+    `ignore_`, `mro` -> `mro_`)."""
+    if name.startswith("_") or name in _ENUM_REFUSED:
+        return (name.strip("_") or "member") + "_"
+    return safe_identifier(name)
+
+
+def symbol_part(qualified: str) -> str:
+    """A qualified Python name as part of a native symbol: ASCII only (linkers' export lists need
+    it), non-ASCII characters spelled by code point (`Größe` -> `Gr_xf6__xdfe`)."""
+    return "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" if c == "." else f"_x{ord(c):x}_"
+                   for c in qualified)
