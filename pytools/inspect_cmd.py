@@ -45,7 +45,7 @@ def _api_report(stub: str) -> list[str]:
     # A function with .map is declared `name: _Map_name`, a Protocol whose __call__ is the function.
     callables = {
         node.name: next(m for m in node.body if isinstance(m, ast.FunctionDef) and m.name == "__call__")
-        for node in body if isinstance(node, ast.ClassDef) and any(ast.unparse(b) == "Protocol" for b in node.bases)
+        for node in body if isinstance(node, ast.ClassDef) and any(ast.unparse(b) == "_typing.Protocol" for b in node.bases)
         and any(isinstance(m, ast.FunctionDef) and m.name == "__call__" for m in node.body)
     }
     for node in body:
@@ -60,11 +60,11 @@ def _api_report(stub: str) -> list[str]:
             lines.append(f"  def {node.name}{_signature(node)}")
         elif isinstance(node, ast.ClassDef):
             bases = [ast.unparse(b) for b in node.bases]
-            if "dataclasses.dataclass" in _decorators(node):
+            if "_dataclasses.dataclass" in _decorators(node):
                 counts["dataclasses"] += 1
                 fields = [f"{ast.unparse(f.target)}: {ast.unparse(f.annotation)}" for f in node.body if isinstance(f, ast.AnnAssign)]
                 lines.append(f"  dataclass {node.name}({', '.join(fields)})")
-            elif any(b.startswith("enum.") for b in bases):
+            elif any(b.startswith("_enum.") for b in bases):
                 counts["enums"] += 1
                 members = [f"{ast.unparse(m.targets[0])}={ast.unparse(m.value)}" for m in node.body if isinstance(m, ast.Assign)]
                 lines.append(f"  enum {node.name}({', '.join(b.split('.')[-1] for b in bases)}): {', '.join(members)}")
@@ -82,14 +82,14 @@ def _class_members(node: ast.ClassDef) -> list[str]:
         if not isinstance(member, ast.FunctionDef):
             continue
         decorators = _decorators(member)
-        if "property" in decorators:
+        if "_builtins.property" in decorators:
             returns = f": {ast.unparse(member.returns)}" if member.returns else ""
             writable = any(isinstance(m, ast.FunctionDef) and m.name == member.name and f"{m.name}.setter" in _decorators(m)
                            for m in node.body)
             lines.append(f"    property {member.name}{returns}{'' if writable else ' (read-only)'}")
         elif f"{member.name}.setter" in decorators:
             continue
-        elif "staticmethod" in decorators:
+        elif "_builtins.staticmethod" in decorators:
             lines.append(f"    static {member.name}{_signature(member)}")
         else:
             lines.append(f"    {member.name}{_signature(member, drop_self=True)}")

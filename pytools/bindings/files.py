@@ -11,7 +11,7 @@ from ..resources import template_environment, templates_dir
 from .python import render_package
 
 # Copied into every package; the [PyExport] ones only into packages with an API.
-RUNTIME_HELPERS = ("_aotwheel.py",)
+RUNTIME_HELPERS = ("_aotwheel.py", "_aotwheel.pyi")
 API_HELPERS = ("_dotnet.py", "_columns.py")
 
 

@@ -308,7 +308,7 @@ class PythonRenderer:
         runtime = ", ".join(f"{p.python_name}: _t.Any" + ("" if p.default is None else f" = {self.default(p.default, p.type)}")
                             for p in inputs)
         self.annotation_texts.add("_t.Any")
-        columns = ", ".join(f"{p.python_name}: Column" + ("" if p.default is None else " = ...") for p in inputs)
+        columns = ", ".join(f"{p.python_name}: _columns.Column" + ("" if p.default is None else " = ...") for p in inputs)
         records = [v for v in plan.inputs if v.record]
         doc = (f"Applies {function}() to whole columns in one .NET call: the loop over rows runs in .NET, "
                "without the GIL.\n\n"
@@ -328,7 +328,7 @@ class PythonRenderer:
             "call": f"return _cols.apply(_lib, _P{number}, ({arguments}))",
             "plan": f"_cols.Plan({function!r}, {plan.symbol!r}, ({values}), {self.map_value(plan.result)})",
             "protocol": "_Map_" + function.replace(".", "_"),
-            "stub_map": f"(self, {columns}) -> MapResult",
+            "stub_map": f"(self, {columns}) -> _columns.MapResult",
             "stub_call": _method_stub(self.signature(member, self.stub)),
         })
         protocol: str = self.maps[-1]["protocol"]
@@ -411,7 +411,7 @@ def _frozen_dataclass_methods(fields: list[tuple[str, str]]) -> list[str]:
         "def __eq__(self, other):",
         "    if other.__class__ is self.__class__:",
         f"        return {self_tuple} == {other_tuple}",
-        "    return NotImplemented",
+        "    return _NotImplemented",
         "",
         "def __hash__(self):",
         f"    return _hash({self_tuple})",
@@ -447,7 +447,7 @@ def _gather_results(values: list[str], nodes: tuple[TypeRef, ...]) -> list[str]:
         lines.append(f"    _v{j} = {value}")
         if j + 1 < len(values):
             lines.append(f"    _k = {j + 1}")
-    lines += ["except BaseException:", f"    _rt.discard_results({later}, _k)", "    raise"]
+    lines += ["except _BaseException:", f"    _rt.discard_results({later}, _k)", "    raise"]
     return lines + [f"return ({', '.join(f'_v{j}' for j in range(len(values)))})"]
 
 

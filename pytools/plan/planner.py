@@ -24,7 +24,7 @@ from .naming import (
     snake_case, symbol_part,
 )
 from .resolve import SUPPORTED, Resolver, Unsupported, display
-from .types import leaf_layout
+from .types import Spelling, entry, leaf_layout
 
 # Names the generated package defines itself.
 RESERVED_MODULE_NAMES = ("DotNetError",)
@@ -229,7 +229,7 @@ class Planner:
                 target = p.type.item if p.type.tag is Tag.NULLABLE else p.type
                 if target.tag is Tag.ENUM:
                     default = Default(DefaultKind.ENUM, 0)
-                elif target.tag in (Tag.RECORD, Tag.DATETIMEOFFSET):
+                elif entry(target).zero(target, Spelling(stub=False)) is None:
                     default = None
             params.append(dataclasses.replace(p, default=default))
         return dataclasses.replace(member, params=tuple(params))
@@ -300,8 +300,11 @@ class Planner:
         return self._python_name(declared, declared.simple_name, name)
 
     def _python_name(self, declared: Marked, default: str, where: str) -> str:
+        """The [PyExport(Name = ...)] given (checked), else the default made public: leading
+        underscores, which Python would read as private (and the generated code keeps for its own
+        names), are dropped."""
         mark = declared.py_export
-        python = (mark.name if mark else None) or safe_identifier(default)
+        python = (mark.name if mark else None) or safe_identifier(default.lstrip("_") or "member")
         try:
             check_identifier(python, where)
         except AotWheelError as exc:

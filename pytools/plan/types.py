@@ -80,8 +80,11 @@ class Spelling:
         return f"_{module}." if not self.stub or module in self.shadowed else f"{module}."
 
     def runtime(self, name: str) -> str:
-        """A name of the package's run-time helper (_aotwheel), as annotations use it."""
-        return f"_aw.{name}" if not self.stub or name in self.shadowed else name
+        """The annotation of a buffer or an array result: its name (a str at run time, which
+        inspect.signature shows as the stubs spell it), in the stub an alias of _aotwheel.pyi."""
+        if not self.stub:
+            return repr(name)
+        return f"_aw.{name}" if name in self.shadowed else name
 
 
 class EnumFacts(Protocol):
@@ -616,6 +619,12 @@ class HalfEntry(ValueEntry):
 # -- composites: nullable, list, dict, tuple, record, object ------------------------------------------
 
 
+def _guarded(made: str, body: list[str]) -> list[str]:
+    """*body*, filling the new object *made*, releasing it when a .NET exception escapes (a string
+    UTF-8 cannot carry): nothing half-built is left behind."""
+    return ["try", "{", *("    " + line for line in body), "}", "catch", "{", f"    {PY}Release({made});", "    throw;", "}"]
+
+
 class CompositeEntry(TypeEntry):
     """A type made of others: its native conversions are generated per instantiation (Values)."""
 
@@ -682,8 +691,9 @@ class ListEntry(CompositeEntry):
                 f"    {store}", "}", "value = items;", "return true;"]
         build = [f"if (value is null) throw new global::System.InvalidOperationException(\"a null collection cannot be returned to Python\");",
                  f"var list = {PY}NewList();", "if (list == 0) return 0;",
-                 "foreach (var item in value)", "{",
-                 f"    if (!{PY}Append(list, {item.native_build(ref.item, cs, 'item')})) return {PY}Drop(list);", "}",
+                 *_guarded("list", ["foreach (var item in value)", "{",
+                                    f"    if (!{PY}Append(list, {item.native_build(ref.item, cs, 'item')})) return {PY}Drop(list);",
+                                    "}"]),
                  "return list;"]
         return read, build
 
@@ -716,10 +726,14 @@ class DictEntry(CompositeEntry):
                 f"!{entry(value).native_read(value, cs, 'v', 'var item')}) return false;",
                 "    items[key] = item;", "}", "value = items;", "return true;"]
         build = ["if (value is null) throw new global::System.InvalidOperationException(\"a null dictionary cannot be returned to Python\");",
-                 f"var dict = {PY}NewDict();", "if (dict == 0) return 0;",
-                 "foreach (var pair in value)", "{",
-                 f"    if (!{PY}SetItem(dict, {entry(key).native_build(key, cs, 'pair.Key')}, "
-                 f"{entry(value).native_build(value, cs, 'pair.Value')})) return {PY}Drop(dict);", "}",
+                 f"var dict = {PY}NewDict();", "if (dict == 0) return 0;", "nint key = 0, item = 0;",
+                 "try", "{",
+                 "    foreach (var pair in value)", "    {",
+                 f"        key = {entry(key).native_build(key, cs, 'pair.Key')};",
+                 f"        item = {entry(value).native_build(value, cs, 'pair.Value')};",
+                 f"        var stored = {PY}SetItem(dict, key, item);", "        key = item = 0;",
+                 f"        if (!stored) return {PY}Drop(dict);", "    }", "}",
+                 "catch", "{", f"    {PY}Release(key);", f"    {PY}Release(item);", f"    {PY}Release(dict);", "    throw;", "}",
                  "return dict;"]
         return read, build
 
@@ -743,9 +757,9 @@ class TupleEntry(CompositeEntry):
         read += [f"if (!{entry(a).native_read(a, cs, f'{PY}TupleItem(o, {i})', f'var i{i}')}) return false;"
                  for i, a in enumerate(ref.args)]
         read += [f"value = ({', '.join(f'i{i}' for i in range(count))});", "return true;"]
-        build = [f"nint* items = stackalloc nint[{count}];"]
-        build += [f"items[{i}] = {entry(a).native_build(a, cs, f'value.Item{i + 1}')};" for i, a in enumerate(ref.args)]
-        build += [f"return {PY}Tuple(items, {count});"]
+        build = [f"nint* items = stackalloc nint[{count}];", f"new global::System.Span<nint>(items, {count}).Clear();", "try", "{"]
+        build += [f"    items[{i}] = {entry(a).native_build(a, cs, f'value.Item{i + 1}')};" for i, a in enumerate(ref.args)]
+        build += ["}", "catch", "{", f"    {PY}ReleaseAll(items, {count});", "    throw;", "}", f"return {PY}Tuple(items, {count});"]
         return read, build
 
 
@@ -782,8 +796,9 @@ class RecordEntry(CompositeEntry):
             read.append(f"value = new {ref.cs} {{ " + ", ".join(f"{f.cs_name} = v{n}" for n, f in enumerate(record.fields)) + " };")
         read.append("return true;")
         build = [f"var record = {PY}NewInstance({index});", "if (record == 0) return 0;"]
-        build += [f"if (!{PY}SetField(record, {index}, {n}, {entry(f.type).native_build(f.type, cs, f'value.{f.cs_name}')})) "
-                  f"return {PY}Drop(record);" for n, f in enumerate(record.fields)]
+        build += _guarded("record", [
+            f"if (!{PY}SetField(record, {index}, {n}, {entry(f.type).native_build(f.type, cs, f'value.{f.cs_name}')})) "
+            f"return {PY}Drop(record);" for n, f in enumerate(record.fields)])
         build.append("return record;")
         return read, build
 

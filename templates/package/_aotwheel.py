@@ -13,27 +13,10 @@ import operator
 import os
 import struct
 
-__all__ = ["Buffer", "BytesLike", "ArrayLike", "ArrayResult", "Lend", "lendable", "load_library", "refront_signals",
+__all__ = ["Lend", "lendable", "load_library", "refront_signals",
            "faulthandler_enabled", "native_module", "native_function", "finish_annotations", "item_formats",
            "describe_items", "check_int", "check_float"]
 
-
-# Names for annotations; the stubs give type checkers the real types. Plain classes, not typing
-# aliases, because importing typing would triple a small package's import time.
-class Buffer:
-    """Any C-contiguous object with the buffer protocol: numpy.ndarray, array.array, bytearray, memoryview."""
-
-
-class BytesLike:
-    """A Buffer, bytes, or (for a byte pointer) str, passed as NUL-terminated UTF-8."""
-
-
-class ArrayLike:
-    """A Buffer, or a list or tuple of numbers where .NET does not write."""
-
-
-class ArrayResult:
-    """A numpy.ndarray when numpy is installed, else a list."""
 
 _INTEGER_LETTERS = {"signed": "bhilqn", "unsigned": "BHILQN"}
 _FLOAT_LETTERS = "efd"

@@ -408,7 +408,7 @@ class Ticks(Kind):
             if missing.any():
                 row = int(numpy.flatnonzero(missing)[0])
                 if not nullable:
-                    raise _not_null(where, row, "NaT", self.cs)
+                    raise _not_null(where, row, None, self.cs)
                 valid = (~missing).astype(numpy.uint8)
                 data = numpy.where(missing, 0, data)
             data = numpy.ascontiguousarray(data, dtype=numpy.int64)

@@ -197,7 +197,7 @@ def test_numeric_columns_reach_dotnet_without_a_copy(pyexport_numpy):
 import json, numpy as np, pandas as pd
 import pyexportsample as m
 from pyexportsample import _api
-plan = next(v for v in vars(_api).values() if getattr(v, "symbol", "") == "aotwheel_map__fn_hypot")
+plan = next(v for v in vars(_api).values() if getattr(v, "function", "") == "hypot")
 made_at_import = plan.entry_point is not None
 m.hypot.map([0.0], 0.0)  # its first call makes the ctypes function
 native, seen = plan.entry_point, []

@@ -19,13 +19,16 @@
 // into .NET never finds this thread in cooperative mode.
 #nullable enable
 #pragma warning disable
-using System;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Text;
 
 namespace AotWheel.Interop
 {
+    // Inside the namespace: a user's type in the global namespace (an `Exception`, a `Span`)
+    // must not capture these names.
+    using System;
+    using System.Runtime.CompilerServices;
+    using System.Runtime.InteropServices;
+    using System.Text;
+
     /// <summary>Py_buffer (the same layout in every CPython 3).</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal unsafe struct PyBuffer

@@ -4,12 +4,15 @@
 // mirrored by _columns.py in Python.
 #nullable enable
 #pragma warning disable
-using System;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace AotWheel.Interop
 {
+    // Inside the namespace: a user's type in the global namespace (an `Exception`, a `Span`)
+    // must not capture these names.
+    using System;
+    using System.Runtime.CompilerServices;
+    using System.Runtime.InteropServices;
+
     /// <summary>One column as Python lends it (inputs) or allocates it (outputs).</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal unsafe struct Column

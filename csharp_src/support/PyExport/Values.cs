@@ -16,14 +16,17 @@
 // CPython 3.9 and 3.11 (x86-64 and arm64).
 #nullable enable
 #pragma warning disable
-using System;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Text;
-using static AotWheel.Interop.CPython;
 
 namespace AotWheel.Interop
 {
+    // Inside the namespace: a user's type in the global namespace (an `Exception`, a `Span`)
+    // must not capture these names.
+    using System;
+    using System.Runtime.CompilerServices;
+    using System.Runtime.InteropServices;
+    using System.Text;
+    using static AotWheel.Interop.CPython;
+
     internal static unsafe class Py
     {
         // -- plumbing for the generated conversions ----------------------------------------------------
