@@ -107,3 +107,19 @@ def two_pyexport_wheels(tmp_path_factory, pyexport_wheel: Path, hazards_wheel: P
     python = make_venv(tmp_path_factory.mktemp("pyexport-two") / "venv", system_site_packages=False)
     pip_install(python, pyexport_wheel, hazards_wheel)
     return python
+
+
+HOSTILE_PROJECT = REPO / "tests" / "projects" / "Hostile"
+
+
+@pytest.fixture(scope="session")
+def hostile_wheel(build_root: Path) -> Path:
+    """Names that collide with what aotwheel generates, in C# and in Python (tests/projects/Hostile)."""
+    return build_wheel(HOSTILE_PROJECT, build_root / "dist-hostile", build_root / "hostile")
+
+
+@pytest.fixture(scope="session")
+def hostile_python(tmp_path_factory, hostile_wheel: Path) -> Path:
+    python = make_venv(tmp_path_factory.mktemp("hostile") / "venv", system_site_packages=False)
+    pip_install(python, hostile_wheel)
+    return python
