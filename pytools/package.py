@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 from .binary import NativeLibrary, read_native_library
-from .bindings.files import PackageInput, package_files
+from .bindings.files import PackageInput, library_fingerprint, package_files
 from .discover import check_library
 from .errors import AotWheelError
 from .log import Log
@@ -38,7 +38,7 @@ def write_wheel(manifest: Manifest, library: NativeLibrary, out_dir: Path, log: 
         log(f"warning: {warning}")
     plan = manifest.plan
     shipped = shipped_library_name(library.path.name, plan.backend is Backend.NATIVE)
-    package = PackageInput(manifest.metadata.name, manifest.metadata.version, shipped, library.path.stat().st_size)
+    package = PackageInput(manifest.metadata.name, manifest.metadata.version, shipped, library_fingerprint(library.path))
     files = package_files(plan, package)
     files[shipped] = library.path.read_bytes()
     files.update(_checked_python_source(manifest, files, set(plan.public_names)))

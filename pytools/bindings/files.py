@@ -3,7 +3,9 @@ copied as they are, `_native.py` (what the library must be) and `py.typed`."""
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
+from pathlib import Path
 
 from .. import __version__
 from ..plan.model import BindingPlan
@@ -22,7 +24,18 @@ class PackageInput:
     distribution: str  # the distribution name, for docstrings
     version: str
     library_filename: str  # the native library's file name inside the package folder
-    library_size: int  # bytes, checked at import before the library is loaded
+    library_fingerprint: tuple[int, int]  # library_fingerprint's, checked at import before it is loaded
+
+
+def library_fingerprint(library: Path) -> tuple[int, int]:
+    """What the generated package checks before loading *library*: computed by the run-time
+    helper's own `fingerprint`, so that the build and the check cannot disagree."""
+    spec = importlib.util.spec_from_file_location("_aotwheel_runtime", templates_dir() / "package" / "_aotwheel.py")
+    assert spec is not None and spec.loader is not None
+    runtime = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runtime)
+    size, checksum = runtime.fingerprint(str(library))
+    return size, checksum
 
 
 def package_files(plan: BindingPlan, package: PackageInput) -> dict[str, bytes]:
@@ -33,6 +46,7 @@ def package_files(plan: BindingPlan, package: PackageInput) -> dict[str, bytes]:
     for helper in helpers:
         files[helper] = (templates_dir() / "package" / helper).read_bytes()
     native = template_environment("package").get_template("_native.py.j2")
-    files["_native.py"] = native.render(tool_version=__version__, size=package.library_size, digest=plan.digest).encode()
+    files["_native.py"] = native.render(tool_version=__version__, fingerprint=package.library_fingerprint,
+                                        digest=plan.digest).encode()
     files["py.typed"] = b""
     return files

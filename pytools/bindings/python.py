@@ -298,6 +298,10 @@ class PythonRenderer:
             return f"a numpy array of {items}"
         if scalar.tag is Tag.BOOL and not leaf.nullable:
             return "a numpy array of bool"
+        numpy_dates = {Tag.DATETIME: "datetime64[us] (objects where .NET returns UTC times)",
+                       Tag.TIMESPAN: "timedelta64[us]", Tag.DATEONLY: "datetime64[D]"}
+        if scalar.tag in numpy_dates:
+            return f"a numpy array of {numpy_dates[scalar.tag]}" + (" (NaT for null)" if leaf.nullable else "")
         return f"a numpy object array ({self.annotation(leaf.type, self.stub, False)} items)"
 
     def map(self, plan: MapPlan, member: Member) -> str:

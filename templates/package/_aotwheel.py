@@ -12,6 +12,7 @@ import faulthandler
 import operator
 import os
 import struct
+import zlib
 
 __all__ = ["Lend", "lendable", "load_library", "refront_signals",
            "faulthandler_enabled", "native_module", "native_function", "finish_annotations", "item_formats",
@@ -30,18 +31,34 @@ _GC_SIZE_SETTINGS = tuple(f"DOTNET_GCHeapHardLimit{part}" for part in (
 _RUNTIME_OVERHEAD = 96 << 20
 
 
-def _check_intact(path: str, size: int) -> None:
-    """ImportError naming *path* when it is missing or not of the size the wheel shipped: loading a
+_CHECKED_BYTES = 4096
+
+
+def fingerprint(path: str) -> tuple:
+    """(size, CRC-32 of the first and last 4 KiB) of a file: what a damaged install changes. The
+    build computes it with this same function and records it in the package's _native.py."""
+    with open(path, "rb") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        checksum = zlib.crc32(stream.read(_CHECKED_BYTES))
+        stream.seek(max(size - _CHECKED_BYTES, 0))
+        return size, zlib.crc32(stream.read(_CHECKED_BYTES), checksum)
+
+
+def _check_intact(path: str, expected: tuple) -> None:
+    """ImportError naming *path* when it is missing or not the file the wheel shipped; loading a
     truncated library would fail with OSError, crash (SIGBUS) or hang at the first call."""
     try:
-        found = os.stat(path).st_size
+        found = fingerprint(path)
     except FileNotFoundError:
         raise ImportError(f"the native library {path} is missing; reinstall the package") from None
     except OSError as exc:
         raise ImportError(f"the native library {path} cannot be read ({exc.strerror}); reinstall the package") from None
-    if found != size:
-        raise ImportError(f"the native library {path} is damaged: {found} bytes where the wheel "
-                          f"shipped {size}; reinstall the package (pip install --force-reinstall)")
+    if found[0] != expected[0]:
+        raise ImportError(f"the native library {path} is damaged: {found[0]} bytes where the wheel "
+                          f"shipped {expected[0]}; reinstall the package (pip install --force-reinstall)")
+    if found != expected:
+        raise ImportError(f"the native library {path} is damaged: its contents differ from what the "
+                          "wheel shipped; reinstall the package (pip install --force-reinstall)")
 
 
 def _check_plan(library: ctypes.CDLL, path: str, expected: str) -> None:
@@ -145,13 +162,14 @@ _loaded: dict = {}
 
 def load_library(package_file: str, filename: str) -> ctypes.CDLL:
     """Load the native library shipped next to *package_file*, by absolute path only, after
-    checking it is whole, start its .NET runtime and check it carries this package's binding plan."""
+    checking it is the file the wheel shipped (its size and ends: a damaged install), start its
+    .NET runtime and check it was generated from this package's binding plan (another build's)."""
     path = os.path.join(os.path.dirname(os.path.abspath(package_file)), filename)
     if path in _loaded:
         return _loaded[path]
-    from ._native import PLAN, SIZE
+    from ._native import FINGERPRINT, PLAN
 
-    _check_intact(path, SIZE)
+    _check_intact(path, FINGERPRINT)
     try:
         library = ctypes.CDLL(path)
     except OSError as exc:

@@ -387,6 +387,8 @@ class Ticks(Kind):
         if unit in ("ns", "ps", "fs", "as"):
             per = {"ns": 1_000, "ps": 1_000_000, "fs": 1_000_000_000, "as": 1_000_000_000_000}[unit]
             micros = numpy.floor_divide(values.view(numpy.int64), per)
+        elif unit == "us":
+            micros = values.view(numpy.int64)
         else:
             micros = values.astype(values.dtype.str[:3] + "[us]").view(numpy.int64)
         ticks = (micros + (self.EPOCH_MICROSECONDS if self.name == "DateTime" else 0)) * 10
@@ -433,27 +435,28 @@ class Ticks(Kind):
         return _column(data, None, valid), [data, valid]
 
     def decode(self, numpy: Any, column: NativeColumn, keep: List[Any], rows: int, nullable: bool) -> Any:
+        """numpy's own dates and durations (datetime64[us], timedelta64[us], datetime64[D]; NaT for
+        null), so that a column stays a column; aware DateTimes (DateTimeKind.Utc) and TimeOnly,
+        which numpy has no type for, as objects (None for null)."""
         data, valid = keep
-        if valid is not None:
-            data = numpy.where(valid != 0, data, 0)
-        if self.name == "DateTime":
-            utc = (data & self.UTC) != 0
-            micros = (data & (self.UTC - 1)) // 10 - self.EPOCH_MICROSECONDS
-            values = micros.astype("datetime64[us]").astype(object)
-            if utc.any():
-                zone = __import__("datetime").timezone.utc
-                for row in numpy.flatnonzero(utc).tolist():
-                    values[row] = values[row].replace(tzinfo=zone)
+        missing = None if valid is None else valid == 0
+        if self.name == "DateTime" and not ((data & self.UTC) != 0).any():
+            # int64 reinterpreted in place: numpy's astype from integers converts item by item
+            values = (data // 10 - self.EPOCH_MICROSECONDS).view("datetime64[us]")
         elif self.name == "TimeSpan":
-            micros = numpy.where(data < 0, -(-data // 10), data // 10)  # toward zero, as the scalar codec
-            values = micros.astype("timedelta64[us]").astype(object)
+            values = numpy.where(data < 0, -(-data // 10), data // 10).view("timedelta64[us]")  # toward zero
         elif self.name == "DateOnly":
-            values = (data - self.EPOCH_DAYS).astype("datetime64[D]").astype(object)
+            values = (data - self.EPOCH_DAYS).view("datetime64[D]")
         else:
-            reader = _dotnet._Reader(data.astype("<i8").tobytes())
+            reader = _dotnet._Reader(b"".join(int(v & (self.UTC - 1)).to_bytes(8, "little", signed=True)
+                                              + (b"\1" if v & self.UTC else b"\0") for v in data.tolist())
+                                     if self.name == "DateTime" else data.astype("<i8").tobytes())
             values = _objects(numpy, [self.codec.read(reader) for _ in range(rows)])
-        if valid is not None:
-            values[valid == 0] = None
+            if missing is not None:
+                values[missing] = None
+            return values
+        if missing is not None:
+            values[missing] = numpy.array("NaT", dtype=values.dtype)
         return values
 
 
@@ -596,7 +599,10 @@ def apply(library: ctypes.CDLL, plan: Plan, arguments: Sequence[Any]) -> Any:
             return result
         import pandas  # an argument was a pandas object, so pandas is there
 
-        return pandas.Series(result, index=index, name=plan.function)
+        try:
+            return pandas.Series(result, index=index, name=plan.function)
+        except (OverflowError, ValueError):  # dates beyond pandas' nanosecond range (1677-2262)
+            return pandas.Series(result.astype(object), index=index, name=plan.function)
     if index is None:
         return results
     import pandas

@@ -83,8 +83,8 @@ def test_a_nullable_string_result_is_optional_in_the_stub(hostile_wheel):
 
 
 def test_a_package_refuses_a_library_of_another_binding_plan(hostile_wheel, pyexport_wheel, tmp_path):
-    # The [PyExport] sample's package with the Hostile library in its place (the size it checks
-    # first made to match): the two were generated from different plans.
+    # The [PyExport] sample's package with the Hostile library in its place (the fingerprint it
+    # checks first made to match): the two were generated from different plans.
     package = tmp_path / "site"
     zipfile.ZipFile(pyexport_wheel).extractall(package)
     library = package / "pyexportsample" / "_lib.abi3.so"
@@ -92,7 +92,10 @@ def test_a_package_refuses_a_library_of_another_binding_plan(hostile_wheel, pyex
     library.write_bytes(foreign)
     native = package / "pyexportsample" / "_native.py"
     expected = next(line for line in native.read_text().splitlines() if line.startswith("PLAN = ")).split('"')[1]
-    native.write_text("\n".join(f"SIZE = {len(foreign)}" if line.startswith("SIZE = ") else line
+    runtime = {}
+    exec(compile((package / "pyexportsample" / "_aotwheel.py").read_text(), "_aotwheel.py", "exec"), runtime)
+    fingerprint = runtime["fingerprint"](str(library))
+    native.write_text("\n".join(f"FINGERPRINT = {fingerprint}" if line.startswith("FINGERPRINT = ") else line
                                 for line in native.read_text().splitlines()) + "\n")
     result = run_python(Path(SYSTEM_PYTHON), "import pyexportsample", cwd=package)
     assert result.returncode == 1, result.stdout + result.stderr
