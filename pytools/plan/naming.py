@@ -78,6 +78,6 @@ def enum_member_name(name: str) -> str:
 
 def symbol_part(qualified: str) -> str:
     """A qualified Python name as part of a native symbol: ASCII only (linkers' export lists need
-    it), non-ASCII characters spelled by code point (`Größe` -> `Gr_xf6__xdfe`)."""
+    it), non-ASCII characters spelled by code point (`Größe` -> `Gr_xf6__xdf_e`)."""
     return "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" if c == "." else f"_x{ord(c):x}_"
                    for c in qualified)

@@ -43,10 +43,8 @@ def is_support_export(declared: DeclaredExport) -> bool:
 
 def plan_binding(report: Report, docs: Mapping[str, MemberDoc], backend: Backend = Backend.NATIVE) -> BindingPlan:
     """The binding plan of the assembly *report* describes."""
-    exports = [d for d in report.exports if d.entry_point and not is_support_export(d)]
-    planner = Planner(report, docs)
-    plan = planner.plan([(d.entry_point or "", f"{d.declaring_type}.{d.method}") for d in exports])
-    lowered = _lower_exports(exports, docs)
+    lowered = _lower_exports(declared_exports(report), docs)  # first: a duplicate EntryPoint is their error
+    plan = Planner(report, docs).plan([(e.python_name, e.origin) for e in lowered])
     support = tuple(sorted(d.entry_point or "" for d in report.exports if d.entry_point and is_support_export(d)))
     return _numbered(dataclasses.replace(plan, backend=backend, exports=tuple(lowered), support_symbols=support))
 
@@ -232,6 +230,10 @@ class Planner:
                 elif entry(target).zero(target, Spelling(stub=False)) is None:
                     default = None
             params.append(dataclasses.replace(p, default=default))
+        # A default dropped leaves the parameters before it required too: Python has no required
+        # parameter after a defaulted one.
+        last_required = max((i for i, p in enumerate(params) if not p.out and p.default is None), default=-1)
+        params = [dataclasses.replace(p, default=None) if i < last_required else p for i, p in enumerate(params)]
         return dataclasses.replace(member, params=tuple(params))
 
     def _resolve(self, shape: TypeShape, where: str, nullable: bool = False) -> Optional[TypeRef]:

@@ -106,7 +106,9 @@ def error(address: Optional[int]) -> DotNetError:
     """The exception a failed call reported through its error out-parameter (a block's address)."""
     data = _take(address)
     if data is None:
-        return DotNetError("a .NET exception occurred, but its details could not be captured")
+        failure = DotNetError("a .NET exception occurred, but its details could not be captured")
+        failure.message = failure.args[0]
+        return failure
     return _read_error(_Reader(data))
 
 

@@ -22,7 +22,7 @@ from typing import Iterator, Optional
 
 import pytest
 
-from aotwheel.bindings.files import PackageInput, package_files
+from aotwheel.bindings.files import PackageInput, library_fingerprint, package_files
 from aotwheel.plan.model import BindingPlan, MemberKind
 
 # aotwheel's run-time support (csharp_src/support), as C: the runtime needs no starting, the plan
@@ -94,7 +94,7 @@ def imported_package(plan: BindingPlan, body: str, root: Path, name: str, digest
     package = root / name
     package.mkdir(parents=True)
     library = build_library(plan, body, package / f"lib{name}.so", digest)
-    files = package_files(plan, PackageInput(name, "1.0", library.name, library.stat().st_size))
+    files = package_files(plan, PackageInput(name, "1.0", library.name, library_fingerprint(library)))
     for relative, data in files.items():
         (package / relative).write_bytes(data)
     sys.path.insert(0, str(root))

@@ -19,7 +19,7 @@ PLANS = {"raw exports": RAW_PLAN, "[PyExport] API": API_PLAN, "every plan part":
 @pytest.mark.parametrize("which", sorted(PLANS))
 def test_generated_sources_parse_as_python_3_8(which):
     plan = PLANS[which]
-    files = package_files(plan, PackageInput("demo", "1.0", "Demo.so", 1000))
+    files = package_files(plan, PackageInput("demo", "1.0", "Demo.so", (1000, 0)))
     sources = {name: data for name, data in files.items() if name.endswith((".py", ".pyi"))}
     assert "_aotwheel.py" in sources and "_api.py" in sources and ("_dotnet.py" in sources) is plan.has_api
     for name, data in sources.items():

@@ -180,7 +180,7 @@ def test_docstring_literal_escapes_and_indents():
 
 
 def test_package_files_are_the_api_helpers_only_with_an_api():
-    package = PackageInput("lib", "1.0", "_lib.abi3.so", 1234)
+    package = PackageInput("lib", "1.0", "_lib.abi3.so", (1234, 5678))
     with_api = package_files(SMALL_PLAN, package)
     raw_only = package_files(plan_binding(report(exports=[export("work")]), {}), package)
     common = {"__init__.py", "__init__.pyi", "_api.py", "_aotwheel.py", "_native.py", "py.typed"}
@@ -188,11 +188,11 @@ def test_package_files_are_the_api_helpers_only_with_an_api():
     assert common <= set(raw_only) and not {"_dotnet.py", "_columns.py"} & set(raw_only)
     native: dict = {}
     exec(with_api["_native.py"].decode(), native)
-    assert (native["SIZE"], native["PLAN"]) == (1234, SMALL_PLAN.digest)
+    assert (native["FINGERPRINT"], native["PLAN"]) == ((1234, 5678), SMALL_PLAN.digest)
 
 
 def test_every_public_name_is_declared_in_the_stubs():
-    files = package_files(RICH_PLAN, PackageInput("lib", "1.0", "lib.so", 1))
+    files = package_files(RICH_PLAN, PackageInput("lib", "1.0", "lib.so", (1, 0)))
     declared = set()
     for name in ("__init__.pyi", "_api.pyi"):
         for node in ast.parse(files[name].decode()).body:
