@@ -82,6 +82,7 @@ def sdist_members(project: Project, read: list[Path], trees: list[Path], log: Lo
     sources = Sources(root, project.config.sdist_include, [*read, *settings], log)
     top = Path(os.path.commonpath([root, *read, *settings]))  # where outside files' archive names start
     chosen = set(metadata_files)
+    included = set(sources.included())
 
     def offer(path: Path, needed_because: str | None) -> None:
         """Choose *path* if the rules let it ship. *needed_because*: why the build needs it (None:
@@ -99,7 +100,7 @@ def sdist_members(project: Project, read: list[Path], trees: list[Path], log: Lo
         reason = sources.left_out(path, root if is_within(path, root) else top)
         if reason is None:
             chosen.add(path)
-        elif needed_because is not None:
+        elif needed_because is not None and path not in included:
             log(f"warning: left out of the sdist: {path} ({reason}), though {needed_because}; "
                 "[tool.aotwheel] sdist-include ships it")
 
@@ -111,7 +112,7 @@ def sdist_members(project: Project, read: list[Path], trees: list[Path], log: Lo
     for path in settings:
         offer(path, "dotnet or NuGet reads it")
     chosen.update(project.python_source_files().values())  # chosen by the same rules (and checked)
-    for path in sources.included():
+    for path in included:
         target = sources.outside_link(path)
         if target is not None:
             raise AotWheelError(f"{path}: named by [tool.aotwheel] sdist-include, but a symlink to {target}, "
@@ -207,7 +208,10 @@ def write_sdist(project: Project, out_dir: Path, log: Log | None = None) -> Path
     base = f"{metadata.wheel_name}-{metadata.normalized_version}"
     final = Path(out_dir) / f"{base}.tar.gz"
     mtime = _mtime()
-    members = sdist_files(project, log=log)
+    # An earlier sdist in the output folder is no source (when that folder is not dist/).
+    written = Path(os.path.realpath(out_dir))
+    members = {name: member for name, member in sdist_files(project, log=log).items()
+               if isinstance(member, bytes) or not is_within(member, written)}
 
     def add(archive: tarfile.TarFile, name: str, data: bytes, executable: bool = False) -> None:
         info = tarfile.TarInfo(f"{base}/{name}")

@@ -5,6 +5,7 @@ build reads is given here (asking it needs the SDK: tests/integration/test_workf
 from __future__ import annotations
 
 import subprocess
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -268,3 +269,21 @@ def test_a_readme_linked_from_outside_ships_as_its_text(tmp_path: Path) -> None:
     (proj / "README.md").symlink_to(tmp_path / "repo" / "README.md")  # its text is in PKG-INFO anyway
     members = sdist.sdist_members(project_at(proj), [proj / "Lib.csproj"], [proj], lambda line: None)
     assert members["README.md"] == tmp_path / "repo" / "README.md"
+
+
+def test_a_file_msbuild_reads_and_sdist_include_names_ships_without_a_warning(tree: Path) -> None:
+    project = project_at(tree, **{"sdist-include": ["key.snk"]})
+    lines: list[str] = []
+    members = sdist.sdist_members(project, [tree / "Lib.csproj", tree / "key.snk"], [tree], lines.append)
+    assert "key.snk" in members and not [line for line in lines if "key.snk" in line]
+
+
+def test_an_earlier_sdist_in_the_output_folder_is_no_source(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = project_at(tree)
+    monkeypatch.setattr(sdist, "sdist_files", lambda project, log: sdist.sdist_members(
+        project, [tree / "Lib.csproj"], [tree], lambda line: None))
+    first = sdist.write_sdist(project, tree / "release")
+    assert first.parent == tree / "release"
+    with tarfile.open(sdist.write_sdist(project, tree / "release")) as archive:
+        names = archive.getnames()
+    assert "proj-1.0/Lib.cs" in names and not [n for n in names if "/release/" in n]
