@@ -147,11 +147,12 @@ def _credentials(config: ET.Element) -> Iterator[tuple[str, str]]:
         # <packageSourceCredentials> holds one element per source, holding the <add>s.
         for owner in (section, *section):
             for entry in owner.findall("add"):
-                key, value = entry.get("key", ""), entry.get("value", "")
-                if not _VARIABLE_RE.sub("", value).strip():
+                key = entry.get("key", "")
+                literal = _VARIABLE_RE.sub("", entry.get("value", "")).strip()  # what is not a reference
+                if not literal:
                     continue
                 if (section.tag.lower() == "apikeys" or any(word in key.lower() for word in _SECRET_KEY_WORDS)
-                        or _URL_PASSWORD_RE.search(value)):
+                        or _URL_PASSWORD_RE.search(literal)):
                     yield " ".join(f"<{e.tag}>" for e in dict.fromkeys((section, owner))), key
 
 

@@ -196,6 +196,13 @@ def test_every_kind_of_nuget_secret_is_refused(tmp_path: Path, content: str, whe
         sdist.refuse_credentials(config)
 
 
+def test_secrets_named_as_environment_variables_are_no_secrets(tmp_path: Path) -> None:
+    sdist.refuse_credentials(write(tmp_path / "NuGet.config", (
+        '<configuration><packageSources><add key="feed" value="https://ci:%FEED_TOKEN%@feed.example/v3/index.json" />'
+        '</packageSources><apikeys><add key="https://feed.example" value="%FEED_API_KEY%" /></apikeys>'
+        '<config><add key="http_proxy.password" value=" %PROXY_PASSWORD% " /></config></configuration>')))
+
+
 def test_an_unreadable_nuget_config_is_refused(tmp_path: Path) -> None:
     with pytest.raises(AotWheelError, match="cannot be read as XML, so it cannot be checked for credentials"):
         sdist.refuse_credentials(write(tmp_path / "NuGet.Config", "<configuration>"))
