@@ -363,6 +363,31 @@ def test_python_source_modules_ship_inside_the_package_and_the_sdist(tmp_path):
     assert {"python/mixed_lib/stats/__init__.py", "python/mixed_lib/stats/weights.json"} <= listed
 
 
+def test_aotwheel_sdist_is_the_hooks_sdist_and_refuses_credentials(tmp_path):
+    project = tmp_path / "shop"
+    run_aotwheel("new", str(project), "--framework", "net9.0")
+    env = dict(os.environ, SOURCE_DATE_EPOCH=REPRODUCIBLE_EPOCH)
+    made = run_aotwheel("sdist", str(project), "-o", str(tmp_path / "cli"), env=env)
+    (built,) = [line.split(": ", 1)[1] for line in made.stdout.splitlines() if line.startswith("Built sdist: ")]
+    hook = subprocess.run(
+        [sys.executable, "-c", "import sys; from aotwheel.backend import build_sdist; print(build_sdist(sys.argv[1]))",
+         str(tmp_path / "hook")], cwd=project, env=env, capture_output=True, text=True,
+    )
+    assert hook.returncode == 0, hook.stderr
+    assert (tmp_path / "hook" / hook.stdout.split()[-1]).read_bytes() == Path(built).read_bytes()
+    assert Path(built).name == "shop-0.1.0.tar.gz"
+
+    config = project / "NuGet.config"
+    config.write_text('<configuration><packageSourceCredentials><corp><add key="ClearTextPassword" value="hunter2" />'
+                      "</corp></packageSourceCredentials></configuration>")
+    refused = run_aotwheel("sdist", str(project), "-o", str(tmp_path / "refused"), env=env, check=False)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert refused.stderr.startswith(f"error: {config}: holds a credential (<packageSourceCredentials> <corp> "
+                                     "ClearTextPassword)"), refused.stderr
+    assert "hunter2" not in refused.stderr
+    assert not (tmp_path / "refused").exists() or not any((tmp_path / "refused").iterdir())  # nothing half-written
+
+
 def test_a_global_json_asking_for_a_missing_sdk_is_reported_in_reading_order(tmp_path):
     # Built from another folder: dotnet runs in the project's, so the project's global.json counts.
     shutil.copytree(POC_PROJECT, tmp_path / "lib", ignore=shutil.ignore_patterns("build", "bin", "obj"))
