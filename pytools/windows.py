@@ -50,7 +50,11 @@ MINGW_INSTALL_HINT = "install mingw-w64's import libraries: apt-get install ming
 LINKER_INSTALL_HINT = f"{ZIG_INSTALL_HINT}; or apt-get install clang lld llvm (clang, lld-link, llvm-dlltool)"
 # What lld-link prints for each symbol nothing defines, directly or through MSBuild's reformatting.
 _UNDEFINED = re.compile(r"error ?: (?:<root>: )?undefined symbol: (.+?)(?: \[[^\]]*\])?\s*$")
-_RUNTIME_PACK = re.compile(r"microsoft\.netcore\.app\.runtime\.nativeaot\.[a-z0-9-]+[/\\]([0-9][^/\\]*)[/\\]", re.IGNORECASE)
+# The NativeAOT runtime's package in link.rsp: its own pack from .NET 10, inside the ILCompiler before.
+_RUNTIME_PACK = re.compile(
+    r"(?:microsoft\.netcore\.app\.runtime\.nativeaot\.|runtime\.)[a-z0-9-]+(?:\.microsoft\.dotnet\.ilcompiler)?[/\\]([0-9][^/\\]*)[/\\]",
+    re.IGNORECASE,
+)
 
 
 def windows_linker(configured: str | None) -> str:
@@ -356,10 +360,11 @@ def unresolved_error(library: Path, target: Target, symbols: list[str], framewor
         " Control-flow guard (ControlFlowGuard=Guard) needs the load-configuration directory of MSVC's CRT: "
         f"build with MSVC on Windows (windows-linker = \"{MSVC}\") or leave it off."
         if guard else
-        f" The {runtime} runtime needs them from the C runtime, and aotwheel's CRT stub "
-        "(csharp_src/support/Windows/crt_stub.c) does not provide them: a newer runtime than this aotwheel "
-        "knows. Pin an older runtime ([tool.aotwheel] msbuild-properties = {RuntimeFrameworkVersion = \"...\"}), "
-        f"or link on Windows with MSVC (windows-linker = \"{MSVC}\")."
+        f" The {runtime} runtime asks them of Microsoft's C runtime, and aotwheel's CRT stub "
+        "(csharp_src/support/Windows/crt_stub.c) does not provide them (what a runtime asks for can change "
+        "with each .NET release). Build for a runtime this aotwheel links ([tool.aotwheel] target-framework, or "
+        "msbuild-properties = {RuntimeFrameworkVersion = \"...\"}), or link on Windows with MSVC "
+        f"(windows-linker = \"{MSVC}\")."
     )
     return AotWheelError(
         f"linking {library.name} for {target.rid} ({runtime}) left {len(symbols)} symbol(s) undefined: "

@@ -6,6 +6,8 @@
    host.exe poc <dll> <folder>   every export of csharp_src/samples/PocExports, from one thread and
                                  from 8 at once; writes a file with a non-ASCII name into <folder>
    host.exe pyexport <dll>       [PyExport] shims of csharp_src/samples/PyExportSample
+   host.exe stub <dll>           the pieces of aotwheel's CRT stub, in tests/windows/stub_probe.c
+   host.exe overflow <dll>       a stack buffer overrun there, which must end the process
 
    Prints one JSON object; strings the library wrote are hex-encoded UTF-8. */
 
@@ -171,6 +173,61 @@ static int pyexport(void) {
     return 0;
 }
 
+/* --- The CRT stub (stub_probe.c) ------------------------------------------------------------- */
+
+static DWORD WINAPI thread_numbers(void *argument) {
+    int (*thread_number)(void) = export("probe_thread_number");
+    int *numbers = argument;
+    numbers[0] = thread_number();
+    numbers[1] = thread_number();
+    return 0;
+}
+
+static DWORD WINAPI big_frame(void *argument) {
+    int (*probe_big_frame)(int) = export("probe_big_frame");
+    *(int *)argument = probe_big_frame(20);
+    return 0;
+}
+
+static int stub(void) {
+    int events[16];
+    int count = ((int (*)(int *))export("probe_events"))(events);
+    printf("\"events_at_load\": [");
+    for (int i = 0; i < count; i++)
+        printf("%s%d", i ? ", " : "", events[i]);
+    printf("], \"cookie\": \"%llu\", ", ((unsigned long long (*)(void))export("probe_cookie"))());
+    int (*thread_number)(void) = export("probe_thread_number");
+    int here = thread_number(), again = thread_number(), other[2] = {0, 0}, big = 0;
+    /* A thread whose stack commits one page at a time: the 256 KiB frame needs __chkstk's probes. */
+    HANDLE threads[2] = {
+        CreateThread(NULL, 0, thread_numbers, other, 0, NULL),
+        CreateThread(NULL, 0, big_frame, &big, 0, NULL),
+    };
+    WaitForMultipleObjects(2, threads, TRUE, INFINITE);
+    printf("\"thread_numbers\": [%d, %d, %d, %d], \"big_frame\": %d, ", here, again, other[0], other[1], big);
+    printf("\"new_delete\": %d, ", ((int (*)(void))export("probe_new_delete"))());
+    printf("\"guard_dispatch\": %d, ", ((int (*)(int))export("probe_guard_dispatch"))(14));
+    printf("\"float\": %g, ", ((double (*)(double))export("probe_float"))(2.0));
+    printf("\"short_copy\": %d, ", ((int (*)(const char *))export("probe_copy_unbounded"))("abc"));
+    int detached[8] = {0};
+    ((void (*)(int *))export("probe_watch_detach"))(detached);
+    FreeLibrary(library);
+    printf("\"events_at_detach\": [");
+    for (int i = 1; i <= detached[0]; i++)
+        printf("%s%d", i > 1 ? ", " : "", detached[i]);
+    printf("]");
+    return 0;
+}
+
+static int overflow(void) {
+    int (*copy)(const char *) = export("probe_copy_unbounded");
+    printf("\"overflowing\": true}\n");
+    fflush(stdout);
+    copy("this text is far longer than eight bytes, and it runs over the saved cookie and more");
+    printf("survived\n");
+    return 0;
+}
+
 int wmain(int argc, wchar_t **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: host.exe poc <dll> <folder> | pyexport <dll>\n");
@@ -181,8 +238,14 @@ int wmain(int argc, wchar_t **argv) {
         fprintf(stderr, "LoadLibraryExW failed: error %lu\n", GetLastError());
         return 4;
     }
+    printf("{");
+    if (wcscmp(argv[1], L"stub") == 0 || wcscmp(argv[1], L"overflow") == 0) {
+        int status = argv[1][0] == L's' ? stub() : overflow();
+        printf("}\n");
+        return status;
+    }
     int (*runtime_start)(void) = export("aotwheel_runtime_start");
-    printf("{\"runtime_start\": %d, ", runtime_start());
+    printf("\"runtime_start\": %d, ", runtime_start());
     int status = wcscmp(argv[1], L"poc") == 0 && argc == 4 ? poc(argv[3])
                : wcscmp(argv[1], L"pyexport") == 0 ? pyexport()
                : (fprintf(stderr, "unknown mode\n"), 2);

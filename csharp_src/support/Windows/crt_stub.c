@@ -37,7 +37,14 @@ void *malloc(size_t size);
 void *realloc(void *block, size_t size);
 void free(void *block);
 
-int DllMain(void *module, unsigned long reason, void *reserved);  /* the runtime's (dllmain.obj) */
+/* The runtime's DllMain (.NET 10's dllmain.obj). .NET 8 and 9 have none, and MSVC's CRT then
+   supplies one that does nothing: so does this weak definition, which a strong one replaces. */
+__attribute__((weak)) int DllMain(void *module, unsigned long reason, void *reserved) {
+    (void)module;
+    (void)reason;
+    (void)reserved;
+    return 1;
+}
 
 /* --- Initializer tables ------------------------------------------------------------------------
    Compilers put pointers to initializers in .CRT$X?U; the linker sorts sections of one name by the
