@@ -182,34 +182,65 @@ class CrossRuntime:
 
 
 def data_only_imports(archive: Path) -> dict[str, list[str]]:
-    """{DLL: names} that an import library (a GNU ar archive) declares without a function thunk:
-    its `__imp_X` with no `X`. Read from the archive's symbol table, whose members are named after
-    their DLL (`lib<dll>s00042.o` by GNU dlltool, `<dll>.dll` by llvm-dlltool)."""
+    """{DLL: names} that an import library (an ar archive) declares without a function thunk: its
+    `__imp_X` with no `X`, from the archive's symbol table."""
     data = archive.read_bytes()
-    if data[:8] != b"!<arch>\n" or data[8:24].rstrip() != b"/":
+    members = _archive_members(data) if data[:8] == b"!<arch>\n" else {}
+    first = min(members, default=None)
+    if first is None or members[first][0] != "/":
         raise AotWheelError(f"{archive} is not an ar archive with a symbol table")
-    size = int(data[56:66])
-    count = struct.unpack_from(">I", data, 68)[0]
-    offsets = struct.unpack_from(f">{count}I", data, 72)
-    names = data[72 + 4 * count: 68 + size].split(b"\0")[:count]
-    long_names = b""
-    second = 68 + size + (size & 1)
-    if data[second:second + 16].rstrip() == b"//":
-        long_names = data[second + 60: second + 60 + int(data[second + 48: second + 58])]
+    table = members[first][1]
+    count = struct.unpack_from(">I", table)[0]
+    offsets = struct.unpack_from(f">{count}I", table, 4)
+    symbols = table[4 + 4 * count:].split(b"\0")[:count]
+    by_name = dict(members.values())
     imports: dict[str, set[str]] = defaultdict(set)
     thunks: dict[str, set[str]] = defaultdict(set)
-    for offset, raw in zip(offsets, names):
-        member = data[offset: offset + 16].decode("ascii").rstrip()
-        if member.startswith("/") and member[1:].isdigit():
-            start = int(member[1:])
-            member = long_names[start: long_names.index(b"\n", start)].decode("ascii")
-        match = re.fullmatch(r"(?:lib(.+?)s\d+\.o|(.+)\.dll)/?", member, re.IGNORECASE)
-        if match is None:
-            continue
-        dll = (match.group(1) or match.group(2)) + ".dll"
-        symbol = raw.decode("ascii", "replace")
-        (imports if symbol.startswith("__imp_") else thunks)[dll].add(symbol.removeprefix("__imp_"))
+    for offset, raw in zip(offsets, symbols):
+        name, body = members.get(offset, ("", b""))
+        dll = _member_dll(name, body, by_name)
+        if dll is not None:
+            symbol = raw.decode("ascii", "replace")
+            (imports if symbol.startswith("__imp_") else thunks)[dll].add(symbol.removeprefix("__imp_"))
     return {dll: sorted(imports[dll] - thunks[dll]) for dll in sorted(imports) if imports[dll] - thunks[dll]}
+
+
+def _archive_members(data: bytes) -> dict[int, tuple[str, bytes]]:
+    """{header offset: (name, body)} of a GNU or MSVC-style ar archive, long names resolved."""
+    members: dict[int, tuple[str, bytes]] = {}
+    long_names = b""
+    at = 8
+    while at + 60 <= len(data):
+        raw_name, size = data[at:at + 16].decode("ascii", "replace").rstrip(), int(data[at + 48:at + 58])
+        body = data[at + 60:at + 60 + size]
+        if raw_name == "//":
+            long_names = body
+        name = raw_name
+        if raw_name.startswith("/") and raw_name[1:].isdigit():
+            start = int(raw_name[1:])
+            name = long_names[start:long_names.index(b"\n", start)].decode("ascii", "replace")
+        members[at] = (name.rstrip("/") if name not in ("/", "//") else name, body)
+        at += 60 + size + (size & 1)
+    return members
+
+
+def _member_dll(name: str, body: bytes, by_name: dict[str, bytes]) -> str | None:
+    """The DLL an import member imports from. A short import object (llvm-dlltool, MSVC) names it
+    after the symbol; a GNU dlltool member `<prefix>s00042.o` shares it with the tail member
+    `<prefix>t.o`, whose .idata$7 section holds the name."""
+    if body[:4] == b"\0\0\xff\xff":
+        return body[20:].split(b"\0")[1].decode("ascii", "replace")
+    match = re.fullmatch(r"(.*?)s\d+\.o", name)
+    tail = by_name.get(f"{match.group(1)}t.o") if match else None
+    if tail is None or len(tail) < 20:
+        return None
+    sections = struct.unpack_from("<H", tail, 2)[0]
+    start = 20 + struct.unpack_from("<H", tail, 16)[0]
+    for header in range(start, start + 40 * sections, 40):
+        if tail[header:header + 8] == b".idata$7":
+            size, pointer = struct.unpack_from("<II", tail, header + 16)
+            return tail[pointer:pointer + size].split(b"\0")[0].decode("ascii", "replace") or None
+    return None
 
 
 def _stub_sources() -> list[Path]:
