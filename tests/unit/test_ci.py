@@ -1118,8 +1118,8 @@ def test_an_sdist_only_with_the_aotwheel_backend(
 # `aotwheel build` without --rid: the rids key also lists other OSes' targets
 
 
-def builder_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rids: tuple[str, ...]) -> ProjectBuilder:
-    table = "[tool.aotwheel]\nrids = [" + ", ".join(f'"{r}"' for r in rids) + "]\n"
+def builder_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rids: tuple[str, ...], more: str = "") -> ProjectBuilder:
+    table = "[tool.aotwheel]\nrids = [" + ", ".join(f'"{r}"' for r in rids) + "]\n" + more
     project = load_project(tmp_path / "p", monkeypatch, table)
     with monkeypatch.context() as patch:
         patch.setattr(Project, "load", classmethod(lambda cls, directory, build_dir=None: project))
@@ -1140,6 +1140,16 @@ def test_build_without_rid_builds_the_configured_targets_of_this_os(tmp_path: Pa
     assert [t.rid for t in builder.targets()] == [host_rid(), other_arch]
     with pytest.raises(AotWheelError, match="NativeAOT does not compile across operating systems"):
         builder.targets((elsewhere[0],))  # asked for explicitly: refused
+
+
+@pytest.mark.skipif(host_os() != "linux", reason="Linux links Windows DLLs")
+def test_build_without_rid_builds_win_x64_on_linux_unless_windows_links_with_msvc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rids = ("win-x64", host_rid(), "osx-arm64")
+    assert [t.rid for t in builder_for(tmp_path / "lld", monkeypatch, rids).targets()] == [host_rid(), "win-x64"]
+    msvc = builder_for(tmp_path / "msvc", monkeypatch, rids, 'windows-linker = "msvc"\n')
+    assert [t.rid for t in msvc.targets()] == [host_rid()]
 
 
 def test_build_without_rid_refuses_a_key_with_no_target_of_this_os(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
