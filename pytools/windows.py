@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from .atomic import script_named_by_content
 from .errors import AotWheelError
 from .resources import support_dir
 from .targets import Target, host_os
@@ -336,17 +337,8 @@ class WindowsCrossLink:
             "# mingw-w64's import libraries and aotwheel's CRT stub in place of the MSVC runtime.\n"
             f'exec {quoted} "$@" {added}\n'
         )
-        # The content's hash is in the name, so another toolchain or stub changes the publish command
-        # (and with it the rebuild digest).
-        digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-        path = build_root.resolve() / "windows" / f"lld-link-{self.target.rid}-{digest}"
-        if not path.is_file() or path.read_text() != text:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(".partial")
-            partial.write_text(text)
-            partial.chmod(0o755)
-            partial.replace(path)
-        return path
+        # Another toolchain or stub: another name, so another publish command.
+        return script_named_by_content(build_root / "windows", f"lld-link-{self.target.rid}", text)
 
 
 def plan_windows_link(target: Target, configured: str | None) -> WindowsCrossLink | None:
