@@ -35,6 +35,7 @@ class ToolConfig:
     target_framework: str | None = None
     manylinux: str | None = None  # the glibc floor ("2_17", ...) or "host"; None: 2_17 with a zig, else host
     rids: tuple[str, ...] = ()
+    windows_linker: str | None = None  # "msvc" | "lld"; None: MSVC on Windows, lld elsewhere (windows.py)
     # "native": the library is also a CPython extension module, used where it loads (ctypes
     # elsewhere); "ctypes": ctypes only.
     backend: str = "native"
@@ -74,6 +75,7 @@ class ToolConfig:
             "target-framework": str,
             "manylinux": str,
             "rids": list,
+            "windows-linker": str,
             "backend": str,
             "invariant-globalization": bool,
             "strip-symbols": bool,
@@ -104,6 +106,10 @@ class ToolConfig:
             from .linking import parse_floor
 
             parse_floor(values["manylinux"], f"{source}: [tool.aotwheel] manylinux")
+        if "windows_linker" in values:
+            from .windows import parse_windows_linker
+
+            parse_windows_linker(values["windows_linker"], f"{source}: [tool.aotwheel] windows-linker")
         if "gc_gen0_size" in values:
             size = values["gc_gen0_size"]
             # 0 switches the bound off (.NET then derives the budget from the CPU's cache).

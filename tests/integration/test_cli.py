@@ -72,9 +72,11 @@ def test_inspect_lists_the_python_api_of_a_pyexport_wheel(pyexport_wheel):
 
 
 def test_cross_os_target_is_refused_before_compiling(tmp_path):
-    result = run_aotwheel("build", str(POC_PROJECT), "--rid", "win-x64", "-o", str(tmp_path), check=False)
+    # Windows targets are linked here (test_windows_wheel.py); macOS ones are not.
+    result = run_aotwheel("build", str(POC_PROJECT), "--rid", "osx-arm64", "-o", str(tmp_path), check=False)
     assert result.returncode == 1
     assert "NativeAOT does not compile across operating systems" in result.stderr
+    assert "links Windows DLLs on Linux, nothing else" in result.stderr
     assert "generate-ci" in result.stderr
     assert "dotnet publish" not in result.stdout
     assert not list(tmp_path.iterdir())
@@ -180,6 +182,10 @@ def test_doctor_claims_only_what_it_built():
     assert "ok   zig: zig 0." in result.stdout  # .ci/setup puts one on PATH
     assert "glibc floors: 2_17 and later (zig)" in result.stdout
     assert "linux-x64, linux-arm64" in result.stdout or "linux-arm64, linux-x64" in result.stdout
+    # mingw-w64 and zig (.ci/setup): win-x64 links here, and its probe was built.
+    assert "ok   win-x64 link: lld-link (zig 0." in result.stdout
+    assert f"ok   NativeAOT {frameworks[0]} win-x64: built (lld-link" in result.stdout
+    assert "Windows wheels this machine can build: win-x64" in result.stdout
 
 
 def test_package_rebuilds_the_same_wheel_from_library_and_manifest(poc_wheel, build_root, tmp_path):
