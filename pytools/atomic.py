@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from contextlib import contextmanager
@@ -12,8 +13,9 @@ from .errors import AotWheelError
 
 
 @contextmanager
-def atomic_output(final: Path) -> Iterator[BinaryIO]:
-    """Yield a binary file that becomes *final* only when the block completes.
+def atomic_output(final: Path, mode: int = 0o666) -> Iterator[BinaryIO]:
+    """Yield a binary file that becomes *final* only when the block completes, with *mode* less
+    the umask (0o777: an executable).
 
     On any exception (KeyboardInterrupt included) the temporary file is removed and an existing
     *final* is left untouched. The folder is created if missing.
@@ -31,11 +33,22 @@ def atomic_output(final: Path) -> Iterator[BinaryIO]:
         # mkstemp makes the file 0o600; an output gets the permissions any new file would.
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
+        os.chmod(temp, mode & ~umask)
         os.replace(temp, final)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def script_named_by_content(folder: Path, stem: str, text: str) -> Path:
+    """The executable script `<stem>-<digest of text>` in *folder*, written unless it is there
+    already. The digest in the name makes a changed script change the command that runs it (and
+    with it the rebuild digest of a `dotnet publish` that names it)."""
+    path = folder.resolve() / f"{stem}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    if not path.is_file() or path.read_text() != text:
+        with atomic_output(path, mode=0o777) as stream:
+            stream.write(text.encode())
+    return path
 
 
 def check_folder(path: Path, what: str) -> None:

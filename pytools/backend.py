@@ -52,7 +52,7 @@ def build_sdist(sdist_directory: str, config_settings: ConfigSettings = None) ->
     from .sdist import write_sdist
 
     try:
-        return write_sdist(Project.load(Path.cwd()), Path(sdist_directory)).name
+        return write_sdist(Project.load(Path.cwd()), Path(sdist_directory), _log).name
     except AotWheelError as exc:
         raise _fail(exc) from None
 

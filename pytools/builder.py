@@ -31,6 +31,7 @@ from .plan.planner import plan_binding
 from .platform_tags import PlatformTag, check_machine, glibc_floor
 from .project import Project, default_build_dir
 from .targets import Target, check_buildable_here, host_os, host_rid, target_for
+from .windows import LLD, windows_linker
 
 GENERATED_SOURCE = "AotWheel.Generated" + SOURCE_SUFFIX
 
@@ -61,19 +62,25 @@ class ProjectBuilder:
         self.log(f"[{name}] done in {time.monotonic() - started:.1f}s")
 
     def targets(self, rids: Sequence[str] = ()) -> list[Target]:
-        """The targets to build: as asked, else those of [tool.aotwheel] rids that this machine's OS
+        """The targets to build: as asked, else those of [tool.aotwheel] rids that this machine
         builds (the key also lists other OSes' targets, for `generate-ci`), else this machine's.
-        Cross-OS ones are refused here, before anything is compiled."""
+        Targets of another OS are refused here, before anything is compiled, except Windows ones on
+        Linux (linked with lld-link) unless the project links Windows with MSVC."""
         if rids:
             chosen = [target_for(r) for r in dict.fromkeys(rids)]
         else:
             configured = [target_for(r) for r in self.project.config.rids]
-            # None of this OS: the first is kept, to be refused below with the OS that builds it.
-            chosen = [t for t in configured if t.os == host_os()] or configured[:1] or [target_for(host_rid())]
+            # None built here: the first is kept, to be refused below with the OS that builds it.
+            chosen = [t for t in configured if self._builds_here(t)] or configured[:1] or [target_for(host_rid())]
             chosen.sort(key=lambda t: t.rid != host_rid())  # the PEP 517 backend builds only the first
         for target in chosen:
             check_buildable_here(target)
         return chosen
+
+    def _builds_here(self, target: Target) -> bool:
+        if target.os == host_os():
+            return True
+        return target.os == "windows" and host_os() == "linux" and windows_linker(self.project.config.windows_linker) == LLD
 
     def build(
         self, out_dir: Path, *, rids: Sequence[str] = (), debug: bool = False, framework: str | None = None,
@@ -82,12 +89,15 @@ class ProjectBuilder:
         """One wheel per target. Every target's linker is settled before the first compile, so a
         missing zig or a bad floor fails at once."""
         check_folder(out_dir, "the output folder")
+        targets = self.targets(rids)
+        # A floor is for the Linux targets among them (and refused when there are none).
+        linux = any(t.os == "linux" for t in targets)
         compilers = [
             NativeCompiler(
-                self.project, target, self.build_dir, debug=debug, framework=framework, manylinux=manylinux,
-                log=self.log,
+                self.project, target, self.build_dir, debug=debug, framework=framework,
+                manylinux=manylinux if target.os == "linux" or not linux else None, log=self.log,
             )
-            for target in self.targets(rids)
+            for target in targets
         ]
         return [self._build_with(compiler, out_dir) for compiler in compilers]
 
@@ -117,7 +127,7 @@ class ProjectBuilder:
         with self._stage("discover"):
             library = read_native_library(native.library)
             check_machine(library, target)
-            if compiler.link is not None:
+            if compiler.link is not None:  # a Linux target
                 self._warn_about_floor(compiler.link, glibc_floor(library))
             check_library(plan, library, self.log)
             manifest = Manifest(

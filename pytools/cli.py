@@ -39,6 +39,15 @@ def _build(args: argparse.Namespace, log: Log) -> int:
     return 0
 
 
+def _sdist(args: argparse.Namespace, log: Log) -> int:
+    from .project import Project
+    from .sdist import write_sdist
+
+    sdist = write_sdist(Project.load(Path(args.directory)), Path(args.out), log)
+    print(f"Built sdist: {sdist}")
+    return 0
+
+
 def _package(args: argparse.Namespace, log: Log) -> int:
     from .package import package_library
 
@@ -146,6 +155,15 @@ def parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--build-dir", type=Path, help=f"folder for intermediate files (default: DIR/{DEFAULT_BUILD_DIR})")
     build.set_defaults(run=_build)
+
+    sdist = commands.add_parser(
+        "sdist", parents=[verbosity], help="write the source distribution (.tar.gz) pip can build the wheel from",
+        description="Write the sdist the PEP 517 build_sdist hook writes: the sources the build reads "
+        "(git's files, or outside git those no .gitignore excludes; no dotfiles, key files or credentials), PKG-INFO.",
+    )
+    sdist.add_argument("directory", nargs="?", default=".", help="the project folder (default: .)")
+    sdist.add_argument("-o", "--out", default="dist", help="folder for the sdist (default: dist)")
+    sdist.set_defaults(run=_sdist)
 
     package = commands.add_parser(
         "package", parents=[verbosity], help="wheel a native library built elsewhere, from its export manifest",

@@ -30,6 +30,7 @@ from .project import DEFAULT_BUILD_DIR, FACTS_CACHE, Project, save_facts
 from .resources import support_dir
 from .targets import Target, check_buildable_here
 from .toolchain import OLDEST_AOT_FRAMEWORK, dotnet_command, dotnet_environment, native_linker
+from .windows import WindowsCrossLink, plan_windows_link, runtime_pack_version, unresolved_error, unresolved_symbols
 
 T = TypeVar("T")
 STAMP_NAME = "inputs.json"
@@ -85,9 +86,11 @@ class NativeCompiler:
     ) -> None:
         check_buildable_here(target)
         self.project, self.target, self.debug, self.log = project, target, debug, log
-        floor = manylinux or project.config.manylinux
+        # The project's floor is for its Linux targets; --manylinux for another target is refused.
+        floor = manylinux or (project.config.manylinux if target.os == "linux" else None)
         where = "--manylinux" if manylinux else "[tool.aotwheel] manylinux"
         self.link: LinkPlan | None = plan_link(target, floor, where)
+        self.windows_link: WindowsCrossLink | None = plan_windows_link(target, project.config.windows_linker)
         self.build_dir = build_dir
         self._candidates = framework_candidates(project, framework)
         # A framework an earlier build fell back to stays settled: start there, not with a retry.
@@ -119,6 +122,11 @@ class NativeCompiler:
             self.out / ".msbuild" / "bin" / self.project.csproj.stem / self.configuration / self.framework / self.target.rid
             / f"{self.project.assembly_name}.dll"
         )
+
+    @property
+    def intermediate(self) -> Path:
+        """MSBuild's obj folder of this build (AotWheel.props), where NativeAOT leaves link.rsp."""
+        return self.out / ".msbuild" / "obj" / self.project.csproj.stem / self.configuration / self.framework / self.target.rid
 
     def build_managed(self, extra_sources: Path | None = None) -> Path:
         """`dotnet build`: the managed assembly only (for reading metadata before shims exist)."""
@@ -205,6 +213,7 @@ class NativeCompiler:
             "Deterministic": "true",
             "PathMap": f"{self.project.root}=/src",
             **(self.link.msbuild_properties(self.build_dir, config.strip_symbols and not self.debug) if self.link else {}),
+            **(self.windows_link.msbuild_properties(self.build_dir) if self.windows_link else {}),
             **config.msbuild_properties,
         }
         if self.project.target_frameworks != (self.framework,):
@@ -237,7 +246,8 @@ class NativeCompiler:
         self.out.mkdir(parents=True, exist_ok=True)
         self._write_runtime_options()
         what = "NativeAOT" if verb == "publish" else "managed"
-        linked = f", linked with {self.link.describe()}" if verb == "publish" and self.link else ""
+        linker = self.link or self.windows_link
+        linked = f", linked with {linker.describe()}" if verb == "publish" and linker else ""
         self.log(f"dotnet {verb} {self.project.csproj.name} ({self.framework}, {self.target.rid}, {what}{linked})")
         command = self.command(verb, extra_sources)
         self.log("$ " + " ".join(shlex.quote(part) for part in command))
@@ -250,6 +260,10 @@ class NativeCompiler:
         missing = _unique(m.group(1) for line in errors if (m := MISSING_PACKAGE.search(line)))
         if any(marker in name for name in missing for marker in AOT_PACKAGES):
             raise MissingAotPackages(self.framework, missing)
+        undefined = unresolved_symbols(lines) if self.windows_link and status != 0 else []
+        if undefined:
+            version = runtime_pack_version(self.intermediate / "native" / "link.rsp")
+            raise unresolved_error(self.library, self.target, undefined, self.framework, version)
         if errors or status != 0:
             native = [line.strip() for line in lines if NATIVE_ERROR_LINE.search(line) and not ERROR_LINE.search(line)]
             errors = _unique(native[:1] + errors)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
@@ -17,7 +16,10 @@ from .errors import AotWheelError
 from .linking import host_machine
 from .platform_tags import glibc_floor
 from .targets import host_os, host_rid, target_for
-from .toolchain import OLDEST_AOT_FRAMEWORK, ZIG_INSTALL_HINT, dotnet_executable, find_zig, native_linker, sdk_info
+from .toolchain import (
+    OLDEST_AOT_FRAMEWORK, ZIG_INSTALL_HINT, cache_dir as aotwheel_cache, dotnet_executable, find_zig, native_linker, sdk_info,
+)
+from .windows import find_cross_tools, missing_cross_tools
 
 PROBE_PROJECT = """<Project Sdk="Microsoft.NET.Sdk">
   <PropertyGroup><TargetFramework>{framework}</TargetFramework><AllowUnsafeBlocks>true</AllowUnsafeBlocks></PropertyGroup>
@@ -81,6 +83,18 @@ def check_zig() -> Check:
     return Check("zig", True, zig.describe())
 
 
+WINDOWS_CROSS = "win-x64 link"
+
+
+def check_windows_cross() -> Check:
+    """Whether this Linux machine has what linking win-x64 needs (the probe build then proves it)."""
+    missing = missing_cross_tools()
+    if missing:
+        return Check(WINDOWS_CROSS, False, "cannot link win-x64 here: lacks " + "; ".join(what for what, _ in missing),
+                     "; ".join(fix for _, fix in missing))
+    return Check(WINDOWS_CROSS, True, find_cross_tools(target_for("win-x64")).describe())
+
+
 def probe_build(framework: str, rid: str) -> Check:
     """Build a one-export library for *framework* and *rid* with the default linker, check its export
     (and call it, when it is for this machine). Successes are cached per SDK, zig and aotwheel version."""
@@ -89,7 +103,8 @@ def probe_build(framework: str, rid: str) -> Check:
 
     name = f"NativeAOT {framework} {rid}"
     zig = find_zig()
-    key = hashlib.sha256(repr((__version__, sdk_info().version, framework, rid, zig)).encode()).hexdigest()[:16]
+    cross = find_cross_tools(target_for(rid)) if target_for(rid).os == "windows" else None
+    key = hashlib.sha256(repr((__version__, sdk_info().version, framework, rid, zig, cross)).encode()).hexdigest()[:16]
     cached = cache_dir() / f"probe-{key}.txt"
     if cached.is_file():
         return Check(name, True, cached.read_text(encoding="utf-8") + " (cached)")
@@ -105,7 +120,8 @@ def probe_build(framework: str, rid: str) -> Check:
             return Check(name, False, (lines[1] if len(lines) > 1 else lines[0])[:400], "build for another framework ([tool.aotwheel] target-framework), or add a NuGet source holding its NativeAOT packages")
         if PROBE_EXPORT not in library.exported_functions:
             return Check(name, False, f"the probe library does not export {PROBE_EXPORT}", "report this as an aotwheel bug")
-        detail = f"built ({compiler.link.describe() if compiler.link else 'the SDK linker'})"
+        linker = compiler.link or compiler.windows_link
+        detail = f"built ({linker.describe() if linker else 'the SDK linker'})"
         if library.binary_format == "elf":
             detail += "; needs glibc {}.{}".format(*glibc_floor(library))
         if rid == host_rid():
@@ -122,14 +138,14 @@ def probe_build(framework: str, rid: str) -> Check:
 
 
 def cache_dir() -> Path:
-    """Where doctor keeps what it has proven: $XDG_CACHE_HOME/aotwheel (~/.cache/aotwheel)."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "aotwheel" / "doctor"
+    """Where doctor keeps what it has proven (~/.cache/aotwheel/doctor)."""
+    return aotwheel_cache() / "doctor"
 
 
 def run_checks() -> list[Check]:
     checks = [check_python(), check_sdk(), check_linker()]
     if host_os() == "linux":
-        checks.append(check_zig())
+        checks += [check_zig(), check_windows_cross()]
     if checks[1].ok:
         major = sdk_info().major
         checks += [probe_build(f"net{m}.0", host_rid()) for m in range(major, OLDEST_AOT_FRAMEWORK - 1, -1)]
@@ -137,6 +153,8 @@ def run_checks() -> list[Check]:
         if host_os() == "linux" and built and find_zig() is not None:
             other = {"linux-x64": "linux-arm64", "linux-arm64": "linux-x64"}[host_rid()]
             checks.append(probe_build(built[0], other))
+        if host_os() == "linux" and built and not missing_cross_tools():
+            checks.append(probe_build(built[0], "win-x64"))
     return checks
 
 
@@ -147,13 +165,16 @@ def report(checks: list[Check]) -> tuple[list[str], bool]:
         lines.append(f"{'ok ' if check.ok else 'BAD'}  {check.name}: {check.detail}")
         if not check.ok and check.fix:
             lines.append(f"     fix: {check.fix}")
-    basics = all(c.ok for c in checks if c.name not in ("zig",) and not c.name.startswith("NativeAOT"))
+    basics = all(c.ok for c in checks if c.name not in ("zig", WINDOWS_CROSS) and not c.name.startswith("NativeAOT"))
     built = [c.name.split()[1:] for c in checks if c.name.startswith("NativeAOT") and c.ok]
     frameworks = list(dict.fromkeys(framework for framework, _ in built))
     if frameworks:
         lines.append(f"NativeAOT builds work here for: {', '.join(frameworks)} (each built just now or before)")
     rids = list(dict.fromkeys(rid for _, rid in built))
-    if host_os() == "linux" and rids:
+    linux_rids = [rid for rid in rids if rid.startswith("linux")]
+    if host_os() == "linux" and "win-x64" in rids:
+        lines.append("Windows wheels this machine can build: win-x64 (linked with lld-link and aotwheel's CRT stub)")
+    if host_os() == "linux" and linux_rids:
         floors = "2_17 and later (zig)" if any(c.name == "zig" and c.ok for c in checks) else "this machine's glibc only (no zig)"
-        lines.append(f"Linux wheels this machine can build: {', '.join(rids)}; glibc floors: {floors}")
+        lines.append(f"Linux wheels this machine can build: {', '.join(linux_rids)}; glibc floors: {floors}")
     return lines, basics and bool(frameworks)

@@ -24,7 +24,7 @@ from .errors import AotWheelError
 from .log import Log
 from .report import CONTRACT, Report
 from .resources import support_dir
-from .toolchain import dotnet_command, dotnet_environment, sdk_info
+from .toolchain import cache_dir, dotnet_command, dotnet_environment, sdk_info
 from .xmldoc import MemberDoc, parse_xml_docs
 
 # Not *.cs: the build folder may sit inside the project, where the SDK compiles every *.cs it finds
@@ -80,12 +80,6 @@ def _load(saved: Path) -> Optional[tuple[Report, dict[str, MemberDoc]]]:
         return None
 
 
-def cache_dir() -> Path:
-    configured = os.environ.get("AOTWHEEL_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
-    return Path(base) / "aotwheel"
 
 
 def inspector_path() -> Path:

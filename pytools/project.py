@@ -16,6 +16,7 @@ from typing import Any
 
 from .errors import AotWheelError
 from .metadata import DistributionMetadata, metadata_from_pyproject
+from .sources import Sources
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -34,6 +35,7 @@ class ToolConfig:
     target_framework: str | None = None
     manylinux: str | None = None  # the glibc floor ("2_17", ...) or "host"; None: 2_17 with a zig, else host
     rids: tuple[str, ...] = ()
+    windows_linker: str | None = None  # "msvc" | "lld"; None: MSVC on Windows, lld elsewhere (windows.py)
     # "native": the library is also a CPython extension module, used where it loads (ctypes
     # elsewhere); "ctypes": ctypes only.
     backend: str = "native"
@@ -50,6 +52,8 @@ class ToolConfig:
     runtime_options: dict[str, str] = field(default_factory=dict)
     msbuild_properties: dict[str, str] = field(default_factory=dict)
     python_source: str | None = None  # folder holding <import name>/ with the user's own modules
+    # Files published though sources.py would leave them out (glob patterns, project-relative).
+    sdist_include: tuple[str, ...] = ()
 
     def all_runtime_options(self) -> dict[str, str]:
         """The runtime configuration knobs compiled into the library."""
@@ -71,6 +75,7 @@ class ToolConfig:
             "target-framework": str,
             "manylinux": str,
             "rids": list,
+            "windows-linker": str,
             "backend": str,
             "invariant-globalization": bool,
             "strip-symbols": bool,
@@ -80,6 +85,7 @@ class ToolConfig:
             "runtime-options": dict,
             "msbuild-properties": dict,
             "python-source": str,
+            "sdist-include": list,
         }
         values: dict[str, Any] = {}
         for key, value in table.items():
@@ -100,6 +106,10 @@ class ToolConfig:
             from .linking import parse_floor
 
             parse_floor(values["manylinux"], f"{source}: [tool.aotwheel] manylinux")
+        if "windows_linker" in values:
+            from .windows import parse_windows_linker
+
+            parse_windows_linker(values["windows_linker"], f"{source}: [tool.aotwheel] windows-linker")
         if "gc_gen0_size" in values:
             size = values["gc_gen0_size"]
             # 0 switches the bound off (.NET then derives the budget from the CPU's cache).
@@ -110,11 +120,22 @@ class ToolConfig:
         if "runtime_options" in values:
             values["runtime_options"] = {str(k): str(v).lower() if isinstance(v, bool) else str(v)
                                          for k, v in values["runtime_options"].items()}
+        if "sdist_include" in values:
+            values["sdist_include"] = _include_patterns(values["sdist_include"], f"{source}: [tool.aotwheel] sdist-include")
         if "msbuild_properties" in values:
             values["msbuild_properties"] = {str(k): str(v) for k, v in values["msbuild_properties"].items()}
         if values.get("backend", "native") not in ("native", "ctypes"):
             raise AotWheelError(f"{source}: [tool.aotwheel] backend must be 'native' or 'ctypes', not {values['backend']!r}")
         return cls(**values)
+
+
+def _include_patterns(patterns: list[Any], where: str) -> tuple[str, ...]:
+    for pattern in patterns:
+        if not isinstance(pattern, str) or not pattern.strip():
+            raise AotWheelError(f"{where}: each entry must be a glob pattern (a non-empty string), not {pattern!r}")
+        if PurePosixPath(pattern).is_absolute() or ".." in PurePosixPath(pattern).parts or "\\" in pattern:
+            raise AotWheelError(f"{where}: {pattern!r} must be relative to the project folder, with / and no '..'")
+    return tuple(patterns)
 
 
 @dataclass(frozen=True)
@@ -136,6 +157,7 @@ class Project:
     import_name: str
     metadata: DistributionMetadata
     config: ToolConfig
+    metadata_files: tuple[Path, ...] = ()  # the readme and license files [project] names
 
     @classmethod
     def load(cls, directory: Path, build_dir: Path | None = None) -> Project:
@@ -155,22 +177,27 @@ class Project:
         cache = (build_dir or default_build_dir(root)) / FACTS_CACHE
         facts = cached_facts(cache, csproj) or read_msbuild_facts(csproj)
         fallback_name = python_identifier(facts.assembly_name.lower())
+        metadata_files: list[Path] = []
         metadata = metadata_from_pyproject(
             pyproject.get("project", {}),
             root,
             fallback_name=fallback_name,
             fallback_version=csproj_version(csproj) or DEFAULT_VERSION,
+            files_read=metadata_files,
         )
         import_name = config.module_name or python_identifier(metadata.name.lower())
         if not import_name.isidentifier() or keyword.iskeyword(import_name):
             raise AotWheelError(f"{pyproject_path}: module-name {import_name!r} is not a Python identifier")
-        project = cls(root, csproj, facts.assembly_name, facts.target_frameworks, import_name, metadata, config)
+        project = cls(root, csproj, facts.assembly_name, facts.target_frameworks, import_name, metadata, config,
+                      tuple(metadata_files))
         project.python_source_files()  # a missing or misplaced python-source stops the build before compiling
         return project
 
     def python_source_files(self) -> dict[str, Path]:
         """The user's own files that ship inside the package beside the generated bindings
-        (`[tool.aotwheel] python-source`): package-relative POSIX path -> file."""
+        (`[tool.aotwheel] python-source`): package-relative POSIX path -> file (as reached). The
+        publishing rules of sources.py choose them, as for the sdist (so a wheel built from the
+        sdist holds the same); a link to outside the project folder is an error."""
         if self.config.python_source is None:
             return {}
         where = f"{self.root / 'pyproject.toml'}: [tool.aotwheel] python-source = {self.config.python_source!r}"
@@ -180,13 +207,20 @@ class Project:
         package = source / self.import_name
         if not package.is_dir():
             raise AotWheelError(f"{where} has no folder {self.import_name}/ (the import name) holding your modules")
+        sources = Sources(self.root, self.config.sdist_include)
+        found = [p for p in sources.walk(package, skip=frozenset({"__pycache__"}))
+                 if sources.outside_link(p) is not None or sources.left_out(p) is None]
+        found += [p for p in sources.included() if package in p.parents]
         files = {}
-        for directory, dirnames, filenames in os.walk(package):
-            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and not d.startswith("."))
-            for name in sorted(filenames):
-                path = Path(directory) / name
-                if not name.startswith(".") and path.suffix not in (".pyc", ".pyo"):
-                    files[path.relative_to(package).as_posix()] = path
+        for path in sorted(set(found)):
+            target = sources.outside_link(path)
+            if target is not None:
+                raise AotWheelError(
+                    f"{path}: a symlink to {target}, outside the project folder {self.root}; nothing is published "
+                    "through such a link: copy the file into the project"
+                )
+            if path.suffix not in (".pyc", ".pyo"):
+                files[path.relative_to(package).as_posix()] = path
         return files
 
 

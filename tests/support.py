@@ -145,3 +145,22 @@ def leak_in(samples: list[int], tolerance: float = 0.05) -> str | None:
     if min(last_two) > tolerance * plateau:
         return f"RSS grew by {last_two} KiB in each of the last two equal batches (plateau {plateau} KiB): {samples}"
     return None
+
+
+def tool_or_skip(name: str, installed_by: str = ".ci/setup") -> str:
+    """A program the suite needs; on this project's CI (where .ci/setup installed it) its absence fails."""
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is not on PATH: {installed_by} installs it")
+        pytest.skip(f"{name} is not installed: `make setup` installs it")
+    return path
+
+
+def windows_path(path: Path) -> str:
+    """*path* as a Windows program under Wine sees it (drive Z: is the Unix root)."""
+    return "Z:" + str(Path(path).resolve()).replace("/", "\\")
+
+
+def wine_environment(prefix: Path) -> dict[str, str]:
+    return {**os.environ, "WINEPREFIX": str(prefix), "WINEDEBUG": "-all", "WINEDLLOVERRIDES": "mscoree,mshtml="}

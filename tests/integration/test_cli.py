@@ -72,9 +72,11 @@ def test_inspect_lists_the_python_api_of_a_pyexport_wheel(pyexport_wheel):
 
 
 def test_cross_os_target_is_refused_before_compiling(tmp_path):
-    result = run_aotwheel("build", str(POC_PROJECT), "--rid", "win-x64", "-o", str(tmp_path), check=False)
+    # Windows targets are linked here (test_windows_wheel.py); macOS ones are not.
+    result = run_aotwheel("build", str(POC_PROJECT), "--rid", "osx-arm64", "-o", str(tmp_path), check=False)
     assert result.returncode == 1
     assert "NativeAOT does not compile across operating systems" in result.stderr
+    assert "links Windows DLLs on Linux, nothing else" in result.stderr
     assert "generate-ci" in result.stderr
     assert "dotnet publish" not in result.stdout
     assert not list(tmp_path.iterdir())
@@ -180,6 +182,10 @@ def test_doctor_claims_only_what_it_built():
     assert "ok   zig: zig 0." in result.stdout  # .ci/setup puts one on PATH
     assert "glibc floors: 2_17 and later (zig)" in result.stdout
     assert "linux-x64, linux-arm64" in result.stdout or "linux-arm64, linux-x64" in result.stdout
+    # mingw-w64 and zig (.ci/setup): win-x64 links here, and its probe was built.
+    assert "ok   win-x64 link: lld-link (zig 0." in result.stdout
+    assert f"ok   NativeAOT {frameworks[0]} win-x64: built (lld-link" in result.stdout
+    assert "Windows wheels this machine can build: win-x64" in result.stdout
 
 
 def test_package_rebuilds_the_same_wheel_from_library_and_manifest(poc_wheel, build_root, tmp_path):
@@ -361,6 +367,31 @@ def test_python_source_modules_ship_inside_the_package_and_the_sdist(tmp_path):
 
     listed = set(sdist_files(Project.load(project)))
     assert {"python/mixed_lib/stats/__init__.py", "python/mixed_lib/stats/weights.json"} <= listed
+
+
+def test_aotwheel_sdist_is_the_hooks_sdist_and_refuses_credentials(tmp_path):
+    project = tmp_path / "shop"
+    run_aotwheel("new", str(project), "--framework", "net9.0")
+    env = dict(os.environ, SOURCE_DATE_EPOCH=REPRODUCIBLE_EPOCH)
+    made = run_aotwheel("sdist", str(project), "-o", str(tmp_path / "cli"), env=env)
+    (built,) = [line.split(": ", 1)[1] for line in made.stdout.splitlines() if line.startswith("Built sdist: ")]
+    hook = subprocess.run(
+        [sys.executable, "-c", "import sys; from aotwheel.backend import build_sdist; print(build_sdist(sys.argv[1]))",
+         str(tmp_path / "hook")], cwd=project, env=env, capture_output=True, text=True,
+    )
+    assert hook.returncode == 0, hook.stderr
+    assert (tmp_path / "hook" / hook.stdout.split()[-1]).read_bytes() == Path(built).read_bytes()
+    assert Path(built).name == "shop-0.1.0.tar.gz"
+
+    config = project / "NuGet.config"
+    config.write_text('<configuration><packageSourceCredentials><corp><add key="ClearTextPassword" value="hunter2" />'
+                      "</corp></packageSourceCredentials></configuration>")
+    refused = run_aotwheel("sdist", str(project), "-o", str(tmp_path / "refused"), env=env, check=False)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert refused.stderr.startswith(f"error: {config}: holds a credential (<packageSourceCredentials> <corp> "
+                                     "ClearTextPassword)"), refused.stderr
+    assert "hunter2" not in refused.stderr
+    assert not (tmp_path / "refused").exists() or not any((tmp_path / "refused").iterdir())  # nothing half-written
 
 
 def test_a_global_json_asking_for_a_missing_sdk_is_reported_in_reading_order(tmp_path):
