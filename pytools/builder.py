@@ -29,6 +29,7 @@ from .platform_tags import PlatformTag, check_machine, glibc_floor
 from .project import Project, default_build_dir
 from .pyexport.stage import prepare as prepare_pyexport
 from .report import Report
+from .settings import BuildSettings
 from .targets import Target, check_buildable_here, host_os, host_rid, target_for
 
 
@@ -97,6 +98,14 @@ class ProjectBuilder:
             self.project, target, self.build_dir, debug=debug, framework=framework, manylinux=manylinux, log=self.log
         )
         return self._build_with(compiler, out_dir)
+
+    def build_one(self, out_dir: Path, settings: BuildSettings) -> BuiltWheel:
+        """The one wheel a PEP 517 hook or an editable install builds: for *settings*' rid, else for
+        the first of `targets()`. (*settings*' build folder is the one this builder was made with.)"""
+        target = self.targets([settings.rid] if settings.rid else ())[0]
+        return self.build_target(
+            target, out_dir, debug=settings.debug, framework=settings.framework, manylinux=settings.manylinux
+        )
 
     def _build_with(self, compiler: NativeCompiler, out_dir: Path) -> BuiltWheel:
         target = compiler.target

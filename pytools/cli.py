@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
-from .errors import AotWheelError
-from .log import Log
-
-
-class Output:
-    """Progress and the SDK's streamed output by default; with -v also the exact commands run
-    (lines starting "$ "); with -q only warnings and errors."""
-
-    def __init__(self, quiet: bool, verbose: bool) -> None:
-        self.quiet, self.verbose = quiet, verbose
-
-    def __call__(self, line: str) -> None:
-        if line.startswith("$ ") and not self.verbose:
-            return
-        if self.quiet and not (line.startswith(("warning:", "error")) or ": error " in line):
-            return
-        print(line, flush=True)
+from .errors import AotWheelError, file_error
+from .log import Log, Output
+from .processes import Terminated, sigterm_raises
 
 
 def _build(args: argparse.Namespace, log: Log) -> int:
@@ -90,9 +77,14 @@ def _inspect(args: argparse.Namespace, log: Log) -> int:
 
 
 def _doctor(args: argparse.Namespace, log: Log) -> int:
-    from .doctor import report, run_checks
+    from .doctor import check_lines, run_checks, summary
 
-    lines, healthy = report(run_checks())
+    checks = []
+    for check in run_checks(log):  # each printed as soon as it is made: the probe builds take a while
+        checks.append(check)
+        for line in check_lines(check):
+            print(line, flush=True)
+    lines, healthy = summary(checks)
     for line in lines:
         print(line)
     return 0 if healthy else 1
@@ -210,10 +202,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     log = Output(args.quiet, args.verbose)
     run: Callable[[argparse.Namespace, Log], int] = args.run  # set by each subcommand's parser
     try:
-        return run(args, log)
+        with sigterm_raises():
+            return run(args, log)
     except AotWheelError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         return 1
+    except OSError as exc:  # a full disk, a read-only or forbidden folder: named, with no traceback
+        print(f"error: {file_error(exc)}", file=sys.stderr, flush=True)
+        return 1
+    except Terminated:
+        print("error: terminated", file=sys.stderr, flush=True)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
+        print("error: interrupted", file=sys.stderr, flush=True)
         return 130

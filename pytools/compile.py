@@ -12,7 +12,6 @@ import os
 import re
 import shlex
 import subprocess
-import sys
 import threading
 import time
 from xml.sax.saxutils import escape
@@ -20,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, TypeVar
 
-from . import __version__
+from . import __version__, processes
+from .atomic import write_file
 from .errors import AotWheelError
 from .inputs import InputStamp, query_command
 from .linking import LinkPlan, plan_link
@@ -39,9 +39,12 @@ ERROR_LINE = re.compile(r": (?:fatal )?error [A-Z]+\d*:")
 NATIVE_ERROR_LINE = re.compile(r"(?:^|[\s:])(?:fatal )?error ?: ")
 LONGEST_QUOTED_LINE = 500
 QUOTE = {'"': "&quot;"}
+# The line a build step logs when it starts running the SDK (not when it finds it can skip it).
+STEP_STARTED = re.compile(r"^dotnet (?:build|publish) .+\.csproj \(")
 MISSING_PACKAGE = re.compile(r"error NU110[123]: Unable to find package (\S+?)\.? ")
 AOT_PACKAGES = ("ILCompiler", "Runtime.NativeAOT", "NETCore.App.Runtime", "ILLink")
-# NativeAOT's code generation prints nothing for tens of seconds: on a terminal, say it still runs.
+# NativeAOT's code generation prints nothing for tens of seconds: say it still runs, in every log
+# (a CI log or a pipe too, where a long silence looks like a hang).
 HEARTBEAT_SECONDS = 10.0
 
 
@@ -228,12 +231,11 @@ class NativeCompiler:
             items.append(f'    <AotWheelRuntimeOption Include="{escape(name, QUOTE)}" Value="{escape(value, QUOTE)}"{trim} />\n')
         for name, value in sorted(self.project.config.runtime_settings().items()):
             items.append(f'    <IlcArg Include="{escape(f"--runtimeopt:{name}={value}", QUOTE)}" />\n')
-        (self.out / "runtime-options.targets").write_text(f"<Project>\n  <ItemGroup>\n{''.join(items)}  </ItemGroup>\n</Project>\n")
+        write_file(self.out / "runtime-options.targets", f"<Project>\n  <ItemGroup>\n{''.join(items)}  </ItemGroup>\n</Project>\n")
 
     def _run(self, verb: str, extra_sources: Path | None) -> None:
         if self.target.os != "windows" and (self.link is None or self.link.zig is None) and native_linker() is None:
             raise AotWheelError("NativeAOT needs a native linker: install clang (apt-get install clang) or gcc")
-        self.out.mkdir(parents=True, exist_ok=True)
         self._write_runtime_options()
         what = "NativeAOT" if verb == "publish" else "managed"
         linked = f", linked with {self.link.describe()}" if verb == "publish" and self.link else ""
@@ -241,9 +243,7 @@ class NativeCompiler:
         command = self.command(verb, extra_sources)
         self.log("$ " + " ".join(shlex.quote(part) for part in command))
         started = time.monotonic()
-        lines, status = _run_streaming(
-            command, self.log, heartbeat=HEARTBEAT_SECONDS if sys.stdout.isatty() else None, cwd=self.project.csproj.parent
-        )
+        lines, status = _run_streaming(command, self.log, cwd=self.project.csproj.parent)
         self.log(f"dotnet {verb} ({what}) took {time.monotonic() - started:.1f}s")
         errors = _unique(line.strip() for line in lines if ERROR_LINE.search(line))
         missing = _unique(m.group(1) for line in errors if (m := MISSING_PACKAGE.search(line)))
@@ -282,15 +282,14 @@ def _escape(value: str) -> str:
     return value.replace("%", "%25").replace(";", "%3B").replace(",", "%2C")
 
 
-def _run_streaming(
-    command: list[str], log: Log, heartbeat: float | None = None, cwd: Path | None = None
-) -> tuple[list[str], int]:
-    """Run *command* (in *cwd*: dotnet picks the SDK by the global.json above it), echoing each line
-    with a short prefix; return all lines and the exit status. With *heartbeat*, a silence that long
-    is broken by a line with the time elapsed."""
+def _run_streaming(command: list[str], log: Log, cwd: Path | None = None) -> tuple[list[str], int]:
+    """Run *command* (in *cwd*: dotnet picks the SDK by the global.json above it) in a process group
+    of its own, echoing each line with a short prefix; return all lines and the exit status. A
+    silence of HEARTBEAT_SECONDS is broken by a line with the time elapsed, whether the log is a
+    terminal or not. An interrupt ends the whole group before it propagates (processes.py)."""
     lines: list[str] = []
     try:
-        process = subprocess.Popen(
+        process = processes.start(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
             env=dotnet_environment(), stdin=subprocess.DEVNULL, cwd=cwd,
         )
@@ -308,18 +307,21 @@ def _run_streaming(
                 log(f"  dotnet | ... still running, {now - started:.0f}s so far")
                 last_line = now
 
-    if heartbeat:
-        threading.Thread(target=beat, args=(heartbeat,), daemon=True).start()
-    with process:
-        try:
-            for line in process.stdout:
-                last_line = time.monotonic()
-                line = line.rstrip("\n")
-                lines.append(line)
-                if line.strip():
-                    log(f"  dotnet | {line}")
-        finally:
-            finished.set()
+    threading.Thread(target=beat, args=(HEARTBEAT_SECONDS,), daemon=True).start()
+    try:
+        for line in process.stdout:
+            last_line = time.monotonic()
+            line = line.rstrip("\n")
+            lines.append(line)
+            if line.strip():
+                log(f"  dotnet | {line}")
+        process.wait()
+    except BaseException:
+        processes.end_group(process)
+        raise
+    finally:
+        finished.set()
+        process.stdout.close()
     return lines, process.returncode
 
 

@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from . import processes
 from .errors import AotWheelError
 from .report import CONTRACT, Report
 from .resources import support_dir
@@ -42,13 +43,13 @@ def inspector_path() -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".build-"))
     try:
-        result = subprocess.run(
+        result = processes.run(
             [
                 *dotnet_command(), "build", str(source / "AotWheel.Inspector.csproj"), "-c", "Release", "-nologo",
                 f"-p:AotWheelFramework={sdk.framework}", f"-p:OutDir={staging / 'out'}{os.sep}",
                 f"-p:BaseIntermediateOutputPath={staging / 'obj'}{os.sep}",
             ],
-            capture_output=True, text=True, env=dotnet_environment(), stdin=subprocess.DEVNULL,
+            env=dotnet_environment(), stdin=subprocess.DEVNULL,
         )
         if result.returncode != 0:
             raise AotWheelError(f"building aotwheel's metadata inspector failed:\n{result.stdout}{result.stderr}")
@@ -64,9 +65,9 @@ def inspector_path() -> Path:
 
 def read_assembly(assembly: Path) -> Report:
     """The inspector's report of *assembly*."""
-    result = subprocess.run(
+    result = processes.run(
         [*dotnet_command(), str(inspector_path()), "--contract", str(CONTRACT), str(assembly)],
-        capture_output=True, text=True, env=dotnet_environment(), stdin=subprocess.DEVNULL,
+        env=dotnet_environment(), stdin=subprocess.DEVNULL,
     )
     if result.returncode != 0:
         raise AotWheelError(f"cannot read the metadata of {assembly}: {result.stderr.strip()}")

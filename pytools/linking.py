@@ -15,7 +15,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import AotWheelError
+from .errors import AotWheelError, file_error
 from .targets import Target
 from .toolchain import ZIG_INSTALL_HINT, Zig, find_zig, objcopy_for
 
@@ -112,11 +112,15 @@ class LinkPlan:
         digest = hashlib.sha256(text.encode()).hexdigest()[:12]
         path = build_root.resolve() / "zig" / f"cc-{self.zig_target}-{digest}"
         if not path.is_file() or path.read_text() != text:
-            path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_suffix(".partial")
-            partial.write_text(text)
-            partial.chmod(0o755)
-            partial.replace(path)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                partial.write_text(text)
+                partial.chmod(0o755)
+                partial.replace(path)
+            except OSError as exc:
+                partial.unlink(missing_ok=True)
+                raise file_error(exc, partial) from None
         return path
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from . import processes
+from .atomic import write_file
 from .errors import AotWheelError
 from .metadata import DistributionMetadata, metadata_from_pyproject
 
@@ -289,9 +291,7 @@ def save_facts(cache: Path, project: Project, record: dict[str, Any]) -> None:
     file it imports), so the next load need not evaluate the project while none of them moved."""
     data = {"csproj": str(project.csproj), "assembly_name": project.assembly_name,
             "target_frameworks": list(project.target_frameworks), "record": record}
-    temporary = cache.with_name(cache.name + ".tmp")
-    temporary.write_text(json.dumps(data))
-    temporary.replace(cache)
+    write_file(cache, json.dumps(data))
 
 
 def read_msbuild_facts(csproj: Path) -> MSBuildFacts:
@@ -303,7 +303,10 @@ def read_msbuild_facts(csproj: Path) -> MSBuildFacts:
         "-getProperty:AssemblyName", "-getProperty:TargetFramework", "-getProperty:TargetFrameworks",
     ]
     # From the project's folder, as dotnet picks the SDK by the global.json above the current folder.
-    result = subprocess.run(command, capture_output=True, text=True, cwd=csproj.parent)
+    try:
+        result = processes.run(command, cwd=csproj.parent, stdin=subprocess.DEVNULL)
+    except OSError as exc:
+        raise AotWheelError(f"cannot run {command[0]}: {exc}") from None
     if result.returncode != 0:
         missing_sdk = sdk_not_found(result.stdout, result.stderr)
         if missing_sdk:

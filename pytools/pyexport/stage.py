@@ -19,6 +19,7 @@ from typing import Optional
 from ..bindings.ctypes_backend import backend_named
 from ..compile import STAMP_NAME, NativeCompiler
 from ..discover import api_from_report, declared_exports
+from ..atomic import write_file
 from ..errors import AotWheelError
 from ..inspector import read_assembly
 from ..log import Log
@@ -58,7 +59,7 @@ def prepare(compiler: NativeCompiler, log: Log = print) -> PyExportBuild:
         report = read_assembly(assembly)
         docs_path = assembly.with_suffix(".xml")
         docs_xml = docs_path.read_text(encoding="utf-8") if docs_path.is_file() else ""
-        saved.write_text(json.dumps({"report": report.to_json(), "docs": docs_xml}))
+        write_file(saved, json.dumps({"report": report.to_json(), "docs": docs_xml}))
         stamp.save()
         docs = parse_xml_docs(docs_xml, str(docs_path))
     api = api_from_report(report, docs)
@@ -96,4 +97,4 @@ def _sync(folder: Path, files: dict[str, bytes]) -> None:
     for name, data in files.items():
         path = folder / name
         if not path.is_file() or path.read_bytes() != data:
-            path.write_bytes(data)
+            write_file(path, data)

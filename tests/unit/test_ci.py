@@ -1207,7 +1207,7 @@ def test_write_ci_is_atomic(clean_repo: tuple[Path, Project], monkeypatch: pytes
         raise OSError("disk gone")
 
     monkeypatch.setattr("aotwheel.atomic.os.replace", failing_replace)
-    with pytest.raises(OSError, match="disk gone"):
+    with pytest.raises(AotWheelError, match="aotwheel.yml: disk gone"):  # named, as a write error
         write_ci("github", project, force=True)
     assert len(replaced) == 1 and replaced[0][1] == str(target.resolve())
     assert target.read_text() == "# old\n"  # untouched

@@ -28,7 +28,7 @@ def test_inspect_of_a_missing_file_names_it(tmp_path):
 
 
 def test_output_levels(capsys):
-    from aotwheel.cli import Output
+    from aotwheel.log import Output
 
     lines = ["$ dotnet publish x", "  dotnet | Restored", "warning: fell back", "Built wheel: w.whl"]
     for quiet, verbose, expected in [
