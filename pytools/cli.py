@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import sys
 from pathlib import Path
@@ -40,19 +41,42 @@ def _new(args: argparse.Namespace, log: Log) -> int:
     from .toolchain import sdk_info
 
     framework = args.framework or sdk_info().framework
-    for path in create_project(Path(args.path), name=args.name, framework=framework):
+    for path in create_project(Path(args.path), name=args.name, framework=framework, log=log):
         log(f"created {path}")
-    log(f"next: aotwheel build {args.path} -o dist")
+    log(f"next: aotwheel build {_quoted(args.path)} -o dist")
     return 0
 
 
 def _init(args: argparse.Namespace, log: Log) -> int:
+    from .attributes import PACKAGE_ID
     from .new import init_project
 
-    pyproject = init_project(Path(args.path))
-    print(f"Wrote {pyproject}")
-    log(f"next: aotwheel build {pyproject.parent} -o dist")
+    attributes = args.attributes
+    if attributes is None:
+        attributes = sys.stdin.isatty() and _ask(
+            f"Reference the {PACKAGE_ID} package from the csproj, so that dotnet build and IDEs know "
+            "[PyExport]? [Y/n] "
+        )
+    written = init_project(Path(args.path), attributes=attributes, log=log)
+    for path in written:
+        print(f"Wrote {path}")
+    if not attributes:
+        log(f"(no {PACKAGE_ID} reference: `aotwheel init --attributes` adds it)")
+    log(f"next: aotwheel build {_quoted(str(written[0].parent))} -o dist")
     return 0
+
+
+def _ask(question: str) -> bool:
+    try:
+        answer = input(question).strip().lower()
+    except EOFError:
+        return False
+    return answer in ("", "y", "yes")
+
+
+def _quoted(path: str) -> str:
+    """*path* as the shell needs it in a hint (a folder with a space in its name)."""
+    return shlex.quote(path)
 
 
 def _develop(args: argparse.Namespace, log: Log) -> int:
@@ -158,9 +182,15 @@ def parser() -> argparse.ArgumentParser:
     init = commands.add_parser(
         "init", parents=[verbosity], help="write a pyproject.toml beside an existing C# project",
         description="Make an existing C# project a Python package: write the pyproject.toml (aotwheel as the "
-        "build backend, name and version from the project) beside its .csproj. Never replaces one.",
+        "build backend, name and version from the project) beside its .csproj, and a .gitignore entry for "
+        "each build output folder. Never replaces a pyproject.toml.",
     )
     init.add_argument("path", nargs="?", default=".", help="the .csproj, or the folder holding the only one (default: .)")
+    init.add_argument(
+        "--attributes", action=argparse.BooleanOptionalAction, default=None,
+        help="reference the AotWheel.Attributes package ([PyExport] for dotnet build and IDEs) with a feed "
+        "of its own (nuget/ and NuGet.config); asked on a terminal, else not done",
+    )
     init.set_defaults(run=_init)
 
     develop = commands.add_parser(

@@ -83,8 +83,8 @@ def is_generated_export(declared: DeclaredExport) -> bool:
 def api_from_report(report: Report, docs: Mapping[str, MemberDoc]) -> Optional[Api]:
     """The [PyExport] API an inspector report describes, or None when there is none. The hand-written
     exports' names are reserved: they share the package's namespace."""
-    reserved = [(e.entry_point, f"{e.declaring_type}.{e.method}") for e in report.exports
-                if e.entry_point and not is_generated_export(e)]
+    # Validated first: two exports with one EntryPoint are refused for that, not as a name clash.
+    reserved = [(e.entry_point, e.qualified_method) for e in declared_exports(report, docs)]
     api = build_api(report, docs, reserved)
     return None if api.empty else api
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from . import __version__
+from . import __version__, resources
 from .atomic import write_file
 from .binary import read_native_library
 from .errors import AotWheelError
@@ -126,8 +125,8 @@ def probe_build(framework: str, rid: str, log: Log = print) -> Check:
 
 
 def cache_dir() -> Path:
-    """Where doctor keeps what it has proven: $XDG_CACHE_HOME/aotwheel (~/.cache/aotwheel)."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "aotwheel" / "doctor"
+    """Where doctor keeps what it has proven: `doctor/` in aotwheel's cache folder."""
+    return resources.cache_dir() / "doctor"
 
 
 def run_checks(log: Log = print) -> Iterator[Check]:

@@ -209,6 +209,14 @@ class InputStamp:
         self._stats = _stats(self._inputs, [self.build_root])
         self._digest = content_digest(self.key, self._inputs)
 
+    def reading_of(self, other: InputStamp) -> InputStamp:
+        """This stamp, with *other*'s reading of the inputs (of the same command, under another key:
+        the extra sources changed), so that MSBuild is not asked twice; returns self."""
+        assert other._inputs is not None and other._stats is not None
+        self._inputs, self._stats = other._inputs, other._stats
+        self._digest = content_digest(self.key, self._inputs)
+        return self
+
     def forget(self) -> None:
         self.path.unlink(missing_ok=True)
 

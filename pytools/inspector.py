@@ -16,16 +16,8 @@ from pathlib import Path
 from . import processes
 from .errors import AotWheelError
 from .report import CONTRACT, Report
-from .resources import support_dir
+from .resources import cache_dir, support_dir
 from .toolchain import dotnet_command, dotnet_environment, sdk_info
-
-
-def cache_dir() -> Path:
-    configured = os.environ.get("AOTWHEEL_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
-    return Path(base) / "aotwheel"
 
 
 def inspector_path() -> Path:

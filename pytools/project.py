@@ -125,6 +125,8 @@ class MSBuildFacts:
 
     assembly_name: str
     target_frameworks: tuple[str, ...]
+    allows_unsafe_blocks: bool = False  # the user's own AllowUnsafeBlocks, as a plain `dotnet build` has it
+    central_package_versions: str | None = None  # the Directory.Packages.props of central package management
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,7 @@ class Project:
     import_name: str
     metadata: DistributionMetadata
     config: ToolConfig
+    allows_unsafe_blocks: bool = False
 
     @classmethod
     def load(cls, directory: Path, build_dir: Path | None = None) -> Project:
@@ -166,7 +169,8 @@ class Project:
         import_name = config.module_name or python_identifier(metadata.name.lower())
         if not import_name.isidentifier() or keyword.iskeyword(import_name):
             raise AotWheelError(f"{pyproject_path}: module-name {import_name!r} is not a Python identifier")
-        project = cls(root, csproj, facts.assembly_name, facts.target_frameworks, import_name, metadata, config)
+        project = cls(root, csproj, facts.assembly_name, facts.target_frameworks, import_name, metadata, config,
+                      facts.allows_unsafe_blocks)
         project.python_source_files()  # a missing or misplaced python-source stops the build before compiling
         return project
 
@@ -280,7 +284,7 @@ def cached_facts(cache: Path, csproj: Path) -> MSBuildFacts | None:
     try:
         data = json.loads(cache.read_text())
         if data["csproj"] == str(csproj) and unchanged_since(data["record"]):
-            return MSBuildFacts(data["assembly_name"], tuple(data["target_frameworks"]))
+            return MSBuildFacts(data["assembly_name"], tuple(data["target_frameworks"]), data["allows_unsafe_blocks"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return None
@@ -290,7 +294,8 @@ def save_facts(cache: Path, project: Project, record: dict[str, Any]) -> None:
     """Keep *project*'s MSBuild facts with a build's input *record* (which holds the csproj and every
     file it imports), so the next load need not evaluate the project while none of them moved."""
     data = {"csproj": str(project.csproj), "assembly_name": project.assembly_name,
-            "target_frameworks": list(project.target_frameworks), "record": record}
+            "target_frameworks": list(project.target_frameworks), "allows_unsafe_blocks": project.allows_unsafe_blocks,
+            "record": record}
     write_file(cache, json.dumps(data))
 
 
@@ -301,6 +306,8 @@ def read_msbuild_facts(csproj: Path) -> MSBuildFacts:
     command = [
         *dotnet_command(), "msbuild", str(csproj), "-nologo",
         "-getProperty:AssemblyName", "-getProperty:TargetFramework", "-getProperty:TargetFrameworks",
+        "-getProperty:AllowUnsafeBlocks", "-getProperty:ManagePackageVersionsCentrally",
+        "-getProperty:DirectoryPackagesPropsPath",
     ]
     # From the project's folder, as dotnet picks the SDK by the global.json above the current folder.
     try:
@@ -318,9 +325,12 @@ def read_msbuild_facts(csproj: Path) -> MSBuildFacts:
     except (ValueError, KeyError):
         raise AotWheelError(f"{csproj}: unexpected output from MSBuild: {result.stdout[:500]}") from None
     frameworks = properties.get("TargetFrameworks") or properties.get("TargetFramework") or ""
+    central = properties.get("ManagePackageVersionsCentrally", "").lower() == "true"
     return MSBuildFacts(
         assembly_name=properties["AssemblyName"],
         target_frameworks=tuple(f.strip() for f in frameworks.split(";") if f.strip()),
+        allows_unsafe_blocks=properties.get("AllowUnsafeBlocks", "").lower() == "true",
+        central_package_versions=(properties.get("DirectoryPackagesPropsPath") or None) if central else None,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,15 @@ def _locate(installed: str, checkout: str) -> Path:
         f"aotwheel is incompletely installed: neither {candidates[0]} nor {candidates[1]} is a folder; "
         "reinstall aotwheel"
     )
+
+
+def cache_dir() -> Path:
+    """Where aotwheel keeps what it builds once per SDK or version (the metadata inspector, the
+    attribute package): $AOTWHEEL_CACHE_DIR, else $XDG_CACHE_HOME/aotwheel (~/.cache/aotwheel)."""
+    configured = os.environ.get("AOTWHEEL_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "aotwheel"
 
 
 def templates_dir() -> Path:

@@ -1,7 +1,7 @@
 """The two compile phases of a library with [PyExport] members or hand-written exports, for the builder.
 
-Phase A: a managed `dotnet build` of the user's code plus aotwheel's attributes and run-time support;
-the inspector reads the [PyExport] members and the [UnmanagedCallersOnly] exports from that
+Phase A: a managed `dotnet build` of the user's code plus aotwheel's run-time support and the
+attributes the project lacks (chosen, and checked for clashes, by support_sources.py); the inspector reads the [PyExport] members and the [UnmanagedCallersOnly] exports from that
 assembly's metadata. Then the shims and the native backend's entry points are written next to the
 support files, and phase B (`NativeCompiler.publish`) compiles all of it with NativeAOT.
 Phase A is skipped when none of its inputs (as MSBuild lists them) changed (the previous report is reused),
@@ -16,15 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from ..atomic import write_file
+from ..attributes import attribute_sources
 from ..bindings.ctypes_backend import backend_named
 from ..compile import STAMP_NAME, NativeCompiler
 from ..discover import api_from_report, declared_exports
-from ..atomic import write_file
 from ..errors import AotWheelError
 from ..inspector import read_assembly
 from ..log import Log
 from ..report import Report
-from ..resources import support_dir
+from ..support_sources import check_no_clash, chosen_sources, project_sources, runtime_support
 from ..xmldoc import MemberDoc, parse_xml_docs
 from .model import Api
 
@@ -44,13 +45,17 @@ def prepare(compiler: NativeCompiler, log: Log = print) -> PyExportBuild:
     """Run phase A (or reuse its last result), validate the API and write the phase-B sources."""
     root = compiler.build_dir.resolve() / "pyexport" / compiler.target.rid
     support = root / "support"
-    _sync(support, {p.stem + SUFFIX: p.read_bytes() for p in sorted((support_dir() / "PyExport").glob("*.cs"))})
+    _sync(support, _as_last_chosen(support))
     stamp, saved = compiler.input_stamp("build", support, root / STAMP_NAME), root / "report.json"
     previous = _load(saved) if saved.is_file() and stamp.is_current() else None
+    user = None
     if previous is not None:
         log("[PyExport] managed build skipped: inputs unchanged")
         report, docs = previous
     else:
+        user = project_sources(stamp.inputs())
+        if _sync(support, _suffixed(chosen_sources(compiler.project, stamp.inputs(), user, log))):
+            stamp = compiler.input_stamp("build", support, root / STAMP_NAME).reading_of(stamp)
         stamp.forget()
         framework = compiler.framework
         assembly = compiler.build_managed(support)
@@ -74,8 +79,23 @@ def prepare(compiler: NativeCompiler, log: Log = print) -> PyExportBuild:
     files = {p.name: p.read_bytes() for p in support.glob("*" + SUFFIX)}
     backend = backend_named(compiler.project.config.backend)
     files[SHIMS_FILE] = backend.csharp(api, exports, compiler.project.assembly_name).encode()
+    if user is not None:  # the project's sources were read: the generated code may not clash with them either
+        check_no_clash(user, {SHIMS_FILE: files[SHIMS_FILE]})
     _sync(generated, files)
     return PyExportBuild(api, generated)
+
+
+def _suffixed(sources: dict[str, bytes]) -> dict[str, bytes]:
+    return {Path(name).stem + SUFFIX: data for name, data in sources.items()}
+
+
+def _as_last_chosen(support: Path) -> dict[str, bytes]:
+    """aotwheel's current sources, as the last build chose them (support_sources.py): the run-time
+    support, and the attributes that the folder still holds (all when there was no build yet). So
+    an unchanged project compares equal with its last build, and a changed one chooses again."""
+    attributes = _suffixed(attribute_sources())
+    kept = {n: d for n, d in attributes.items() if not support.is_dir() or (support / n).is_file()}
+    return {**_suffixed(runtime_support()), **kept}
 
 
 def _load(saved: Path) -> Optional[tuple[Report, dict[str, MemberDoc]]]:
@@ -88,13 +108,18 @@ def _load(saved: Path) -> Optional[tuple[Report, dict[str, MemberDoc]]]:
         return None
 
 
-def _sync(folder: Path, files: dict[str, bytes]) -> None:
-    """Make *folder* hold exactly *files*, touching only what changed (MSBuild compares timestamps)."""
+def _sync(folder: Path, files: dict[str, bytes]) -> bool:
+    """Make *folder* hold exactly *files*, touching only what changed (MSBuild compares timestamps);
+    return whether anything did."""
     folder.mkdir(parents=True, exist_ok=True)
+    changed = False
     for stale in folder.iterdir():
         if stale.name not in files:
             shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+            changed = True
     for name, data in files.items():
         path = folder / name
         if not path.is_file() or path.read_bytes() != data:
             write_file(path, data)
+            changed = True
+    return changed
