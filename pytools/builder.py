@@ -18,16 +18,16 @@ from .abi import Export
 from .atomic import check_folder
 from .binary import read_native_library
 from .compile import NativeBuild, NativeCompiler
-from .discover import discover
+from .discover import Bindable, discover
 from .errors import AotWheelError
 from .inspector import read_assembly
 from .linking import HOST_LINKER, LinkPlan
 from .log import Log
 from .manifest import MANIFEST_NAME, Manifest
-from .package import write_wheel
+from .package import check_planned_python_source, write_wheel
 from .platform_tags import PlatformTag, check_machine, glibc_floor
 from .project import Project, default_build_dir
-from .pyexport.stage import prepare as prepare_pyexport
+from .pyexport.stage import PyExportBuild, prepare as prepare_pyexport
 from .report import Report
 from .settings import BuildSettings
 from .targets import Target, check_buildable_here, host_os, host_rid, target_for
@@ -111,6 +111,7 @@ class ProjectBuilder:
         target = compiler.target
         with self._stage("compile"):
             pyexport = prepare_pyexport(compiler, self.log)
+            self._check_python_source(compiler, pyexport)  # before the long NativeAOT step, not after it
             native = compiler.publish(extra_sources=pyexport.sources)
         with self._stage("discover"):
             library = read_native_library(native.library)
@@ -132,6 +133,17 @@ class ProjectBuilder:
         with self._stage("package"):
             packaged = write_wheel(manifest, bindable, library, out_dir, self.log)
         return BuiltWheel(packaged.path, target, packaged.tag, packaged.exports, native)
+
+    def _check_python_source(self, compiler: NativeCompiler, pyexport: PyExportBuild) -> None:
+        files = self.project.python_source_files()
+        if not files:
+            return
+        bound = pyexport.api is not None or bool(pyexport.exports)
+        check_planned_python_source(
+            self.project.import_name, files, compiler.target.library_name(self.project.assembly_name),
+            self.project.config.backend if bound else "ctypes", Bindable(pyexport.exports, pyexport.api),
+            (self.project.metadata.name, self.project.metadata.version, self.project.assembly_name),
+        )
 
     def _warn_about_floor(self, link: LinkPlan, floor: tuple[int, int]) -> None:
         got = "{}.{}".format(*floor)

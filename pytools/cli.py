@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import signal
 import sys
@@ -202,8 +203,8 @@ def parser() -> argparse.ArgumentParser:
     develop.add_argument("--python", help="the interpreter of the venv to install into (default: the active venv's)")
     develop.set_defaults(run=_develop)
 
-    inspect = commands.add_parser("inspect", parents=[verbosity], help="show a wheel's or library's exports and platform tag")
-    inspect.add_argument("path", help="a .whl, or a native library (.so, .dll, .dylib)")
+    inspect = commands.add_parser("inspect", parents=[verbosity], help="show a wheel's, library's or built project's exports and platform tag")
+    inspect.add_argument("path", help="a .whl, a native library (.so, .dll, .dylib), or a project folder that was built")
     inspect.set_defaults(run=_inspect)
 
     doctor = commands.add_parser("doctor", parents=[verbosity], help="check the SDK, NativeAOT packages and linker")
@@ -236,6 +237,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run(args, log)
     except AotWheelError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 1
+    except BrokenPipeError:  # `aotwheel inspect x | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 1
     except OSError as exc:  # a full disk, a read-only or forbidden folder: named, with no traceback
         print(f"error: {file_error(exc)}", file=sys.stderr, flush=True)

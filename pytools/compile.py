@@ -28,7 +28,7 @@ from .log import Log
 from .project import DEFAULT_BUILD_DIR, FACTS_CACHE, Project, save_facts
 from .resources import support_dir
 from .targets import Target, check_buildable_here
-from .toolchain import OLDEST_AOT_FRAMEWORK, dotnet_command, dotnet_environment, native_linker
+from .toolchain import OLDEST_AOT_FRAMEWORK, dotnet_command, dotnet_environment, native_linker, sdk_info
 
 T = TypeVar("T")
 STAMP_NAME = "inputs.json"
@@ -266,15 +266,23 @@ def framework_candidates(project: Project, pinned: str | None = None) -> list[st
 def fallback_frameworks(declared: tuple[str, ...]) -> list[str]:
     """The project's framework first, then older .NET majors that NativeAOT supports."""
     modern = [f for f in declared if re.fullmatch(r"net\d+\.0", f)]
-    if not modern:
-        raise AotWheelError(
-            f"NativeAOT needs a target framework of net{OLDEST_AOT_FRAMEWORK}.0 or later; "
-            f"the project targets {';'.join(declared) or 'nothing'}"
-        )
-    newest = max(int(f[3:-2]) for f in modern)
+    newest = max((int(f[3:-2]) for f in modern), default=0)
     if newest < OLDEST_AOT_FRAMEWORK:
-        raise AotWheelError(f"NativeAOT needs net{OLDEST_AOT_FRAMEWORK}.0 or later; the project targets net{newest}.0")
+        suggested = _sdk_framework()
+        raise AotWheelError(
+            f"NativeAOT needs a target framework of net{OLDEST_AOT_FRAMEWORK}.0 or later; the project targets "
+            f"{';'.join(declared) or 'nothing'}. Build it for one: --framework {suggested} (or [tool.aotwheel] "
+            f"target-framework = \"{suggested}\"), or add {suggested} to the csproj's TargetFrameworks"
+        )
     return [f"net{major}.0" for major in range(newest, OLDEST_AOT_FRAMEWORK - 1, -1)]
+
+
+def _sdk_framework() -> str:
+    """The framework to suggest: the SDK's own, else the oldest NativeAOT builds."""
+    try:
+        return sdk_info().framework
+    except AotWheelError:
+        return f"net{OLDEST_AOT_FRAMEWORK}.0"
 
 
 def _escape(value: str) -> str:

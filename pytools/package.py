@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Mapping, Optional
 
 from .abi import Export
 from .binary import NativeLibrary, read_native_library
@@ -56,7 +56,8 @@ def write_wheel(
     )
     files = backend.render(binding)
     files[shipped] = library.path.read_bytes()
-    files.update(_checked_python_source(manifest, files, _public_names(bindable)))
+    check_python_source(manifest.import_name, manifest.python_files, files, _public_names(bindable))
+    files.update(manifest.python_files)
     writer = WheelWriter(manifest.metadata, f"py3-none-{tag.tag}")
     for relative, data in sorted(files.items()):
         writer.add_bytes(f"{manifest.import_name}/{relative}", data, executable=relative == shipped)
@@ -81,12 +82,28 @@ def _public_names(bindable: Bindable) -> set[str]:
     return {e.python_name for e in bindable.exports} | set(bindable.api.public_names if bindable.api else ())
 
 
-def _checked_python_source(manifest: Manifest, generated: dict[str, bytes], public: set[str]) -> dict[str, bytes]:
-    """The user's python-source files, refused where one would replace a generated file or, as a
-    submodule attribute, hide a generated function or class."""
-    package = manifest.import_name
+def check_planned_python_source(
+    import_name: str, python_files: Iterable[str], library_name: str, backend_name: str, bindable: Bindable,
+    binding_names: tuple[str, str, str],
+) -> None:
+    """The check of `write_wheel`, made before the library is compiled: the files the package will
+    hold are rendered for *bindable* with a stand-in fingerprint (*library_name* as built, the
+    *backend_name* configured; *binding_names*: distribution, version, assembly)."""
+    backend = backend_named(backend_name)
+    shipped = shipped_library_name(library_name, backend.name == "native")
+    distribution, version, assembly = binding_names
+    planned = backend.render(BindingInput(import_name, distribution, version, assembly, shipped, (0, 0),
+                                          bindable.exports, bindable.api))
+    planned[shipped] = b""
+    check_python_source(import_name, python_files, planned, _public_names(bindable))
+
+
+def check_python_source(import_name: str, python_files: Iterable[str], generated: Mapping[str, bytes], public: set[str]) -> None:
+    """Refuse a python-source file that would replace a generated file or, as a submodule
+    attribute, hide a generated function or class."""
+    package = import_name
     taken = {name.casefold(): name for name in generated}
-    for relative in manifest.python_files:
+    for relative in python_files:
         clash = taken.get(relative.casefold())
         if clash is not None:
             raise AotWheelError(
@@ -100,7 +117,6 @@ def _checked_python_source(manifest: Manifest, generated: dict[str, bytes], publ
             raise AotWheelError(
                 f"python-source: {package}/{relative} would hide the generated {package}.{module} once imported; rename it"
             )
-    return dict(manifest.python_files)
 
 
 def package_library(library_path: Path, manifest_path: Optional[Path], out_dir: Path, log: Log = print) -> PackagedWheel:

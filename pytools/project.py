@@ -160,12 +160,13 @@ class Project:
         cache = (build_dir or default_build_dir(root)) / FACTS_CACHE
         facts = cached_facts(cache, csproj) or read_msbuild_facts(csproj)
         fallback_name = python_identifier(facts.assembly_name.lower())
-        metadata = metadata_from_pyproject(
-            pyproject.get("project", {}),
-            root,
-            fallback_name=fallback_name,
-            fallback_version=csproj_version(csproj) or DEFAULT_VERSION,
-        )
+        fallback_version = csproj_version(csproj) or DEFAULT_VERSION
+        try:
+            metadata = metadata_from_pyproject(
+                pyproject.get("project", {}), root, fallback_name=fallback_name, fallback_version=fallback_version,
+            )
+        except AotWheelError as exc:  # the file at fault first, as for [tool.aotwheel]
+            raise AotWheelError(f"{pyproject_path if pyproject else csproj}: {exc}") from None
         import_name = config.module_name or python_identifier(metadata.name.lower())
         if not import_name.isidentifier() or keyword.iskeyword(import_name):
             raise AotWheelError(f"{pyproject_path}: module-name {import_name!r} is not a Python identifier")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from ..abi import Export
 from ..atomic import write_file
 from ..attributes import attribute_sources
 from ..bindings.ctypes_backend import backend_named
@@ -39,6 +40,7 @@ SHIMS_FILE = "AotWheel.PyExport.Shims.g" + SUFFIX
 class PyExportBuild:
     api: Optional[Api]  # None when the project has no [PyExport] member
     sources: Optional[Path]  # the folder of C# files phase B compiles in (None: nothing to add)
+    exports: tuple[Export, ...] = ()  # the hand-written exports, as declared in phase A's assembly
 
 
 def prepare(compiler: NativeCompiler, log: Log = print) -> PyExportBuild:
@@ -82,7 +84,7 @@ def prepare(compiler: NativeCompiler, log: Log = print) -> PyExportBuild:
     if user is not None:  # the project's sources were read: the generated code may not clash with them either
         check_no_clash(user, {SHIMS_FILE: files[SHIMS_FILE]})
     _sync(generated, files)
-    return PyExportBuild(api, generated)
+    return PyExportBuild(api, generated, tuple(exports))
 
 
 def _suffixed(sources: dict[str, bytes]) -> dict[str, bytes]:
