@@ -46,14 +46,14 @@ def declared_types(text: str) -> list[str]:
     found: list[str] = []
     file_namespace: list[str] = []  # `namespace X;`: for the rest of the file
     frames: list[tuple[str, str]] = []  # one per open brace: ("namespace", name), ("type", name) or ("block", "")
-    pending: tuple[str, str] | None = None  # a declaration whose brace is next
+    pending: tuple[str, str] | None = None  # a type declaration whose brace is next
     for match in _DECLARATION.finditer(code):
         if match.group("namespace"):
             name = match.group("namespace").lstrip("@")
             if match.group("kind") == ";":
                 file_namespace = [name]
-            else:
-                pending = ("namespace", name)
+            else:  # the brace is part of the match
+                frames.append(("namespace", name))
         elif match.group("type"):
             if not any(kind == "type" for kind, _ in frames) and pending is None:
                 names = file_namespace + [n for kind, n in frames if kind == "namespace"]

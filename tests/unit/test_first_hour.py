@@ -1,0 +1,157 @@
+"""What a new user meets first, where no SDK is needed: the PEP 517 config settings, the errors of
+a bad pyproject.toml, two exports with one EntryPoint, a framework without NativeAOT, a python-source
+module that would clash with the generated package, `doctor` printing as it goes, `inspect` of a
+folder, quoted hints."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aotwheel import cli, compile as compile_stage, doctor
+from aotwheel.discover import Bindable, api_from_report, declared_exports
+from aotwheel.errors import AotWheelError
+from aotwheel.package import check_planned_python_source
+from aotwheel.project import MSBuildFacts, Project
+from aotwheel.report import CONTRACT, Report
+from aotwheel.settings import CONFIG_SETTINGS, BuildSettings, from_config_settings
+from aotwheel.toolchain import SdkInfo
+
+
+# -- PEP 517 config settings -------------------------------------------------------------------------
+
+def test_config_settings_mean_what_the_build_flags_mean(tmp_path):
+    settings = from_config_settings(
+        {"rid": "linux-arm64", "manylinux": "host", "framework": "net9.0", "debug": "true", "build-dir": "out/b"}, tmp_path,
+    )
+    assert settings == BuildSettings("linux-arm64", "host", "net9.0", True, (tmp_path / "out" / "b").resolve())
+    assert BuildSettings.from_json(settings.to_json()) == settings  # as the editable hook keeps them
+    assert from_config_settings(None, tmp_path) == BuildSettings()
+    assert from_config_settings({"debug": "0", "rid": ["linux-x64", "linux-x64"]}, tmp_path) == BuildSettings("linux-x64")
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"arch": "x64"}, "unknown config setting 'arch'; aotwheel knows: rid (the target runtime identifier"),
+    ({"rid": ["linux-x64", "linux-arm64"]}, "'rid' is given 2 times (linux-x64, linux-arm64); give it once"),
+    ({"debug": "maybe"}, "'debug' must be true or false, not 'maybe'"),
+    ({"build-dir": ""}, "'build-dir' is empty"),
+])
+def test_a_bad_config_setting_is_an_error_that_lists_the_known_ones(tmp_path, settings, message):
+    with pytest.raises(AotWheelError, match=re.escape(message)) as raised:
+        from_config_settings(settings, tmp_path)
+    if "unknown" in message:
+        assert all(key in str(raised.value) for key in CONFIG_SETTINGS)
+
+
+def test_the_backend_reports_a_bad_setting_as_an_error_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", "import aotwheel.backend as b; b.build_wheel('out', {'flavour': 'x'})"],
+        cwd=tmp_path, capture_output=True, text=True,
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: unknown config setting 'flavour'; aotwheel knows: rid")
+
+
+# -- [project] errors ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("table, message", [
+    ('name = "shop"\nversoin = "1.0"', r"unknown key 'versoin' in \[project\]; did you mean 'version'\?"),
+    ('name = "my shop"', r"invalid distribution name 'my shop': .*, e\.g\. 'my-shop'"),
+    ('name = "shop"\nversion = "one"', r"invalid version 'one': not a PEP 440 version \(e\.g\. \"1\.0\.0\""),
+    ('name = "shop"\nrequires-python = "3.9+"', r"invalid requires-python '3\.9\+': not a version specifier \(e\.g\. \">=3\.9\"\)"),
+])
+def test_project_errors_name_the_file_and_suggest_a_fix(tmp_path, monkeypatch, table, message):
+    (tmp_path / "Lib.csproj").write_text('<Project Sdk="Microsoft.NET.Sdk" />\n')
+    (tmp_path / "pyproject.toml").write_text(f"[project]\n{table}\n")
+    monkeypatch.setattr("aotwheel.project.read_msbuild_facts", lambda csproj: MSBuildFacts("Lib", ("net10.0",)))
+    with pytest.raises(AotWheelError, match=f"^{tmp_path / 'pyproject.toml'}: {message}"):
+        Project.load(tmp_path)
+
+
+# -- exports -------------------------------------------------------------------------------------------
+
+def report_with_exports(*entry_points: str) -> Report:
+    exports = [
+        {"entryPoint": entry, "declaringType": "Lib.Exports", "method": f"M{i}", "isStatic": True, "isGeneric": False,
+         "releaseGil": False, "returns": {"kind": "primitive", "name": "int"}, "parameters": []}
+        for i, entry in enumerate(entry_points)
+    ]
+    return Report.from_json({"contract": CONTRACT, "assembly": "Lib", "exports": exports, "types": []}, "test")
+
+
+def test_two_raw_exports_with_one_entry_point_are_refused_for_that():
+    report = report_with_exports("add", "add")
+    expected = "EntryPoint 'add' is declared twice: on Lib.Exports.M0 and on Lib.Exports.M1"
+    for step in (api_from_report, declared_exports):  # the [PyExport] step no longer speaks first
+        with pytest.raises(AotWheelError, match=expected):
+            step(report, {})
+
+
+def test_a_framework_without_nativeaot_names_the_framework_option(monkeypatch):
+    sdk = SdkInfo("10.0.401", Path("/sdk"), "10.0.12")
+    monkeypatch.setattr(compile_stage, "sdk_info", lambda: sdk)
+    for declared in (("netstandard2.0",), ("net6.0", "netstandard2.1")):
+        with pytest.raises(AotWheelError, match=r"the project targets .*\. Build it for one: --framework net10\.0 "
+                           r"\(or \[tool\.aotwheel\] target-framework = \"net10\.0\"\)"):
+            compile_stage.fallback_frameworks(declared)
+
+
+def test_python_source_is_checked_against_the_planned_package():
+    bindable = Bindable(tuple(declared_exports(report_with_exports("net_price"), {})), None)
+    plan = dict(library_name="Lib.so", backend_name="native", bindable=bindable, binding_names=("lib", "1.0", "Lib"))
+    check_planned_python_source("lib", ["helpers.py", "data/rates.json"], **plan)  # fine
+    with pytest.raises(AotWheelError, match=r"python-source: lib/__init__\.py has the name of a file aotwheel generates"):
+        check_planned_python_source("lib", ["__init__.py"], **plan)
+    with pytest.raises(AotWheelError, match=r"python-source: lib/net_price\.py would hide the generated lib\.net_price"):
+        check_planned_python_source("lib", ["net_price.py"], **plan)
+
+
+# -- commands ------------------------------------------------------------------------------------------
+
+def test_doctor_prints_each_check_before_the_next_one_runs(monkeypatch, capsys):
+    seen_when_probing: list[str] = []
+
+    def checks(log):
+        yield doctor.Check("python", True, "3.11")
+        seen_when_probing.append(capsys.readouterr().out)  # the slow probe would start here
+        yield doctor.Check("NativeAOT net10.0 linux-x64", True, "built")
+
+    monkeypatch.setattr(doctor, "run_checks", checks)
+    assert cli.main(["doctor"]) == 0
+    assert seen_when_probing == ["ok   python: 3.11\n"]
+    assert "ok   NativeAOT net10.0 linux-x64: built" in capsys.readouterr().out
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "aotwheel", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_inspect_of_a_folder_says_what_it_takes(tmp_path):
+    plain = run_cli("inspect", str(tmp_path))
+    assert plain.returncode == 1 and "Traceback" not in plain.stderr
+    assert plain.stderr == (f"error: {tmp_path} is a folder with no pyproject.toml or .csproj; aotwheel inspect takes a "
+                            ".whl, a native library (.so, .dll, .dylib) or a project folder that was built\n")
+    (tmp_path / "Lib.csproj").write_text('<Project Sdk="Microsoft.NET.Sdk" />\n')
+    unbuilt = run_cli("inspect", str(tmp_path))
+    assert unbuilt.returncode == 1
+    assert f"is a project folder with no build in {tmp_path / 'build' / 'aotwheel'}: run `aotwheel build` first" in unbuilt.stderr
+
+
+def test_an_os_error_is_an_error_line_naming_the_path(monkeypatch, capsys):
+    def denied(args, log):
+        raise PermissionError(13, "Permission denied", "/srv/dist/x.whl")
+
+    monkeypatch.setattr(cli, "_schema", denied)
+    assert cli.main(["schema"]) == 1
+    assert capsys.readouterr().err == "error: /srv/dist/x.whl: Permission denied\n"
+
+
+def test_the_next_step_hints_quote_a_path_with_spaces(monkeypatch, capsys, tmp_path):
+    project = tmp_path / "my lib"
+    monkeypatch.setattr("aotwheel.new.init_project", lambda path, attributes, log: [project / "pyproject.toml"])
+    assert cli.main(["init", str(project), "--no-attributes"]) == 0
+    assert f"next: aotwheel build '{project}' -o dist" in capsys.readouterr().out
