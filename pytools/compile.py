@@ -142,7 +142,10 @@ class NativeCompiler:
     def _publish_unless_current(self, extra_sources: Path | None) -> bool:
         # Bound here, per attempt: after a framework fallback the stamp belongs to the new framework's folder.
         stamp = self.input_stamp("publish", extra_sources)
-        skipped = self.library.is_file() and self.assembly.is_file() and stamp.is_current()
+        # A managed build since (phase A writes the same assembly, without the shims) means the
+        # assembly beside the library is no longer the one it was compiled from: publish again.
+        skipped = (self.library.is_file() and self.assembly.is_file()
+                   and self.assembly.stat().st_mtime_ns <= self.library.stat().st_mtime_ns and stamp.is_current())
         if skipped:
             self.log(f"dotnet publish skipped: inputs unchanged since {self.library.name} was built")
         else:

@@ -58,10 +58,13 @@ def prepare(compiler: NativeCompiler, log: Log = print) -> PyExportBuild:
         user = project_sources(stamp.inputs())
         if _sync(support, _suffixed(chosen_sources(compiler.project, stamp.inputs(), user, log))):
             stamp = compiler.input_stamp("build", support, root / STAMP_NAME).reading_of(stamp)
+        # A first build restores the packages, whose props and targets the project then imports too:
+        # the inputs read before it (to choose the sources) are not the ones to keep.
+        first = stamp.load() is None
         stamp.forget()
         framework = compiler.framework
         assembly = compiler.build_managed(support)
-        if compiler.framework != framework:  # fell back: the stamp must describe the build that ran
+        if first or compiler.framework != framework:  # (fell back: the stamp must describe the build that ran)
             stamp = compiler.input_stamp("build", support, root / STAMP_NAME)
         report = read_assembly(assembly)
         docs_path = assembly.with_suffix(".xml")
