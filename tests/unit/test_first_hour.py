@@ -1,13 +1,15 @@
 """What a new user meets first, where no SDK is needed: the PEP 517 config settings, the errors of
 a bad pyproject.toml, two exports with one EntryPoint, a framework without NativeAOT, a python-source
 module that would clash with the generated package, `doctor` printing as it goes, `inspect` of a
-folder, quoted hints."""
+folder, quoted hints, `init`'s question, concise output (the backend, the rebuild on import), a
+failed write named and left behind whole or not at all, the scaffold's requires-python."""
 
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -155,3 +157,108 @@ def test_the_next_step_hints_quote_a_path_with_spaces(monkeypatch, capsys, tmp_p
     monkeypatch.setattr("aotwheel.new.init_project", lambda path, attributes, log: [project / "pyproject.toml"])
     assert cli.main(["init", str(project), "--no-attributes"]) == 0
     assert f"next: aotwheel build '{project}' -o dist" in capsys.readouterr().out
+
+
+def test_init_asks_for_the_attribute_package_on_a_terminal_only(monkeypatch, tmp_path):
+    chosen: list[bool] = []
+    monkeypatch.setattr("aotwheel.new.init_project",
+                        lambda path, attributes, log: chosen.append(attributes) or [tmp_path / "pyproject.toml"])
+    asked: list[str] = []
+
+    def answer(reply: str):
+        return lambda question: asked.append(question) or reply
+
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    for reply, expected in (("", True), ("y", True), ("n", False)):
+        monkeypatch.setattr("builtins.input", answer(reply))
+        assert cli.main(["init", str(tmp_path)]) == 0 and chosen.pop() is expected
+    assert len(asked) == 3 and "AotWheel.Attributes" in asked[0] and asked[0].endswith("[Y/n] ")
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False)  # a script or CI: not asked, not done
+    monkeypatch.setattr("builtins.input", answer("y"))
+    assert cli.main(["init", str(tmp_path)]) == 0 and chosen.pop() is False and len(asked) == 3
+    assert cli.main(["init", str(tmp_path), "--attributes"]) == 0 and chosen.pop() is True and len(asked) == 3
+
+
+# -- output --------------------------------------------------------------------------------------------
+
+def test_the_backend_log_shows_commands_only_with_aotwheel_verbose(monkeypatch, capsys):
+    from aotwheel import backend
+
+    monkeypatch.delenv("AOTWHEEL_VERBOSE", raising=False)
+    backend._log("$ /usr/bin/dotnet publish -p:A=1 -p:B=2")
+    backend._log("dotnet publish Lib.csproj (net10.0, linux-x64, NativeAOT)")
+    assert capsys.readouterr().err == "dotnet publish Lib.csproj (net10.0, linux-x64, NativeAOT)\n"
+    monkeypatch.setenv("AOTWHEEL_VERBOSE", "1")
+    backend._log("$ /usr/bin/dotnet publish -p:A=1")
+    assert capsys.readouterr().err == "$ /usr/bin/dotnet publish -p:A=1\n"
+
+
+def test_the_rebuild_on_import_is_quiet_until_the_sdk_has_work(monkeypatch, capsys, tmp_path):
+    from aotwheel.editable import _RebuildLog
+
+    monkeypatch.delenv("AOTWHEEL_VERBOSE", raising=False)
+    log = _RebuildLog(tmp_path)
+    # Times moved, contents the same: the build finds nothing to do, and the import says nothing.
+    log("[PyExport] managed build skipped: inputs unchanged")
+    log("dotnet publish skipped: inputs unchanged since Lib.so was built")
+    assert capsys.readouterr().err == ""
+    log("warning: something the user must see")
+    assert capsys.readouterr().err == "warning: something the user must see\n"
+    log("dotnet build Lib.csproj (net10.0, linux-x64, managed)")
+    log("$ /usr/bin/dotnet build Lib.csproj -p:X=1")  # commands only with AOTWHEEL_VERBOSE
+    log("dotnet publish Lib.csproj (net10.0, linux-x64, NativeAOT)")
+    assert capsys.readouterr().err == (f"aotwheel: an input of {tmp_path} changed; rebuilding\n"
+                                       "dotnet build Lib.csproj (net10.0, linux-x64, managed)\n"
+                                       "dotnet publish Lib.csproj (net10.0, linux-x64, NativeAOT)\n")
+
+
+# -- files ---------------------------------------------------------------------------------------------
+
+WRITE_PAST_THE_LIMIT = """import resource, signal, sys
+from pathlib import Path
+from aotwheel.atomic import atomic_output
+from aotwheel.errors import AotWheelError
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, as a full disk's with ENOSPC
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+try:
+    with atomic_output(Path(sys.argv[1])) as stream:
+        stream.write(b"x" * 65536)
+except AotWheelError as exc:
+    print(exc)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE")
+def test_a_failed_write_is_an_error_naming_the_output_and_leaves_nothing(tmp_path):
+    final = tmp_path / "dist" / "x.whl"
+    result = subprocess.run([sys.executable, "-c", WRITE_PAST_THE_LIMIT, str(final)], capture_output=True, text=True)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert result.stdout == f"{final}: File too large\n"
+    assert list((tmp_path / "dist").iterdir()) == []  # no partial file, under its name or a temporary one
+
+
+def test_the_backend_reports_an_os_error_as_an_error_line_naming_the_path(tmp_path):
+    code = ("import aotwheel.backend as b, aotwheel.settings as s\n"
+            "def fail(*a): raise OSError(28, 'No space left on device', '/srv/out/x.tar.gz')\n"
+            "s.from_config_settings = fail\n"
+            "b.build_sdist('out')")
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr == "error: /srv/out/x.tar.gz: No space left on device\n"
+
+
+# -- the scaffold ----------------------------------------------------------------------------------------
+
+def test_the_scaffold_claims_the_pythons_its_ci_tests(monkeypatch, tmp_path):
+    from packaging.specifiers import SpecifierSet
+
+    from aotwheel import new
+    from aotwheel.ci import PYTHONS
+
+    monkeypatch.setattr(new, "write_feed", lambda root, log: [])  # the package is packed with the SDK
+    monkeypatch.setattr(new, "_ignore_build_output", lambda folder, log: [])
+    new.create_project(tmp_path / "shop", framework="net10.0")
+    requires = SpecifierSet(tomllib.loads((tmp_path / "shop" / "pyproject.toml").read_text())["project"]["requires-python"])
+    oldest = PYTHONS[0]
+    older = f"3.{int(oldest.split('.')[1]) - 1}"
+    assert requires.contains(oldest) and not requires.contains(older)  # no claim below what CI tests
