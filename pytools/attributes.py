@@ -4,7 +4,7 @@ aotwheel packs it itself (`dotnet pack`, cached per version and sources) and ver
 
 A project made by `aotwheel new` (or `aotwheel init --attributes`) gets the package in a feed of its
 own, the folder `nuget/` beside its `NuGet.config`, which names it by a relative path. Both are
-meant to be committed: a fresh clone restores the package offline, with no aotwheel and no
+meant to be committed: a fresh clone restores the package from that folder, with no aotwheel and no
 absolute path, and an sdist carries them (they are project files). Once the package is on
 nuget.org, the feed is not needed (the reference stays the same).
 """
