@@ -49,6 +49,15 @@ def test_a_bad_config_setting_is_an_error_that_lists_the_known_ones(tmp_path, se
         assert all(key in str(raised.value) for key in CONFIG_SETTINGS)
 
 
+def test_the_configuration_docs_list_the_config_settings_as_build_options():
+    text = (Path(__file__).parents[2] / "docs" / "configuration.md").read_text(encoding="utf-8")
+    section = text[text.index("## PEP 517 backend"):]
+    rows = dict(re.findall(r"^\| `([a-z-]+)` \| `(--[a-z-]+)` \|", section, flags=re.M))
+    assert set(rows) == set(CONFIG_SETTINGS)
+    options = vars(cli.parser().parse_args(["build"]))  # what `aotwheel build` takes
+    assert all(option.lstrip("-").replace("-", "_") in options for option in rows.values()), rows
+
+
 def test_the_backend_reports_a_bad_setting_as_an_error_line(tmp_path):
     result = subprocess.run(
         [sys.executable, "-c", "import aotwheel.backend as b; b.build_wheel('out', {'flavour': 'x'})"],
