@@ -137,6 +137,27 @@ def test_doctor_prints_each_check_before_the_next_one_runs(monkeypatch, capsys):
     assert "ok   NativeAOT net10.0 linux-x64: built" in capsys.readouterr().out
 
 
+def test_doctor_gives_the_quick_checks_before_a_probe_builds(monkeypatch):
+    made: list[str] = []
+    for name in ("python", "sdk", "linker", "zig"):
+        monkeypatch.setattr(doctor, f"check_{name}", lambda name=name: made.append(name) or doctor.Check(name, True, "found"))
+
+    def probe(framework, rid, log):
+        log(f"building {framework}")
+        made.append(f"probe {framework}")
+        return doctor.Check(f"NativeAOT {framework} {rid}", True, "built")
+
+    monkeypatch.setattr(doctor, "probe_build", probe)
+    monkeypatch.setattr(doctor, "sdk_info", lambda: SdkInfo("10.0.401", Path("/sdk"), "10.0.12"))
+    monkeypatch.setattr(doctor, "host_os", lambda: "linux")
+    monkeypatch.setattr(doctor, "find_zig", lambda: None)
+    said: list[str] = []
+    checks = doctor.run_checks(said.append)
+    assert [next(checks).name for _ in range(4)] == ["python", "sdk", "linker", "zig"]
+    assert not [m for m in made if m.startswith("probe")]  # yielded, so printed, before any probe ran
+    assert next(checks).name.startswith("NativeAOT net10.0") and said == ["building net10.0"]
+
+
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "aotwheel", *args], capture_output=True, text=True, cwd=cwd)
 
