@@ -67,6 +67,35 @@ def test_the_backend_reports_a_bad_setting_as_an_error_line(tmp_path):
     assert result.stderr.startswith("error: unknown config setting 'flavour'; aotwheel knows: rid")
 
 
+def test_every_hook_takes_the_config_settings(monkeypatch, tmp_path):
+    """build_wheel and build_editable build with them; build_sdist reads the project with their build folder."""
+    from aotwheel import backend, builder, editable, project, sdist
+
+    monkeypatch.chdir(tmp_path)
+    given = {"rid": "linux-arm64", "manylinux": "host", "build-dir": "b"}
+    expected = from_config_settings(given, tmp_path)
+    seen: dict[str, object] = {}
+
+    class Builder:
+        def __init__(self, directory, build_dir, log):
+            seen["wheel build_dir"] = build_dir
+
+        def build_one(self, out_dir, settings):
+            seen["wheel"] = settings
+            return type("Built", (), {"path": out_dir / "x.whl"})()
+
+    monkeypatch.setattr(builder, "ProjectBuilder", Builder)
+    monkeypatch.setattr(editable, "write_editable_wheel",
+                        lambda root, out, log, settings: seen.setdefault("editable", settings) and out / "e.whl")
+    monkeypatch.setattr(project.Project, "load", classmethod(lambda cls, root, build_dir=None: seen.setdefault("sdist", build_dir)))
+    monkeypatch.setattr(sdist, "write_sdist", lambda loaded, out: out / "x.tar.gz")
+    assert backend.build_wheel(str(tmp_path), given) == "x.whl"
+    assert backend.build_editable(str(tmp_path), given) == "e.whl"
+    assert backend.build_sdist(str(tmp_path), given) == "x.tar.gz"
+    assert seen == {"wheel build_dir": expected.build_dir, "wheel": expected, "editable": expected,
+                    "sdist": expected.build_dir}
+
+
 # -- [project] errors ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("table, message", [
