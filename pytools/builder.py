@@ -21,15 +21,17 @@ from .bindings.csharp import render_csharp
 from .compile import NativeBuild, NativeCompiler, sync_sources
 from .discover import check_library
 from .errors import AotWheelError
-from .inspector import SOURCE_SUFFIX, inspect_project, support_sources
+from .inspector import SOURCE_SUFFIX, inspect_project
 from .linking import HOST_LINKER, LinkPlan
 from .log import Log
 from .manifest import MANIFEST_NAME, Manifest
-from .package import write_wheel
+from .package import check_python_source, planned_package, write_wheel
 from .plan.model import Backend, BindingPlan
 from .plan.planner import plan_binding
 from .platform_tags import PlatformTag, check_machine, glibc_floor
 from .project import Project, default_build_dir
+from .settings import BuildSettings
+from .support_sources import check_no_clash
 from .targets import Target, check_buildable_here, host_os, host_rid, target_for
 from .windows import LLD, windows_linker
 
@@ -110,6 +112,14 @@ class ProjectBuilder:
         )
         return self._build_with(compiler, out_dir)
 
+    def build_one(self, out_dir: Path, settings: BuildSettings) -> BuiltWheel:
+        """The one wheel a PEP 517 hook or an editable install builds: for *settings*' rid, else for
+        the first of `targets()`. (*settings*' build folder is the one this builder was made with.)"""
+        target = self.targets([settings.rid] if settings.rid else ())[0]
+        return self.build_target(
+            target, out_dir, debug=settings.debug, framework=settings.framework, manylinux=settings.manylinux
+        )
+
     def _build_with(self, compiler: NativeCompiler, out_dir: Path) -> BuiltWheel:
         target = compiler.target
         with self._stage("inspect"):
@@ -122,7 +132,11 @@ class ProjectBuilder:
                     "and no [PyExport] member (docs/types.md)")
         with self._stage("compile"):
             generated = compiler.build_dir.resolve() / "pyexport" / target.rid / "generated"
-            sync_sources(generated, {**support_sources(), GENERATED_SOURCE: render_csharp(plan).encode()})
+            shims = render_csharp(plan).encode()
+            if inspection.user is not None:  # the project's sources were read: the generated code may not clash with them
+                check_no_clash(inspection.user, {GENERATED_SOURCE: shims})
+            self._check_python_source(compiler, plan)  # before the long NativeAOT step, not after it
+            sync_sources(generated, {**inspection.support, GENERATED_SOURCE: shims})
             native = compiler.publish(extra_sources=generated)
         with self._stage("discover"):
             library = read_native_library(native.library)
@@ -141,6 +155,14 @@ class ProjectBuilder:
         with self._stage("package"):
             packaged = write_wheel(manifest, library, out_dir, self.log)
         return BuiltWheel(packaged.path, target, packaged.tag, plan, native)
+
+    def _check_python_source(self, compiler: NativeCompiler, plan: BindingPlan) -> None:
+        """`write_wheel`'s check of the python-source files, against the package as it will be."""
+        files = self.project.python_source_files()
+        if files:
+            shipped = compiler.target.library_name(self.project.assembly_name)
+            check_python_source(self.project.import_name, files, planned_package(plan, self.project.metadata, shipped),
+                                set(plan.public_names))
 
     def _warn_about_floor(self, link: LinkPlan, floor: tuple[int, int]) -> None:
         got = "{}.{}".format(*floor)

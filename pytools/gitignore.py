@@ -5,15 +5,22 @@ Follows gitignore(5): blank lines and `#` comments skipped; trailing spaces drop
 to its file's folder, any other matches at any depth; `*`, `?` and `[...]` never match `/`; `**/`,
 `/**/` and a trailing `/**` span folders; `\\` escapes. Deeper files and later lines win, and nothing
 below an ignored folder can be re-included.
+
+It also writes the .gitignore of an aotwheel project (`ignore_build_output`): build output stays
+out of git, and what a clone needs stays in (the attribute feed, which a common C# .gitignore's
+`*.nupkg` would drop).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Optional, Sequence
+
+from .atomic import write_file
 
 # wildmatch's bracket classes ([[:alpha:]]), as Python regex class contents.
 _POSIX_CLASSES = {
@@ -198,3 +205,40 @@ class IgnoreRules:
                 if (is_folder or not rule.folders_only) and rule.regex.fullmatch(relative):
                     verdict = not rule.negated
         return verdict
+
+
+BUILD_OUTPUT = ("build/", "dist/", "bin/", "obj/", "__pycache__/")
+
+
+def ignore_build_output(folder: Path, keep: Sequence[str] = ()) -> list[str]:
+    """Write or extend *folder*/.gitignore so that git ignores BUILD_OUTPUT there and not the files
+    *keep* (paths relative to *folder*); return the lines added. git is asked, so the rules of a
+    parent folder count; without git, the .gitignore files of *folder* are read."""
+    path = folder / ".gitignore"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    rules = IgnoreRules(folder)
+
+    def ignores(relative: str) -> bool:
+        answer = git_ignores(folder, relative)
+        if answer is None:
+            answer = rules.ignored(folder / relative.rstrip("/"), is_folder=relative.endswith("/"))
+        return answer
+
+    added = [entry for entry in BUILD_OUTPUT if not ignores(entry)]
+    added += [f"!/{relative}" for relative in keep if ignores(relative)]  # a parent's `*.nupkg`, undone
+    if added:
+        head = text if not text or text.endswith("\n") else text + "\n"
+        write_file(path, head + "".join(f"{line}\n" for line in added))
+    return added
+
+
+def git_ignores(folder: Path, relative: str) -> Optional[bool]:
+    """Whether git ignores *relative* in *folder*; None when *folder* is in no git work tree (or
+    git is not installed)."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(folder), "check-ignore", "-q", "--no-index", relative], capture_output=True,
+        )
+    except OSError:
+        return None
+    return {0: True, 1: False}.get(result.returncode)

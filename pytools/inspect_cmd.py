@@ -10,7 +10,9 @@ from pathlib import Path
 from .binary import NativeLibrary, read_native_library
 from .plan.model import NATIVE_MODULE_INIT
 from .errors import AotWheelError
+from .manifest import MANIFEST_NAME, Manifest
 from .platform_tags import PlatformTag, platform_tag_for
+from .project import default_build_dir, owning_project
 
 LIBRARY_SUFFIXES = (".so", ".dll", ".dylib")
 
@@ -110,15 +112,45 @@ def _library_report(library: NativeLibrary, tag: PlatformTag) -> list[str]:
 
 
 def inspect_path(path: Path) -> list[str]:
-    """Report lines for a `.whl` or a native library."""
+    """Report lines for a `.whl`, a native library, or a project folder (the libraries its last
+    builds left in its build folder)."""
+    if path.is_dir():
+        return _inspect_project(path)
     if not path.is_file():
-        raise AotWheelError(f"{path}: no such file")
+        raise AotWheelError(f"{path}: no such file or folder")
     if path.suffix == ".whl":
         return _inspect_wheel(path)
+    return _inspect_library(path)
+
+
+def _inspect_library(path: Path) -> list[str]:
     library = read_native_library(path)
     lines = _library_report(library, platform_tag_for(library))
     lines.append(f"exports:  {len(library.exported_functions)} functions")
     lines += [f"  {name}" for name in sorted(library.exported_functions)]
+    return lines
+
+
+def _inspect_project(folder: Path) -> list[str]:
+    takes = "aotwheel inspect takes a .whl, a native library (.so, .dll, .dylib) or a project folder that was built"
+    if not (folder / "pyproject.toml").is_file() and not any(folder.glob("*.csproj")):
+        raise AotWheelError(f"{folder} is a folder with no pyproject.toml or .csproj; {takes}")
+    root = owning_project(folder.resolve()) or folder.resolve()  # a csproj's folder inside a project: that project
+    # What `aotwheel build` leaves in <build folder>/<rid>-<tfm>[-debug]/publish/: the library beside its manifest.
+    libraries = sorted(
+        (p for m in default_build_dir(root).glob(f"*/publish/{MANIFEST_NAME}") for p in m.parent.iterdir()
+         if p.suffix in LIBRARY_SUFFIXES and p.stem == Manifest.load(m).assembly),
+        key=lambda p: p.stat().st_mtime, reverse=True,
+    )
+    if not libraries:
+        raise AotWheelError(
+            f"{folder} is a project folder with no build in {default_build_dir(root)}: run `aotwheel build` "
+            f"first (or inspect the wheel it writes); {takes}"
+        )
+    lines = []
+    for library in libraries:  # the newest build first
+        lines.append(f"build:    {library.parent.parent.name} ({library})")
+        lines += _inspect_library(library)
     return lines
 
 

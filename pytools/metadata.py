@@ -6,6 +6,7 @@ when a ``License-Expression`` is present, because that field first exists there.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,14 +109,17 @@ class DistributionMetadata:
         )
 
         if not isinstance(self.name, str) or not _NAME_RE.match(self.name):
+            suggestion = re.sub(r"[^A-Za-z0-9._-]+", "-", str(self.name)).strip("-._")
             raise AotWheelError(
                 f"invalid distribution name {self.name!r}: use ASCII letters, digits, '.', '_' and '-', "
-                "starting and ending with a letter or digit"
+                "starting and ending with a letter or digit" + (f", e.g. {suggestion!r}" if suggestion else "")
             )
         try:
             Version(self.version)
         except (InvalidVersion, TypeError):
-            raise AotWheelError(f"invalid version {self.version!r}: not a PEP 440 version") from None
+            raise AotWheelError(
+                f"invalid version {self.version!r}: not a PEP 440 version (e.g. \"1.0.0\", \"2.1.0rc1\", \"0.3.dev2\")"
+            ) from None
         for what in ("summary", "description_content_type", "license_expression", "requires_python"):
             value = getattr(self, what)
             if value is not None:
@@ -125,7 +129,7 @@ class DistributionMetadata:
                 SpecifierSet(self.requires_python)
             except InvalidSpecifier:
                 raise AotWheelError(
-                    f"invalid requires-python {self.requires_python!r}: not a version specifier"
+                    f"invalid requires-python {self.requires_python!r}: not a version specifier (e.g. \">=3.9\")"
                 ) from None
         if self.license is not None and self.license_expression is not None:
             raise AotWheelError(
@@ -421,7 +425,9 @@ def metadata_from_pyproject(
         if key in _UNSUPPORTED_KEYS:
             raise AotWheelError(f"[project] {key} is not supported: {_UNSUPPORTED_KEYS[key]}")
         if key not in _PROJECT_KEYS:
-            raise AotWheelError(f"unknown key {key!r} in [project]")
+            close = difflib.get_close_matches(key, sorted(_PROJECT_KEYS), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; [project] keys: {', '.join(sorted(_PROJECT_KEYS))}"
+            raise AotWheelError(f"unknown key {key!r} in [project]{hint}")
 
     dynamic = _get_str_list(project, "dynamic")
     for item in dynamic:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Mapping, Optional
 
 from .binary import NativeLibrary, read_native_library
 from .bindings.files import PackageInput, library_fingerprint, package_files
@@ -19,6 +19,7 @@ from .discover import check_library
 from .errors import AotWheelError
 from .log import Log
 from .manifest import MANIFEST_NAME, Manifest
+from .metadata import DistributionMetadata
 from .plan.model import Backend, BindingPlan
 from .platform_tags import PlatformTag, platform_tag_for
 from .wheel import WheelWriter
@@ -41,7 +42,8 @@ def write_wheel(manifest: Manifest, library: NativeLibrary, out_dir: Path, log: 
     package = PackageInput(manifest.metadata.name, manifest.metadata.version, shipped, library_fingerprint(library.path))
     files = package_files(plan, package)
     files[shipped] = library.path.read_bytes()
-    files.update(_checked_python_source(manifest, files, set(plan.public_names)))
+    check_python_source(manifest.import_name, manifest.python_files, files, set(plan.public_names))
+    files.update(manifest.python_files)
     writer = WheelWriter(manifest.metadata, f"py3-none-{tag.tag}")
     for relative, data in sorted(files.items()):
         writer.add_bytes(f"{manifest.import_name}/{relative}", data, executable=relative == shipped)
@@ -62,12 +64,21 @@ def shipped_library_name(built: str, native: bool = False) -> str:
     return f"{stem}.aot{suffix}" if suffix == ".so" else built
 
 
-def _checked_python_source(manifest: Manifest, generated: dict[str, bytes], public: set[str]) -> dict[str, bytes]:
-    """The user's python-source files, refused where one would replace a generated file or, as a
-    submodule attribute, hide a generated function or class."""
-    package = manifest.import_name
+def planned_package(plan: BindingPlan, metadata: DistributionMetadata, built_library: str) -> dict[str, bytes]:
+    """The files `write_wheel` will put in the package of *plan*, known before the library is
+    compiled (*built_library*: its file name as built; its bytes and fingerprint stand in empty)."""
+    shipped = shipped_library_name(built_library, plan.backend is Backend.NATIVE)
+    files = package_files(plan, PackageInput(metadata.name, metadata.version, shipped, (0, 0)))
+    files[shipped] = b""
+    return files
+
+
+def check_python_source(import_name: str, python_files: Iterable[str], generated: Mapping[str, bytes], public: set[str]) -> None:
+    """Refuse a python-source file that would replace a generated file or, as a submodule
+    attribute, hide a generated function or class."""
+    package = import_name
     taken = {name.casefold(): name for name in generated}
-    for relative in manifest.python_files:
+    for relative in python_files:
         clash = taken.get(relative.casefold())
         if clash is not None:
             raise AotWheelError(
@@ -81,7 +92,6 @@ def _checked_python_source(manifest: Manifest, generated: dict[str, bytes], publ
             raise AotWheelError(
                 f"python-source: {package}/{relative} would hide the generated {package}.{module} once imported; rename it"
             )
-    return dict(manifest.python_files)
 
 
 def package_library(library_path: Path, manifest_path: Optional[Path], out_dir: Path, log: Log = print) -> PackagedWheel:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from . import processes
+from .atomic import write_file
 from .errors import AotWheelError
 from .metadata import DistributionMetadata, metadata_from_pyproject
 from .sources import Sources
@@ -144,6 +146,8 @@ class MSBuildFacts:
 
     assembly_name: str
     target_frameworks: tuple[str, ...]
+    allows_unsafe_blocks: bool = False  # the user's own AllowUnsafeBlocks, as a plain `dotnet build` has it
+    central_package_versions: str | None = None  # the Directory.Packages.props of central package management
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,7 @@ class Project:
     metadata: DistributionMetadata
     config: ToolConfig
     metadata_files: tuple[Path, ...] = ()  # the readme and license files [project] names
+    allows_unsafe_blocks: bool = False
 
     @classmethod
     def load(cls, directory: Path, build_dir: Path | None = None) -> Project:
@@ -177,19 +182,20 @@ class Project:
         cache = (build_dir or default_build_dir(root)) / FACTS_CACHE
         facts = cached_facts(cache, csproj) or read_msbuild_facts(csproj)
         fallback_name = python_identifier(facts.assembly_name.lower())
+        fallback_version = csproj_version(csproj) or DEFAULT_VERSION
         metadata_files: list[Path] = []
-        metadata = metadata_from_pyproject(
-            pyproject.get("project", {}),
-            root,
-            fallback_name=fallback_name,
-            fallback_version=csproj_version(csproj) or DEFAULT_VERSION,
-            files_read=metadata_files,
-        )
+        try:
+            metadata = metadata_from_pyproject(
+                pyproject.get("project", {}), root, fallback_name=fallback_name, fallback_version=fallback_version,
+                files_read=metadata_files,
+            )
+        except AotWheelError as exc:  # the file at fault first, as for [tool.aotwheel]
+            raise AotWheelError(f"{pyproject_path if pyproject else csproj}: {exc}") from None
         import_name = config.module_name or python_identifier(metadata.name.lower())
         if not import_name.isidentifier() or keyword.iskeyword(import_name):
             raise AotWheelError(f"{pyproject_path}: module-name {import_name!r} is not a Python identifier")
         project = cls(root, csproj, facts.assembly_name, facts.target_frameworks, import_name, metadata, config,
-                      tuple(metadata_files))
+                      tuple(metadata_files), facts.allows_unsafe_blocks)
         project.python_source_files()  # a missing or misplaced python-source stops the build before compiling
         return project
 
@@ -312,7 +318,7 @@ def cached_facts(cache: Path, csproj: Path) -> MSBuildFacts | None:
     try:
         data = json.loads(cache.read_text())
         if data["csproj"] == str(csproj) and unchanged_since(data["record"]):
-            return MSBuildFacts(data["assembly_name"], tuple(data["target_frameworks"]))
+            return MSBuildFacts(data["assembly_name"], tuple(data["target_frameworks"]), data["allows_unsafe_blocks"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return None
@@ -322,10 +328,9 @@ def save_facts(cache: Path, project: Project, record: dict[str, Any]) -> None:
     """Keep *project*'s MSBuild facts with a build's input *record* (which holds the csproj and every
     file it imports), so the next load need not evaluate the project while none of them moved."""
     data = {"csproj": str(project.csproj), "assembly_name": project.assembly_name,
-            "target_frameworks": list(project.target_frameworks), "record": record}
-    temporary = cache.with_name(cache.name + ".tmp")
-    temporary.write_text(json.dumps(data))
-    temporary.replace(cache)
+            "target_frameworks": list(project.target_frameworks), "allows_unsafe_blocks": project.allows_unsafe_blocks,
+            "record": record}
+    write_file(cache, json.dumps(data))
 
 
 def read_msbuild_facts(csproj: Path) -> MSBuildFacts:
@@ -335,9 +340,14 @@ def read_msbuild_facts(csproj: Path) -> MSBuildFacts:
     command = [
         *dotnet_command(), "msbuild", str(csproj), "-nologo",
         "-getProperty:AssemblyName", "-getProperty:TargetFramework", "-getProperty:TargetFrameworks",
+        "-getProperty:AllowUnsafeBlocks", "-getProperty:ManagePackageVersionsCentrally",
+        "-getProperty:DirectoryPackagesPropsPath",
     ]
     # From the project's folder, as dotnet picks the SDK by the global.json above the current folder.
-    result = subprocess.run(command, capture_output=True, text=True, cwd=csproj.parent)
+    try:
+        result = processes.run(command, cwd=csproj.parent, stdin=subprocess.DEVNULL)
+    except OSError as exc:
+        raise AotWheelError(f"cannot run {command[0]}: {exc}") from None
     if result.returncode != 0:
         missing_sdk = sdk_not_found(result.stdout, result.stderr)
         if missing_sdk:
@@ -349,9 +359,12 @@ def read_msbuild_facts(csproj: Path) -> MSBuildFacts:
     except (ValueError, KeyError):
         raise AotWheelError(f"{csproj}: unexpected output from MSBuild: {result.stdout[:500]}") from None
     frameworks = properties.get("TargetFrameworks") or properties.get("TargetFramework") or ""
+    central = properties.get("ManagePackageVersionsCentrally", "").lower() == "true"
     return MSBuildFacts(
         assembly_name=properties["AssemblyName"],
         target_frameworks=tuple(f.strip() for f in frameworks.split(";") if f.strip()),
+        allows_unsafe_blocks=properties.get("AllowUnsafeBlocks", "").lower() == "true",
+        central_package_versions=(properties.get("DirectoryPackagesPropsPath") or None) if central else None,
     )
 
 

@@ -164,3 +164,24 @@ def windows_path(path: Path) -> str:
 
 def wine_environment(prefix: Path) -> dict[str, str]:
     return {**os.environ, "WINEPREFIX": str(prefix), "WINEDEBUG": "-all", "WINEDLLOVERRIDES": "mscoree,mshtml="}
+
+
+def forget_stale_attribute_package() -> None:
+    """Drop NuGet's extracted AotWheel.Attributes of this aotwheel's version when it holds other
+    sources than this checkout's (packed by an earlier checkout under the same version): NuGet never
+    extracts a version twice, and the build would warn of it."""
+    from aotwheel.attributes import nuget_version, stale_cached_package
+
+    root = os.environ.get("NUGET_PACKAGES") or str(Path.home() / ".nuget" / "packages")
+    stale = stale_cached_package(root, nuget_version())
+    if stale is not None:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def git(folder: Path, *args: str) -> str:
+    """Run git in *folder* (an identity of its own, so that commits work anywhere); return stdout."""
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@example.org")
+    result = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, f"git {' '.join(args)}: {result.stderr}"
+    return result.stdout

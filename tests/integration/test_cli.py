@@ -17,7 +17,7 @@ import pytest
 from conftest import POC_PROJECT, REPRODUCIBLE_EPOCH
 from pathlib import Path
 
-from support import REPO, build_wheel, call_json, make_venv, pip_install, run_aotwheel
+from support import REPO, build_wheel, call_json, forget_stale_attribute_package, git, make_venv, pip_install, run_aotwheel
 
 from aotwheel.targets import host_rid
 from aotwheel.toolchain import sdk_info
@@ -25,25 +25,48 @@ from aotwheel.toolchain import sdk_info
 pytestmark = pytest.mark.sdk
 
 
-def test_new_project_builds_and_its_tests_pass(tmp_path):
-    run_aotwheel("new", str(tmp_path / "demo-lib"))  # the SDK's own framework
-    project = tmp_path / "demo-lib"
+def test_new_project_builds_from_a_fresh_clone_with_dotnet_and_with_aotwheel(tmp_path):
+    made = run_aotwheel("new", str(tmp_path / "demo lib"), "--name", "demo-lib")  # the SDK's own framework
+    project = tmp_path / "demo lib"
+    assert f"next: aotwheel build '{project}' -o dist" in made.stdout  # quoted: the folder has a space
     assert (project / "src" / "DemoLib" / "Library.cs").is_file()
-    built = run_aotwheel("build", str(project), "-o", str(tmp_path / "dist"), "--build-dir", str(tmp_path / "build"))
-    wheel = next((tmp_path / "dist").glob("*.whl"))
-    assert wheel.name.startswith("demo_lib-0.1.0-py3-none-manylinux_")
-    # A [PyExport] scaffold: the managed build and the NativeAOT publish, each timed.
+    forget_stale_attribute_package()
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "new")
+    clone = tmp_path / "clone of demo"
+    subprocess.run(["git", "clone", "-q", str(project), str(clone)], check=True)
+
+    # A plain `dotnet build` of the clone, with a package cache of its own: the attribute package
+    # comes from the clone's own feed (nuget/, named by a relative path in NuGet.config).
+    plain = subprocess.run(
+        ["dotnet", "build", str(clone / "src" / "DemoLib"), "-nologo"], capture_output=True, text=True,
+        env=dict(os.environ, NUGET_PACKAGES=str(tmp_path / "fresh-packages")),
+    )
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    assert (tmp_path / "fresh-packages" / "aotwheel.attributes").is_dir()
+
+    built = run_aotwheel("build", str(clone), "-o", str(clone / "dist"))
+    assert "[PyExport] attributes from the AotWheel.Attributes package" in built.stdout  # aotwheel added none
+    # A [PyExport] scaffold: the managed build and the NativeAOT publish, each timed; no command lines without -v.
     assert re.search(r"^dotnet build \(managed\) took \d+\.\ds$", built.stdout, flags=re.M), built.stdout
     assert re.search(r"^dotnet publish \(NativeAOT\) took \d+\.\ds$", built.stdout, flags=re.M), built.stdout
-    assert "\n  dotnet | ... still running" not in built.stdout  # no heartbeat off a terminal
+    assert "\n$ " not in built.stdout
+    wheel = next((clone / "dist").glob("*.whl"))
+    assert wheel.name.startswith("demo_lib-0.1.0-py3-none-manylinux_")
     python = make_venv(tmp_path / "venv", system_site_packages=True)  # Debian's pytest
     pip_install(python, wheel)
     result = subprocess.run(
-        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", str(project / "tests")],
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", str(clone / "tests")],
         capture_output=True, text=True, cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "4 passed" in result.stdout
+    # Both builds' output (bin/, obj/, build/, dist/) is ignored: git has nothing new to add.
+    assert git(clone, "add", "-A", "-n") == ""
+    inspected = run_aotwheel("inspect", str(clone)).stdout  # a built project folder
+    assert inspected.startswith(f"build:    {host_rid()}-{sdk_info().framework} (")
+    assert "\n  aotwheel_fn_greet\n" in inspected
 
 
 def test_inspect_wheel_shows_signatures_and_why_of_the_tag(poc_wheel):

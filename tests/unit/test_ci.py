@@ -1252,7 +1252,7 @@ def test_write_ci_is_atomic(clean_repo: tuple[Path, Project], monkeypatch: pytes
         raise OSError("disk gone")
 
     monkeypatch.setattr("aotwheel.atomic.os.replace", failing_replace)
-    with pytest.raises(OSError, match="disk gone"):
+    with pytest.raises(AotWheelError, match="aotwheel.yml: disk gone"):  # named, as a write error
         write_ci("github", project, force=True)
     assert len(replaced) == 1 and replaced[0][1] == str(target.resolve())
     assert target.read_text() == "# old\n"  # untouched
@@ -1326,7 +1326,7 @@ def test_cli_generate_ci_for_a_new_project(tmp_path: Path) -> None:
     done = aotwheel("generate-ci", "azure", str(tmp_path / "demo-lib"))
     assert done.returncode == 0, done.stderr
     text = (tmp_path / "azure-pipelines.yml").read_text()
-    # `new` writes requires-python >= 3.8 and the aotwheel backend: every default, and an sdist.
+    # `new` writes requires-python >= the oldest Python CI tests and the aotwheel backend: every default, and an sdist.
     assert text == render_ci("azure", project_dir="demo-lib", dotnet_version="9.0.x")
     assert azure_problems(yaml.safe_load(text)) == []
 

@@ -34,7 +34,7 @@ def test_sdist_of_a_missing_folder_names_it(tmp_path):
 
 
 def test_output_levels(capsys):
-    from aotwheel.cli import Output
+    from aotwheel.log import Output
 
     lines = ["$ dotnet publish x", "  dotnet | Restored", "warning: fell back", "Built wheel: w.whl"]
     for quiet, verbose, expected in [

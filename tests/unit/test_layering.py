@@ -13,11 +13,11 @@ PACKAGE = Path(__file__).resolve().parents[2] / "pytools"
 # the test: a new module is placed here, where its imports say it belongs.
 LAYERS: list[tuple[str, frozenset[str]]] = [
     ("foundation", frozenset({"", "errors", "log", "atomic", "reproducible", "resources", "abi", "report", "xmldoc",
-                              "gitignore", "sources"})),
+                              "gitignore", "sources", "processes", "settings", "csharp_sources"})),
     ("the binding plan", frozenset({"plan", "plan.model", "plan.naming", "plan.types", "plan.resolve", "plan.planner"})),
     ("the renderers", frozenset({"bindings", "bindings.csharp", "bindings.python", "bindings.files"})),
     ("the project and its compilation", frozenset({"project", "metadata", "toolchain", "targets", "linking", "windows",
-                                                   "inputs", "compile"})),
+                                                   "inputs", "compile", "attributes", "support_sources"})),
     ("the inspector", frozenset({"inspector"})),
     ("the built library and the wheel", frozenset({"binary", "platform_tags", "wheel", "manifest", "discover"})),
     ("packaging", frozenset({"package"})),
