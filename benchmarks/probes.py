@@ -22,22 +22,27 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import datetime
+import decimal
 import importlib
 import json
 import math
 import os
+import re
 import statistics
 import sys
 import threading
 import time
 import timeit
+import uuid
 from pathlib import Path
 from typing import Any, Callable, Dict, List, NamedTuple, Sequence, Tuple
 
 PACKAGE = "aotsample_poc"
 PYEXPORT_PACKAGE = "pyexportsample"  # built from csharp_src/samples/PyExportSample
-# The [PyExport] shims the calls probe times directly through ctypes, with the argtypes _api.py gives them.
-PYEXPORT_SYMBOLS = ("aotwheel_fn_add_many", "aotwheel_fn_echo_string", "aotwheel_fn_sum", "aotwheel_fn_throw")
+# The [PyExport] functions whose shims the calls probe times directly through ctypes, with the
+# argtypes _api.py gives them (a shim's symbol is aotwheel_<entry-point number>_<function>).
+PYEXPORT_SHIMS = ("add_many", "echo_string", "sum", "throw")
 
 # The C signatures of the exports (the same as the generated binding declares; checked below).
 SIGNATURES: Dict[str, Tuple[tuple, Any]] = {
@@ -50,6 +55,16 @@ SIGNATURES: Dict[str, Tuple[tuple, Any]] = {
     "spin": ((ctypes.c_int64,), ctypes.c_int64),
 }
 
+CONVERSION_VALUES = {
+    "x": 1.5,
+    "when": datetime.datetime(2024, 5, 6, 7, 8, 9, 123456),
+    "aware": datetime.datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=datetime.timezone(datetime.timedelta(hours=2))),
+    "delta": datetime.timedelta(days=3, seconds=5, microseconds=7),
+    "day": datetime.date(2024, 5, 6),
+    "clock": datetime.time(7, 8, 9, 10),
+    "guid": uuid.UUID("12345678-1234-5678-1234-567812345678"),
+    "amount": decimal.Decimal("-12345.6789"),
+}
 TEXT = "Grüße aus Zürich — ça va? ✓ 12345"  # 33 characters, 41 bytes of UTF-8
 
 
@@ -128,15 +143,18 @@ def load_pyexport():
     if api.BACKEND != "ctypes":
         return package, None
     library = ctypes.CDLL(str(native_library_path(package).resolve()))
-    bound = {getattr(v, "__name__", None): v for v in vars(api).values() if isinstance(v, ctypes._CFuncPtr)}
-    for name in PYEXPORT_SYMBOLS:
+    bound = {re.sub(r"^aotwheel_\d+_", "", getattr(v, "__name__", "")): v for v in vars(api).values()
+             if isinstance(v, ctypes._CFuncPtr)}
+    shims = {}
+    for name in PYEXPORT_SHIMS:
         if name not in bound:
-            raise ProbeError(f"{api.__file__} binds no {name}: update PYEXPORT_SYMBOLS in {__file__}")
-        function = getattr(library, name)
+            raise ProbeError(f"{api.__file__} binds no shim of {name}: update PYEXPORT_SHIMS in {__file__}")
+        function = library[bound[name].__name__]
         function.argtypes, function.restype = bound[name].argtypes, bound[name].restype
+        shims[name] = function
     free = library.aotwheel_free
     free.argtypes, free.restype = (ctypes.c_void_p,), None
-    return package, library
+    return package, (shims, free)
 
 
 def numpy_module():
@@ -213,6 +231,7 @@ CALL_GROUPS = {
                      "fresh_encode_decode"),
     "sum": ("sum of 1,000 float64 (a numpy array)", "numpy_sum"),
     "exception": ("a .NET exception arriving as a Python exception (information)", "python_raise"),
+    "conversions": ("one value in, the same value out, by type (the arguments made beforehand)", "echo_double"),
 }
 CALL_ROWS = (
     CallRow("gcd", "add", "math.gcd(12, 18): C-extension call (reference)", "gcd(12, 18)", BOTH),
@@ -264,22 +283,37 @@ CALL_ROWS = (
             "try:\n    raise RuntimeError('boom')\nexcept RuntimeError:\n    pass", BOTH),
     CallRow("throw", "exception", "[PyExport] throw('InvalidOperation') -> DotNetError",
             "try:\n    throw('InvalidOperation')\nexcept DotNetError:\n    pass", BOTH, per_backend=True),
+    CallRow("echo_double", "conversions", "[PyExport] echo_double(x): a float (reference)", "echo_double(x)", BOTH,
+            per_backend=True),
+    CallRow("echo_datetime", "conversions", "[PyExport] echo_date_time(when): a naive datetime",
+            "echo_date_time(when)", BOTH, per_backend=True),
+    CallRow("echo_aware", "conversions", "[PyExport] echo_date_time_offset(aware): an aware datetime (timezone +2:00)",
+            "echo_date_time_offset(aware)", BOTH, per_backend=True),
+    CallRow("echo_timedelta", "conversions", "[PyExport] echo_time_span(delta): a timedelta", "echo_time_span(delta)",
+            BOTH, per_backend=True),
+    CallRow("echo_date", "conversions", "[PyExport] echo_date_only(day): a date", "echo_date_only(day)", BOTH,
+            per_backend=True),
+    CallRow("echo_time", "conversions", "[PyExport] echo_time_only(clock): a time", "echo_time_only(clock)", BOTH,
+            per_backend=True),
+    CallRow("echo_uuid", "conversions", "[PyExport] echo_guid(guid): a UUID", "echo_guid(guid)", BOTH, per_backend=True),
+    CallRow("echo_decimal", "conversions", "[PyExport] echo_decimal(amount): Decimal('-12345.6789')",
+            "echo_decimal(amount)", BOTH, per_backend=True),
     CallRow("throw_shim", "exception", "[PyExport] throw's shim through ctypes directly (.NET throw, catch, "
             "serialising; the block freed)", "px_throw(kind, 16, boom, 4, r_err); px_free(px_err.value)", ("ctypes",)),
 )
 # Where the binding's own time goes (private run-time helpers of the ctypes backend and the raw
 # binding; skipped with a note if their API changes). Timed in the ctypes process only, ns only.
 INTERNALS = {
-    "PointerSpec(ndarray float64)": "binding._pointer_sum_doubles_values(a)",
-    "PointerSpec(bytearray)": "binding._pointer_copy_utf8_output(out)",
-    "PointerSpec(str)": "binding._pointer_copy_utf8_text(s)",
+    "lendable(ndarray float64)": "px_aw.lendable(a, 'd', True, '', \"sum_doubles() argument 'values'\")",
+    "lendable(bytearray)": "px_aw.lendable(out, 'B', True, 'text', \"copy_utf8() argument 'output'\")",
+    "lendable(str)": "px_aw.lendable(s, 'B', True, 'text', \"copy_utf8() argument 'text'\")",
     "memoryview(ndarray)": "memoryview(a)",
     "byref(c_char.from_buffer(ndarray))": "byref(c_char.from_buffer(a))",
     "[PyExport] c_int32() + c_void_p() (out-cells)": "c_int32(); c_void_p()",
     "[PyExport] byref(cell)": "byref(px_err)",
     "[PyExport] _dotnet.utf8(str)": "px_rt.utf8(s, \"echo_string() argument 'value'\", False)",
-    "[PyExport] Borrow(ndarray) enter + exit":
-        "with px_rt.Borrow(a, 'd', False, \"sum() argument 'values'\") as (p, n): pass",
+    "Lend(ndarray) enter + exit":
+        "with px_aw.Lend(a, 'd', False, '', \"sum() argument 'values'\") as (p, n): pass",
     "[PyExport] _dotnet._read_error() (decode the exception block, no call)":
         "px_rt._read_error(px_rt._Reader(error_block))",
 }
@@ -352,6 +386,10 @@ def call_setup(args: argparse.Namespace) -> Dict[str, Any]:
         "add_many": px.add_many, "echo_string": px.echo_string, "sum": px.sum, "throw": px.throw,
         "crunch": px.crunch, "crunch_holding_gil": px.crunch_holding_gil, "DotNetError": px.DotNetError,
         "px_rt": importlib.import_module(f"{PYEXPORT_PACKAGE}._dotnet"),
+        "px_aw": importlib.import_module(f"{PYEXPORT_PACKAGE}._aotwheel"),
+        "echo_double": px.echo_double, "echo_date_time": px.echo_date_time, "echo_date_time_offset": px.echo_date_time_offset,
+        "echo_time_span": px.echo_time_span, "echo_date_only": px.echo_date_only, "echo_time_only": px.echo_time_only,
+        "echo_guid": px.echo_guid, "echo_decimal": px.echo_decimal, **CONVERSION_VALUES,
         "string_at": ctypes.string_at, "c_int32": ctypes.c_int32, "c_void_p": ctypes.c_void_p,
     }
 
@@ -377,6 +415,13 @@ def call_setup(args: argparse.Namespace) -> Dict[str, Any]:
             px.sum(values)}
     if len(sums) != 1 or not math.isclose(sums.pop(), float(values.sum()), rel_tol=1e-12):
         raise ProbeError("sum_doubles disagrees between the bindings, the NativeAOT symbol, the gcc floor and cffi")
+    wrong = [name for name, function in (("x", px.echo_double), ("when", px.echo_date_time),
+                                         ("aware", px.echo_date_time_offset), ("delta", px.echo_time_span),
+                                         ("day", px.echo_date_only), ("clock", px.echo_time_only), ("guid", px.echo_guid),
+                                         ("amount", px.echo_decimal))
+             if function(CONVERSION_VALUES[name]) != CONVERSION_VALUES[name]]
+    if wrong:
+        raise ProbeError(f"[PyExport] echoes do not give back {wrong}")
     if px.crunch(1000) != px.crunch_holding_gil(1000) or px.crunch(0) != 1:
         raise ProbeError("[PyExport] crunch and crunch_holding_gil disagree")
     try:
@@ -390,13 +435,14 @@ def call_setup(args: argparse.Namespace) -> Dict[str, Any]:
     return namespace
 
 
-def add_shims(namespace: Dict[str, Any], px_lib: ctypes.CDLL, values: Any) -> None:
+def add_shims(namespace: Dict[str, Any], px_lib: Tuple[Dict[str, Any], Any], values: Any) -> None:
     """The [PyExport] shims called through ctypes directly (the ctypes backend's calls without
     its Python wrappers), checked, and a copy of the error block one of them wrote."""
+    shims, free = px_lib
     px_i32, px_f64, px_ptr, px_err = ctypes.c_int32(), ctypes.c_double(), ctypes.c_void_p(), ctypes.c_void_p()
     namespace.update({
-        "px_add": px_lib.aotwheel_fn_add_many, "px_echo": px_lib.aotwheel_fn_echo_string,
-        "px_sum": px_lib.aotwheel_fn_sum, "px_throw": px_lib.aotwheel_fn_throw, "px_free": px_lib.aotwheel_free,
+        "px_add": shims["add_many"], "px_echo": shims["echo_string"],
+        "px_sum": shims["sum"], "px_throw": shims["throw"], "px_free": free,
         # Out-cells made once: the direct calls are the cheapest possible use of the shims' ABI.
         "px_i32": px_i32, "px_f64": px_f64, "px_ptr": px_ptr, "px_err": px_err,
         "r_i32": ctypes.byref(px_i32), "r_f64": ctypes.byref(px_f64), "r_ptr": ctypes.byref(px_ptr),
@@ -409,10 +455,10 @@ def add_shims(namespace: Dict[str, Any], px_lib: ctypes.CDLL, values: Any) -> No
                       "string_at(px_ptr.value + 4, c_int32.from_address(px_ptr.value).value).decode()", namespace), TEXT),
         "throw": (bool(eval("px_throw(kind, 16, boom, 4, r_err)", namespace)), True),
     }
-    px_lib.aotwheel_free(px_ptr.value)
+    free(px_ptr.value)
     # A copy of the block the shim wrote for the exception, to time its decoding alone.
     namespace["error_block"] = ctypes.string_at(px_err.value + 4, ctypes.c_int32.from_address(px_err.value).value)
-    px_lib.aotwheel_free(px_err.value)
+    free(px_err.value)
     wrong = [name for name, (got, expected) in checks.items() if got != expected]
     if wrong:
         raise ProbeError(f"direct ctypes calls of the [PyExport] shims give wrong answers: {wrong}")

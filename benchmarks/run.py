@@ -116,6 +116,12 @@ GOALS = (
          "fresh_echo_string", NATIVE_AND_FALLBACK, reference="fresh_encode_decode", baseline="fresh_copy", at_most=1.5),
     Goal("[PyExport] sum(a), 1,000 float64, vs numpy a.sum()", "call", "sum", NATIVE_AND_FALLBACK,
          reference="numpy_sum", at_most=0.7),
+    *(Goal(f"[PyExport] echo of {what} vs an echo of a float", "call", subject, NATIVE, reference="echo_double",
+           at_most=bound)
+      for what, subject, bound in (("a naive datetime", "echo_datetime", 10.0), ("a timedelta", "echo_timedelta", 10.0),
+                                   ("a date", "echo_date", 10.0), ("a time", "echo_time", 10.0),
+                                   ("a UUID", "echo_uuid", 10.0), ("an aware datetime", "echo_aware", 15.0),
+                                   ("a Decimal", "echo_decimal", 20.0))),
     Goal("import pyexportsample, over python -c pass", "import", "pyexportsample", NATIVE_AND_FALLBACK, at_most=10.0),
     Goal("[PyExport] crunch (ReleaseGil), 2 threads vs 1: throughput", "threads", "crunch", NATIVE, at_least=1.9),
     Goal("[PyExport] crunch_holding_gil, 2 threads vs 1: does not scale", "threads", "crunch_holding_gil", NATIVE,

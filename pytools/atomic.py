@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from .errors import AotWheelError
+from .errors import AotWheelError, file_error
 
 
 @contextmanager
-def atomic_output(final: Path) -> Iterator[BinaryIO]:
-    """Yield a binary file that becomes *final* only when the block completes.
+def atomic_output(final: Path, mode: int = 0o666, *, durable: bool = True) -> Iterator[BinaryIO]:
+    """Yield a binary file that becomes *final* only when the block completes, with *mode* less
+    the umask (0o777: an executable); *durable*: once it is on disk, for outputs that outlive the
+    build (intermediate files need not wait for that).
 
     On any exception (KeyboardInterrupt included) the temporary file is removed and an existing
-    *final* is left untouched. The folder is created if missing.
+    *final* is left untouched; a failed write (a full disk) is an error naming *final*. The folder
+    is created if missing.
     """
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -27,15 +31,38 @@ def atomic_output(final: Path) -> Iterator[BinaryIO]:
         with os.fdopen(fd, "wb") as stream:
             yield stream
             stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                os.fsync(stream.fileno())
         # mkstemp makes the file 0o600; an output gets the permissions any new file would.
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
+        os.chmod(temp, mode & ~umask)
         os.replace(temp, final)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        if exc.filename is None:  # a write to the stream: the file being written is at fault
+            raise file_error(exc, final) from None
+        raise
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def script_named_by_content(folder: Path, stem: str, text: str) -> Path:
+    """The executable script `<stem>-<digest of text>` in *folder*, written unless it is there
+    already. The digest in the name makes a changed script change the command that runs it (and
+    with it the rebuild digest of a `dotnet publish` that names it)."""
+    path = folder.resolve() / f"{stem}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    if not path.is_file() or path.read_text() != text:
+        with atomic_output(path, mode=0o777) as stream:
+            stream.write(text.encode())
+    return path
+
+
+def write_file(path: Path, data: bytes | str) -> None:
+    """Write an intermediate file whole or not at all (str as UTF-8); a failure names *path*."""
+    with atomic_output(path, durable=False) as stream:
+        stream.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
 def check_folder(path: Path, what: str) -> None:

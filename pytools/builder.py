@@ -2,8 +2,9 @@
 
     ProjectBuilder(Path("MyLib")).build(Path("dist"))
 
-Stages: project (project.py) -> compile (compile.py) -> discover (inspector.py, discover.py, binary.py)
--> generate (bindings/) -> package (package.py: platform_tags.py, wheel.py).
+Stages: project (project.py) -> inspect (inspector.py: phase A, the managed build) -> plan (plan/)
+-> generate (bindings/: the C# compiled in) -> compile (compile.py: phase B, NativeAOT) -> discover
+(discover.py: the library against the plan) -> package (package.py, bindings/ for the Python side).
 """
 
 from __future__ import annotations
@@ -14,23 +15,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from .abi import Export
 from .atomic import check_folder
 from .binary import read_native_library
-from .compile import NativeBuild, NativeCompiler
-from .discover import discover
+from .bindings.csharp import render_csharp
+from .compile import NativeBuild, NativeCompiler, sync_sources
+from .discover import check_library
 from .errors import AotWheelError
-from .inspector import read_assembly
+from .inspector import SOURCE_SUFFIX, inspect_project
 from .linking import HOST_LINKER, LinkPlan
 from .log import Log
 from .manifest import MANIFEST_NAME, Manifest
-from .package import write_wheel
+from .package import check_python_source, planned_package, write_wheel
+from .plan.model import Backend, BindingPlan
+from .plan.planner import plan_binding
 from .platform_tags import PlatformTag, check_machine, glibc_floor
 from .project import Project, default_build_dir
-from .pyexport.stage import prepare as prepare_pyexport
-from .report import Report
+from .settings import BuildSettings
+from .support_sources import check_no_clash
 from .targets import Target, check_buildable_here, host_os, host_rid, target_for
+from .windows import LLD, windows_linker
 
+GENERATED_SOURCE = "AotWheel.Generated" + SOURCE_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,7 @@ class BuiltWheel:
     path: Path
     target: Target
     tag: PlatformTag
-    exports: tuple[Export, ...]
+    plan: BindingPlan
     native: NativeBuild
 
 
@@ -59,19 +64,25 @@ class ProjectBuilder:
         self.log(f"[{name}] done in {time.monotonic() - started:.1f}s")
 
     def targets(self, rids: Sequence[str] = ()) -> list[Target]:
-        """The targets to build: as asked, else those of [tool.aotwheel] rids that this machine's OS
+        """The targets to build: as asked, else those of [tool.aotwheel] rids that this machine
         builds (the key also lists other OSes' targets, for `generate-ci`), else this machine's.
-        Cross-OS ones are refused here, before anything is compiled."""
+        Targets of another OS are refused here, before anything is compiled, except Windows ones on
+        Linux (linked with lld-link) unless the project links Windows with MSVC."""
         if rids:
             chosen = [target_for(r) for r in dict.fromkeys(rids)]
         else:
             configured = [target_for(r) for r in self.project.config.rids]
-            # None of this OS: the first is kept, to be refused below with the OS that builds it.
-            chosen = [t for t in configured if t.os == host_os()] or configured[:1] or [target_for(host_rid())]
+            # None built here: the first is kept, to be refused below with the OS that builds it.
+            chosen = [t for t in configured if self._builds_here(t)] or configured[:1] or [target_for(host_rid())]
             chosen.sort(key=lambda t: t.rid != host_rid())  # the PEP 517 backend builds only the first
         for target in chosen:
             check_buildable_here(target)
         return chosen
+
+    def _builds_here(self, target: Target) -> bool:
+        if target.os == host_os():
+            return True
+        return target.os == "windows" and host_os() == "linux" and windows_linker(self.project.config.windows_linker) == LLD
 
     def build(
         self, out_dir: Path, *, rids: Sequence[str] = (), debug: bool = False, framework: str | None = None,
@@ -80,12 +91,15 @@ class ProjectBuilder:
         """One wheel per target. Every target's linker is settled before the first compile, so a
         missing zig or a bad floor fails at once."""
         check_folder(out_dir, "the output folder")
+        targets = self.targets(rids)
+        # A floor is for the Linux targets among them (and refused when there are none).
+        linux = any(t.os == "linux" for t in targets)
         compilers = [
             NativeCompiler(
-                self.project, target, self.build_dir, debug=debug, framework=framework, manylinux=manylinux,
-                log=self.log,
+                self.project, target, self.build_dir, debug=debug, framework=framework,
+                manylinux=manylinux if target.os == "linux" or not linux else None, log=self.log,
             )
-            for target in self.targets(rids)
+            for target in targets
         ]
         return [self._build_with(compiler, out_dir) for compiler in compilers]
 
@@ -98,31 +112,57 @@ class ProjectBuilder:
         )
         return self._build_with(compiler, out_dir)
 
+    def build_one(self, out_dir: Path, settings: BuildSettings) -> BuiltWheel:
+        """The one wheel a PEP 517 hook or an editable install builds: for *settings*' rid, else for
+        the first of `targets()`. (*settings*' build folder is the one this builder was made with.)"""
+        target = self.targets([settings.rid] if settings.rid else ())[0]
+        return self.build_target(
+            target, out_dir, debug=settings.debug, framework=settings.framework, manylinux=settings.manylinux
+        )
+
     def _build_with(self, compiler: NativeCompiler, out_dir: Path) -> BuiltWheel:
         target = compiler.target
+        with self._stage("inspect"):
+            inspection = inspect_project(compiler, self.log)
+        with self._stage("plan"):
+            plan = plan_binding(inspection.report, inspection.docs, Backend(self.project.config.backend))
+            if not plan.members():
+                raise AotWheelError(
+                    f"{self.project.csproj.name}: nothing to bind: no [UnmanagedCallersOnly(EntryPoint = \"...\")] export "
+                    "and no [PyExport] member (docs/types.md)")
         with self._stage("compile"):
-            pyexport = prepare_pyexport(compiler, self.log)
-            native = compiler.publish(extra_sources=pyexport.sources)
+            generated = compiler.build_dir.resolve() / "pyexport" / target.rid / "generated"
+            shims = render_csharp(plan).encode()
+            if inspection.user is not None:  # the project's sources were read: the generated code may not clash with them
+                check_no_clash(inspection.user, {GENERATED_SOURCE: shims})
+            self._check_python_source(compiler, plan)  # before the long NativeAOT step, not after it
+            sync_sources(generated, {**inspection.support, GENERATED_SOURCE: shims})
+            native = compiler.publish(extra_sources=generated)
         with self._stage("discover"):
             library = read_native_library(native.library)
             check_machine(library, target)
-            if compiler.link is not None:
+            if compiler.link is not None:  # a Linux target
                 self._warn_about_floor(compiler.link, glibc_floor(library))
-            saved = native.library.with_name(MANIFEST_NAME)
-            report, docs_xml = _reusable_description(native, saved) or _describe(native.assembly)
+            check_library(plan, library, self.log)
             manifest = Manifest(
                 import_name=self.project.import_name,
                 assembly=self.project.assembly_name,
                 metadata=self.project.metadata,
-                report=report,
-                docs_xml=docs_xml,
+                plan=plan,
                 python_files={name: path.read_bytes() for name, path in self.project.python_source_files().items()},
             )
-            manifest.save(saved)
-            bindable = discover(manifest, library, self.log)
+            manifest.save(native.library.with_name(MANIFEST_NAME))
         with self._stage("package"):
-            packaged = write_wheel(manifest, bindable, library, out_dir, self.log)
-        return BuiltWheel(packaged.path, target, packaged.tag, packaged.exports, native)
+            packaged = write_wheel(manifest, library, out_dir, self.log)
+        return BuiltWheel(packaged.path, target, packaged.tag, plan, native)
+
+    def _check_python_source(self, compiler: NativeCompiler, plan: BindingPlan) -> None:
+        """`write_wheel`'s check of the python-source files, against the package as it will be."""
+        files = self.project.python_source_files()
+        if files:
+            shipped = compiler.target.library_name(self.project.assembly_name)
+            check_python_source(self.project.import_name, files, planned_package(plan, self.project.metadata, shipped),
+                                set(plan.public_names))
 
     def _warn_about_floor(self, link: LinkPlan, floor: tuple[int, int]) -> None:
         got = "{}.{}".format(*floor)
@@ -140,22 +180,3 @@ class ProjectBuilder:
                     *link.floor, link.target.rid, got, *link.floor, got
                 )
             )
-
-
-def _describe(assembly: Path) -> tuple[Report, str]:
-    """The inspector's report of *assembly* and its XML documentation."""
-    docs = assembly.with_suffix(".xml")
-    return read_assembly(assembly), docs.read_text(encoding="utf-8") if docs.is_file() else ""
-
-
-def _reusable_description(native: NativeBuild, saved: Path) -> tuple[Report, str] | None:
-    """When the publish was skipped, the description the last build saved of the same assembly
-    (written after it, so not one of an older assembly, and of this aotwheel's contract, else
-    unreadable): no need to run the inspector again."""
-    try:
-        if not native.skipped or saved.stat().st_mtime_ns < native.assembly.stat().st_mtime_ns:
-            return None
-        previous = Manifest.load(saved)
-    except (OSError, AotWheelError):
-        return None
-    return previous.report, previous.docs_xml

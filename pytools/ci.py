@@ -1,6 +1,7 @@
 """`aotwheel generate-ci`: a CI definition, derived from the project, that compiles the native
 libraries of each OS on a runner of that OS (NativeAOT does not compile across operating systems;
-the Linux runner builds x86_64 and aarch64 with zig, against glibc 2.17 by default), packages every wheel in
+the Linux runner builds x86_64 and aarch64 with zig, against glibc 2.17 by default, and the win-x64
+DLL with lld-link, unless the project links Windows with MSVC), packages every wheel in
 one Linux job with `aotwheel package` (one place, one aotwheel version, no .NET), builds the sdist,
 tests each wheel in a clean venv on a runner that can run it (or under qemu), and publishes them
 all when a `v*` tag is pushed."""
@@ -24,6 +25,7 @@ from .manifest import MANIFEST_NAME
 from .project import DEFAULT_BUILD_DIR, Project, read_pyproject
 from .resources import template_environment
 from .targets import TARGETS
+from .windows import LLD, parse_windows_linker
 
 __all__ = ["PROVIDERS", "DEFAULT_RIDS", "render_ci", "write_ci", "options_from_project"]
 
@@ -45,6 +47,8 @@ def linux_build_flags(floor: str) -> tuple[str, ...]:
 # apt packages of the Linux build jobs: clang and zlib for the host linker (kept for what zig does
 # not link), llvm for llvm-objcopy (binutils' objcopy cannot strip an aarch64 library on x64).
 LINUX_BUILD_PACKAGES = ("clang", "zlib1g-dev", "llvm")
+# ... and mingw-w64's Windows import libraries, when the Linux job links win-x64 (windows.py).
+WINDOWS_CROSS_PACKAGES = ("mingw-w64-x86-64-dev",)
 # Without [tool.aotwheel] rids: Linux x86_64 and aarch64 (the clusters, Graviton and Ampere
 # included), Windows x64 and Apple-silicon macOS (the laptops). osx-x64 and other RIDs on request.
 DEFAULT_RIDS = ("linux-x64", "linux-arm64", "win-x64", "osx-arm64")
@@ -156,6 +160,7 @@ def render_ci(
     rids: Sequence[str] = DEFAULT_RIDS,
     dotnet_version: str = "10.0.x",
     manylinux: str = DEFAULT_FLOOR,
+    windows_linker: str = LLD,
     no_sdist: str = "",
     global_json: bool = False,
 ) -> str:
@@ -164,6 +169,7 @@ def render_ci(
     *project_dir* is the C# project's folder relative to the repository root. aotwheel runs under
     the newest of *python_versions* to build and package; the wheels are tested under each of them.
     *manylinux* is the glibc floor the Linux builds ask for (`aotwheel build --manylinux`).
+    *windows_linker* "lld" links the Windows DLLs on the Linux runner, "msvc" on a Windows one.
     The sdist is built and published with the wheels unless *no_sdist* gives the reason not to
     (it is said in the file). *global_json*: the repository root has a global.json, which `dotnet`
     obeys in the jobs (they run there), so the SDK it names is installed too."""
@@ -181,10 +187,17 @@ def render_ci(
             f"known runtime identifiers: {', '.join(spec.test_runners)}"
         )
     source = _relative_dir(project_dir)
+    parse_windows_linker(windows_linker, "windows_linker")
 
+    def build_os(rid: str) -> str:
+        target = TARGETS[rid]
+        return "linux" if target.os == "windows" and windows_linker == LLD else target.os
+
+    # (The providers build no win-arm64, the one Windows target Linux does not link.)
+    cross = [rid for rid in rids if TARGETS[rid].os == "windows" and windows_linker == LLD]
     builds: list[dict[str, Any]] = []  # one per OS, in the order its first RID was asked for
     for rid in rids:
-        os_name = TARGETS[rid].os
+        os_name = build_os(rid)
         group = next((b for b in builds if b["os"] == os_name), None)
         if group is None:
             group = {"os": os_name, "image": spec.build_runners[os_name], "rids": []}
@@ -192,7 +205,7 @@ def render_ci(
         group["rids"].append(rid)
     for group in builds:
         flags = [arg for rid in group["rids"] for arg in ("--rid", rid)]
-        if group["os"] == "linux":
+        if any(TARGETS[rid].os == "linux" for rid in group["rids"]):
             flags += linux_build_flags(_plain("manylinux floor", manylinux))
         group["flags"] = " ".join(flags)
 
@@ -200,7 +213,7 @@ def render_ci(
     tests: list[dict[str, Any]] = []
     for rid in rids:
         target = TARGETS[rid]
-        packages.append({"rid": rid, "library": f"native/native-{target.os}/{rid}/*{target.library_suffix}"})
+        packages.append({"rid": rid, "library": f"native/native-{build_os(rid)}/{rid}/*{target.library_suffix}"})
         runner = spec.test_runners[rid]
         if runner is None:
             continue
@@ -220,6 +233,9 @@ def render_ci(
         "aotwheel_version": __version__,
         "ziglang": ZIGLANG_REQUIREMENT,
         "linux_packages": " ".join(LINUX_BUILD_PACKAGES),
+        "linux_build_packages": " ".join(LINUX_BUILD_PACKAGES + (WINDOWS_CROSS_PACKAGES if cross else ())),
+        "windows_cross": cross,
+        "windows_msvc": [rid for rid in rids if TARGETS[rid].os == "windows" and rid not in cross],
         "project_dir": shlex.quote(str(source)),
         "tests_dir": shlex.quote(str(source / "tests")),
         "build_python": max(pythons, key=_version_key),
@@ -256,7 +272,8 @@ def options_from_project(project: Project) -> dict[str, Any]:
     """What the CI definition takes from the project: the SDK of the framework a build compiles
     for, the targets of [tool.aotwheel] rids, the Python versions requires-python admits, and
     whether an sdist can be built (only through the aotwheel PEP 517 backend), the glibc floor of
-    [tool.aotwheel] manylinux."""
+    [tool.aotwheel] manylinux, and where Windows is linked ([tool.aotwheel] windows-linker; lld,
+    on the Linux runner, unless it says msvc)."""
     requires = SpecifierSet(project.metadata.requires_python or "")
     pythons = [v for v in PYTHONS if requires.contains(v)]
     if not pythons:
@@ -268,6 +285,7 @@ def options_from_project(project: Project) -> dict[str, Any]:
     return {
         "dotnet_version": sdk_channel(framework_candidates(project)[0]),
         "manylinux": _linux_floor(project, pyproject),
+        "windows_linker": project.config.windows_linker or LLD,
         "rids": project.config.rids or DEFAULT_RIDS,
         "python_versions": tuple(dict.fromkeys((pythons[0], pythons[-1]))),
         "no_sdist": "" if _build_backend(pyproject) == BACKEND else (

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
+import signal
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
-from .errors import AotWheelError
-from .log import Log
-
-
-class Output:
-    """Progress and the SDK's streamed output by default; with -v also the exact commands run
-    (lines starting "$ "); with -q only warnings and errors."""
-
-    def __init__(self, quiet: bool, verbose: bool) -> None:
-        self.quiet, self.verbose = quiet, verbose
-
-    def __call__(self, line: str) -> None:
-        if line.startswith("$ ") and not self.verbose:
-            return
-        if self.quiet and not (line.startswith(("warning:", "error")) or ": error " in line):
-            return
-        print(line, flush=True)
+from .errors import AotWheelError, file_error
+from .log import Log, Output
+from .processes import Terminated, sigterm_raises
 
 
 def _build(args: argparse.Namespace, log: Log) -> int:
@@ -36,6 +25,15 @@ def _build(args: argparse.Namespace, log: Log) -> int:
     )
     for wheel in built:
         print(f"Built wheel: {wheel.path}")
+    return 0
+
+
+def _sdist(args: argparse.Namespace, log: Log) -> int:
+    from .project import Project
+    from .sdist import write_sdist
+
+    sdist = write_sdist(Project.load(Path(args.directory)), Path(args.out), log)
+    print(f"Built sdist: {sdist}")
     return 0
 
 
@@ -53,19 +51,42 @@ def _new(args: argparse.Namespace, log: Log) -> int:
     from .toolchain import sdk_info
 
     framework = args.framework or sdk_info().framework
-    for path in create_project(Path(args.path), name=args.name, framework=framework):
+    for path in create_project(Path(args.path), name=args.name, framework=framework, log=log):
         log(f"created {path}")
-    log(f"next: aotwheel build {args.path} -o dist")
+    log(f"next: aotwheel build {_quoted(args.path)} -o dist")
     return 0
 
 
 def _init(args: argparse.Namespace, log: Log) -> int:
+    from .attributes import PACKAGE_ID
     from .new import init_project
 
-    pyproject = init_project(Path(args.path))
-    print(f"Wrote {pyproject}")
-    log(f"next: aotwheel build {pyproject.parent} -o dist")
+    attributes = args.attributes
+    if attributes is None:
+        attributes = sys.stdin.isatty() and _ask(
+            f"Reference the {PACKAGE_ID} package from the csproj, so that dotnet build and IDEs know "
+            "[PyExport]? [Y/n] "
+        )
+    written = init_project(Path(args.path), attributes=attributes, log=log)
+    for path in written:
+        print(f"Wrote {path}")
+    if not attributes:
+        log(f"(no {PACKAGE_ID} reference: `aotwheel init --attributes` adds it)")
+    log(f"next: aotwheel build {_quoted(str(written[0].parent))} -o dist")
     return 0
+
+
+def _ask(question: str) -> bool:
+    try:
+        answer = input(question).strip().lower()
+    except EOFError:
+        return False
+    return answer in ("", "y", "yes")
+
+
+def _quoted(path: str) -> str:
+    """*path* as the shell needs it in a hint (a folder with a space in its name)."""
+    return shlex.quote(path)
 
 
 def _develop(args: argparse.Namespace, log: Log) -> int:
@@ -90,9 +111,14 @@ def _inspect(args: argparse.Namespace, log: Log) -> int:
 
 
 def _doctor(args: argparse.Namespace, log: Log) -> int:
-    from .doctor import report, run_checks
+    from .doctor import check_lines, run_checks, summary
 
-    lines, healthy = report(run_checks())
+    checks = []
+    for check in run_checks(log):  # each printed as soon as it is made: the probe builds take a while
+        checks.append(check)
+        for line in check_lines(check):
+            print(line, flush=True)
+    lines, healthy = summary(checks)
     for line in lines:
         print(line)
     return 0 if healthy else 1
@@ -147,6 +173,15 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--build-dir", type=Path, help=f"folder for intermediate files (default: DIR/{DEFAULT_BUILD_DIR})")
     build.set_defaults(run=_build)
 
+    sdist = commands.add_parser(
+        "sdist", parents=[verbosity], help="write the source distribution (.tar.gz) pip can build the wheel from",
+        description="Write the sdist the PEP 517 build_sdist hook writes: the sources the build reads "
+        "(git's files, or outside git those no .gitignore excludes; no dotfiles, key files or credentials), PKG-INFO.",
+    )
+    sdist.add_argument("directory", nargs="?", default=".", help="the project folder (default: .)")
+    sdist.add_argument("-o", "--out", default="dist", help="folder for the sdist (default: dist)")
+    sdist.set_defaults(run=_sdist)
+
     package = commands.add_parser(
         "package", parents=[verbosity], help="wheel a native library built elsewhere, from its export manifest",
         description="Package a NativeAOT library compiled on another machine (e.g. a CI runner of another OS) "
@@ -166,9 +201,15 @@ def parser() -> argparse.ArgumentParser:
     init = commands.add_parser(
         "init", parents=[verbosity], help="write a pyproject.toml beside an existing C# project",
         description="Make an existing C# project a Python package: write the pyproject.toml (aotwheel as the "
-        "build backend, name and version from the project) beside its .csproj. Never replaces one.",
+        "build backend, name and version from the project) beside its .csproj, and a .gitignore entry for "
+        "each build output folder. Never replaces a pyproject.toml.",
     )
     init.add_argument("path", nargs="?", default=".", help="the .csproj, or the folder holding the only one (default: .)")
+    init.add_argument(
+        "--attributes", action=argparse.BooleanOptionalAction, default=None,
+        help="reference the AotWheel.Attributes package ([PyExport] for dotnet build and IDEs) with a feed "
+        "of its own (nuget/ and NuGet.config); asked on a terminal, else not done",
+    )
     init.set_defaults(run=_init)
 
     develop = commands.add_parser(
@@ -180,8 +221,8 @@ def parser() -> argparse.ArgumentParser:
     develop.add_argument("--python", help="the interpreter of the venv to install into (default: the active venv's)")
     develop.set_defaults(run=_develop)
 
-    inspect = commands.add_parser("inspect", parents=[verbosity], help="show a wheel's or library's exports and platform tag")
-    inspect.add_argument("path", help="a .whl, or a native library (.so, .dll, .dylib)")
+    inspect = commands.add_parser("inspect", parents=[verbosity], help="show a wheel's, library's or built project's exports and platform tag")
+    inspect.add_argument("path", help="a .whl, a native library (.so, .dll, .dylib), or a project folder that was built")
     inspect.set_defaults(run=_inspect)
 
     doctor = commands.add_parser("doctor", parents=[verbosity], help="check the SDK, NativeAOT packages and linker")
@@ -210,10 +251,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     log = Output(args.quiet, args.verbose)
     run: Callable[[argparse.Namespace, Log], int] = args.run  # set by each subcommand's parser
     try:
-        return run(args, log)
+        with sigterm_raises():
+            return run(args, log)
     except AotWheelError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         return 1
+    except BrokenPipeError:  # `aotwheel inspect x | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 1
+    except OSError as exc:  # a full disk, a read-only or forbidden folder: named, with no traceback
+        print(f"error: {file_error(exc)}", file=sys.stderr, flush=True)
+        return 1
+    except Terminated:
+        print("error: terminated", file=sys.stderr, flush=True)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
+        print("error: interrupted", file=sys.stderr, flush=True)
         return 130

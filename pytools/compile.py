@@ -11,8 +11,8 @@ import hashlib
 import os
 import re
 import shlex
+import shutil
 import subprocess
-import sys
 import threading
 import time
 from xml.sax.saxutils import escape
@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, TypeVar
 
-from . import __version__
+from . import __version__, processes
+from .atomic import write_file
 from .errors import AotWheelError
 from .inputs import InputStamp, query_command
 from .linking import LinkPlan, plan_link
@@ -28,7 +29,8 @@ from .log import Log
 from .project import DEFAULT_BUILD_DIR, FACTS_CACHE, Project, save_facts
 from .resources import support_dir
 from .targets import Target, check_buildable_here
-from .toolchain import OLDEST_AOT_FRAMEWORK, dotnet_command, dotnet_environment, native_linker
+from .toolchain import OLDEST_AOT_FRAMEWORK, dotnet_command, dotnet_environment, native_linker, sdk_info
+from .windows import WindowsCrossLink, plan_windows_link, runtime_pack_version, unresolved_error, unresolved_symbols
 
 T = TypeVar("T")
 STAMP_NAME = "inputs.json"
@@ -39,9 +41,12 @@ ERROR_LINE = re.compile(r": (?:fatal )?error [A-Z]+\d*:")
 NATIVE_ERROR_LINE = re.compile(r"(?:^|[\s:])(?:fatal )?error ?: ")
 LONGEST_QUOTED_LINE = 500
 QUOTE = {'"': "&quot;"}
+# The line a build step logs when it starts running the SDK (not when it finds it can skip it).
+STEP_STARTED = re.compile(r"^dotnet (?:build|publish) .+\.csproj \(")
 MISSING_PACKAGE = re.compile(r"error NU110[123]: Unable to find package (\S+?)\.? ")
 AOT_PACKAGES = ("ILCompiler", "Runtime.NativeAOT", "NETCore.App.Runtime", "ILLink")
-# NativeAOT's code generation prints nothing for tens of seconds: on a terminal, say it still runs.
+# NativeAOT's code generation prints nothing for tens of seconds: say it still runs, in every log
+# (a CI log or a pipe too, where a long silence looks like a hang).
 HEARTBEAT_SECONDS = 10.0
 
 
@@ -84,9 +89,11 @@ class NativeCompiler:
     ) -> None:
         check_buildable_here(target)
         self.project, self.target, self.debug, self.log = project, target, debug, log
-        floor = manylinux or project.config.manylinux
+        # The project's floor is for its Linux targets; --manylinux for another target is refused.
+        floor = manylinux or (project.config.manylinux if target.os == "linux" else None)
         where = "--manylinux" if manylinux else "[tool.aotwheel] manylinux"
         self.link: LinkPlan | None = plan_link(target, floor, where)
+        self.windows_link: WindowsCrossLink | None = plan_windows_link(target, project.config.windows_linker)
         self.build_dir = build_dir
         self._candidates = framework_candidates(project, framework)
         # A framework an earlier build fell back to stays settled: start there, not with a retry.
@@ -119,6 +126,11 @@ class NativeCompiler:
             / f"{self.project.assembly_name}.dll"
         )
 
+    @property
+    def intermediate(self) -> Path:
+        """MSBuild's obj folder of this build (AotWheel.props), where NativeAOT leaves link.rsp."""
+        return self.out / ".msbuild" / "obj" / self.project.csproj.stem / self.configuration / self.framework / self.target.rid
+
     def build_managed(self, extra_sources: Path | None = None) -> Path:
         """`dotnet build`: the managed assembly only (for reading metadata before shims exist)."""
         self._with_fallback(lambda: self._run("build", extra_sources))
@@ -139,7 +151,10 @@ class NativeCompiler:
     def _publish_unless_current(self, extra_sources: Path | None) -> bool:
         # Bound here, per attempt: after a framework fallback the stamp belongs to the new framework's folder.
         stamp = self.input_stamp("publish", extra_sources)
-        skipped = self.library.is_file() and self.assembly.is_file() and stamp.is_current()
+        # A managed build since (phase A writes the same assembly, without the shims) means the
+        # assembly beside the library is no longer the one it was compiled from: publish again.
+        skipped = (self.library.is_file() and self.assembly.is_file()
+                   and self.assembly.stat().st_mtime_ns <= self.library.stat().st_mtime_ns and stamp.is_current())
         if skipped:
             self.log(f"dotnet publish skipped: inputs unchanged since {self.library.name} was built")
         else:
@@ -204,6 +219,7 @@ class NativeCompiler:
             "Deterministic": "true",
             "PathMap": f"{self.project.root}=/src",
             **(self.link.msbuild_properties(self.build_dir, config.strip_symbols and not self.debug) if self.link else {}),
+            **(self.windows_link.msbuild_properties(self.build_dir) if self.windows_link else {}),
             **config.msbuild_properties,
         }
         if self.project.target_frameworks != (self.framework,):
@@ -228,32 +244,51 @@ class NativeCompiler:
             items.append(f'    <AotWheelRuntimeOption Include="{escape(name, QUOTE)}" Value="{escape(value, QUOTE)}"{trim} />\n')
         for name, value in sorted(self.project.config.runtime_settings().items()):
             items.append(f'    <IlcArg Include="{escape(f"--runtimeopt:{name}={value}", QUOTE)}" />\n')
-        (self.out / "runtime-options.targets").write_text(f"<Project>\n  <ItemGroup>\n{''.join(items)}  </ItemGroup>\n</Project>\n")
+        write_file(self.out / "runtime-options.targets", f"<Project>\n  <ItemGroup>\n{''.join(items)}  </ItemGroup>\n</Project>\n")
 
     def _run(self, verb: str, extra_sources: Path | None) -> None:
         if self.target.os != "windows" and (self.link is None or self.link.zig is None) and native_linker() is None:
             raise AotWheelError("NativeAOT needs a native linker: install clang (apt-get install clang) or gcc")
-        self.out.mkdir(parents=True, exist_ok=True)
         self._write_runtime_options()
         what = "NativeAOT" if verb == "publish" else "managed"
-        linked = f", linked with {self.link.describe()}" if verb == "publish" and self.link else ""
+        linker = self.link or self.windows_link
+        linked = f", linked with {linker.describe()}" if verb == "publish" and linker else ""
         self.log(f"dotnet {verb} {self.project.csproj.name} ({self.framework}, {self.target.rid}, {what}{linked})")
         command = self.command(verb, extra_sources)
         self.log("$ " + " ".join(shlex.quote(part) for part in command))
         started = time.monotonic()
-        lines, status = _run_streaming(
-            command, self.log, heartbeat=HEARTBEAT_SECONDS if sys.stdout.isatty() else None, cwd=self.project.csproj.parent
-        )
+        lines, status = _run_streaming(command, self.log, cwd=self.project.csproj.parent)
         self.log(f"dotnet {verb} ({what}) took {time.monotonic() - started:.1f}s")
         errors = _unique(line.strip() for line in lines if ERROR_LINE.search(line))
         missing = _unique(m.group(1) for line in errors if (m := MISSING_PACKAGE.search(line)))
         if any(marker in name for name in missing for marker in AOT_PACKAGES):
             raise MissingAotPackages(self.framework, missing)
+        undefined = unresolved_symbols(lines) if self.windows_link and status != 0 else []
+        if undefined:
+            version = runtime_pack_version(self.intermediate / "native" / "link.rsp")
+            raise unresolved_error(self.library, self.target, undefined, self.framework, version)
         if errors or status != 0:
             native = [line.strip() for line in lines if NATIVE_ERROR_LINE.search(line) and not ERROR_LINE.search(line)]
             errors = _unique(native[:1] + errors)
             detail = "\n".join(map(_shorten, errors)) if errors else "\n".join(lines[-20:])
             raise AotWheelError(f"dotnet {verb} of {self.project.csproj} failed:\n{detail}")
+
+
+def sync_sources(folder: Path, files: dict[str, bytes]) -> bool:
+    """Make *folder* hold exactly *files* (C# compiled in), touching only what changed (MSBuild
+    compares timestamps); return whether anything did."""
+    folder.mkdir(parents=True, exist_ok=True)
+    changed = False
+    for stale in folder.iterdir():
+        if stale.name not in files:
+            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+            changed = True
+    for name, data in files.items():
+        path = folder / name
+        if not path.is_file() or path.read_bytes() != data:
+            write_file(path, data)
+            changed = True
+    return changed
 
 
 def framework_candidates(project: Project, pinned: str | None = None) -> list[str]:
@@ -266,15 +301,23 @@ def framework_candidates(project: Project, pinned: str | None = None) -> list[st
 def fallback_frameworks(declared: tuple[str, ...]) -> list[str]:
     """The project's framework first, then older .NET majors that NativeAOT supports."""
     modern = [f for f in declared if re.fullmatch(r"net\d+\.0", f)]
-    if not modern:
-        raise AotWheelError(
-            f"NativeAOT needs a target framework of net{OLDEST_AOT_FRAMEWORK}.0 or later; "
-            f"the project targets {';'.join(declared) or 'nothing'}"
-        )
-    newest = max(int(f[3:-2]) for f in modern)
+    newest = max((int(f[3:-2]) for f in modern), default=0)
     if newest < OLDEST_AOT_FRAMEWORK:
-        raise AotWheelError(f"NativeAOT needs net{OLDEST_AOT_FRAMEWORK}.0 or later; the project targets net{newest}.0")
+        suggested = _sdk_framework()
+        raise AotWheelError(
+            f"NativeAOT needs a target framework of net{OLDEST_AOT_FRAMEWORK}.0 or later; the project targets "
+            f"{';'.join(declared) or 'nothing'}. Build it for one: --framework {suggested} (or [tool.aotwheel] "
+            f"target-framework = \"{suggested}\"), or add {suggested} to the csproj's TargetFrameworks"
+        )
     return [f"net{major}.0" for major in range(newest, OLDEST_AOT_FRAMEWORK - 1, -1)]
+
+
+def _sdk_framework() -> str:
+    """The framework to suggest: the SDK's own, else the oldest NativeAOT builds."""
+    try:
+        return sdk_info().framework
+    except AotWheelError:
+        return f"net{OLDEST_AOT_FRAMEWORK}.0"
 
 
 def _escape(value: str) -> str:
@@ -282,15 +325,14 @@ def _escape(value: str) -> str:
     return value.replace("%", "%25").replace(";", "%3B").replace(",", "%2C")
 
 
-def _run_streaming(
-    command: list[str], log: Log, heartbeat: float | None = None, cwd: Path | None = None
-) -> tuple[list[str], int]:
-    """Run *command* (in *cwd*: dotnet picks the SDK by the global.json above it), echoing each line
-    with a short prefix; return all lines and the exit status. With *heartbeat*, a silence that long
-    is broken by a line with the time elapsed."""
+def _run_streaming(command: list[str], log: Log, cwd: Path | None = None) -> tuple[list[str], int]:
+    """Run *command* (in *cwd*: dotnet picks the SDK by the global.json above it) in a process group
+    of its own, echoing each line with a short prefix; return all lines and the exit status. A
+    silence of HEARTBEAT_SECONDS is broken by a line with the time elapsed, whether the log is a
+    terminal or not. An interrupt ends the whole group before it propagates (processes.py)."""
     lines: list[str] = []
     try:
-        process = subprocess.Popen(
+        process = processes.start(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
             env=dotnet_environment(), stdin=subprocess.DEVNULL, cwd=cwd,
         )
@@ -308,18 +350,21 @@ def _run_streaming(
                 log(f"  dotnet | ... still running, {now - started:.0f}s so far")
                 last_line = now
 
-    if heartbeat:
-        threading.Thread(target=beat, args=(heartbeat,), daemon=True).start()
-    with process:
-        try:
-            for line in process.stdout:
-                last_line = time.monotonic()
-                line = line.rstrip("\n")
-                lines.append(line)
-                if line.strip():
-                    log(f"  dotnet | {line}")
-        finally:
-            finished.set()
+    threading.Thread(target=beat, args=(HEARTBEAT_SECONDS,), daemon=True).start()
+    try:
+        for line in process.stdout:
+            last_line = time.monotonic()
+            line = line.rstrip("\n")
+            lines.append(line)
+            if line.strip():
+                log(f"  dotnet | {line}")
+        process.wait()
+    except BaseException:
+        processes.end_group(process)
+        raise
+    finally:
+        finished.set()
+        process.stdout.close()
     return lines, process.returncode
 
 

@@ -1,5 +1,7 @@
 """Editable installs (PEP 660): the package lives in the project's build folder, and importing it
-rebuilds the native library when the C# sources changed."""
+rebuilds the native library when the C# sources changed. The import hook (templates/editable)
+asks `is_current` of the installed aotwheel, and rebuilds through `refresh` in a fresh interpreter;
+it never imports a stale build silently."""
 
 from __future__ import annotations
 
@@ -15,20 +17,26 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from .atomic import atomic_output
-from .compile import STAMP_NAME
-from .errors import AotWheelError
+from .atomic import atomic_output, write_file
+from .compile import STAMP_NAME, STEP_STARTED
+from .errors import AotWheelError, file_error
 from .inputs import unchanged_since
-from .log import Log
+from .log import Log, Output, verbose_from_environment
+from .processes import sigterm_raises
 from .project import Project, default_build_dir
 from .resources import template_environment
+from .settings import BuildSettings
 from .wheel import WheelWriter
 
+# Set (to 1), an editable package that cannot be rebuilt imports as last built, with a warning;
+# unset, the import fails with the reason.
+STALE_ENV = "AOTWHEEL_EDITABLE_STALE"
 
 
-def editable_root(project_root: Path) -> Path:
-    """Where the editable package folder lives: `editable/` in the project's default build folder."""
-    return default_build_dir(project_root) / "editable"
+
+def editable_root(build_dir: Path) -> Path:
+    """Where the editable package folder lives: `editable/` in the project's build folder."""
+    return build_dir / "editable"
 
 
 def _pyproject_stat(project_root: Path) -> list[int]:
@@ -59,16 +67,16 @@ def _python_source_state(project: Project) -> dict[str, Any]:
     return _folder_state(str((project.root / project.config.python_source).resolve() / project.import_name))
 
 
-def build_in_place(project_dir: Path, log: Log) -> tuple[Project, Path]:
+def build_in_place(project_dir: Path, log: Log, settings: BuildSettings = BuildSettings()) -> tuple[Project, Path]:
     """Build the project's wheel and unpack its package under editable_root; return the project
     and that root. The editable package is thus exactly what the wheel would install."""
     from .builder import ProjectBuilder
 
-    builder = ProjectBuilder(project_dir, log=log)
+    builder = ProjectBuilder(project_dir, build_dir=settings.build_dir, log=log)
     project = builder.project
-    root = editable_root(project.root)
+    root = editable_root(builder.build_dir)
     with tempfile.TemporaryDirectory() as scratch:
-        built = builder.build_target(builder.targets()[0], Path(scratch))
+        built = builder.build_one(Path(scratch), settings)
         with zipfile.ZipFile(built.path) as wheel:
             for name in wheel.namelist():
                 if name.startswith(project.import_name + "/"):
@@ -80,37 +88,72 @@ def build_in_place(project_dir: Path, log: Log) -> tuple[Project, Path]:
     record["pyproject"] = _pyproject_stat(project.root)
     # The user's own modules ([tool.aotwheel] python-source) are no MSBuild input: watched apart.
     record["python_source"] = _python_source_state(project)
-    (root / STAMP_NAME).write_text(json.dumps(record))
+    write_file(root / STAMP_NAME, json.dumps(record))
     return project, root
 
 
-def refresh(project_dir: str) -> None:
-    """Called on import: rebuild when an input of the last build (as MSBuild listed them) or
-    pyproject.toml moved since. Only file and folder times are read: no MSBuild, no hashing."""
+def is_current(project_dir: str, settings_json: str) -> bool:
+    """Whether the editable package of *project_dir* is still what a build would make: no input of
+    its last build (as MSBuild listed them), nor pyproject.toml, nor a python-source module moved.
+    Only file and folder times are read: no MSBuild, no hashing. Asked by the import hook."""
     root = Path(project_dir)
+    settings = BuildSettings.from_json(json.loads(settings_json))
     try:
-        record = json.loads((editable_root(root) / STAMP_NAME).read_text())
+        record = json.loads((editable_root(settings.build_dir or default_build_dir(root)) / STAMP_NAME).read_text())
     except (OSError, ValueError):
-        record = None
-    if (
+        return False
+    return (
         isinstance(record, dict) and record.get("pyproject") == _pyproject_stat(root) and unchanged_since(record)
         and record.get("python_source") == _folder_state(record.get("python_source", {}).get("folder"))
-    ):
-        return
-    print(f"aotwheel: C# sources changed; rebuilding {root}", file=sys.stderr)
+    )
+
+
+class _RebuildLog:
+    """The rebuild-on-import's output, to stderr: quiet while the build only finds that nothing
+    changed (moved times, same contents), announced once the SDK has work to do."""
+
+    def __init__(self, project: Path) -> None:
+        self.project = project
+        self.output = Output(verbose=verbose_from_environment(), stream=sys.stderr)
+        self.announced = False
+
+    def __call__(self, line: str) -> None:
+        if not self.announced and STEP_STARTED.match(line):
+            self.output(f"aotwheel: an input of {self.project} changed; rebuilding")
+            self.announced = True
+        if self.announced or line.startswith(("warning:", "error")):
+            self.output(line)
+
+
+def refresh(project_dir: str, settings_json: str = "{}") -> int:
+    """The import hook's rebuild, run in a fresh interpreter: rebuild the editable package when it
+    is not current. Returns the exit status: 0 when the package is current now, else not (the
+    reason printed)."""
+    if is_current(project_dir, settings_json):
+        return 0
+    settings = BuildSettings.from_json(json.loads(settings_json))
     try:
-        build_in_place(root, log=lambda line: print(line, file=sys.stderr))
+        with sigterm_raises():
+            build_in_place(Path(project_dir), _RebuildLog(Path(project_dir)), settings)
     except AotWheelError as exc:
-        raise ImportError(f"rebuilding {root} failed: {exc}") from None
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 1
+    except OSError as exc:
+        print(f"error: {file_error(exc)}", file=sys.stderr, flush=True)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr, flush=True)
+        return 130
+    return 0
 
 
-def write_editable_wheel(project_dir: Path, out_dir: Path, log: Log) -> Path:
+def write_editable_wheel(project_dir: Path, out_dir: Path, log: Log, settings: BuildSettings = BuildSettings()) -> Path:
     """Build in place, then write a wheel that only points the import system at the build."""
-    project, root = build_in_place(project_dir, log)
+    project, root = build_in_place(project_dir, log, settings)
     hook_module = f"_aotwheel_editable_{project.import_name}"
     hook = template_environment("editable").get_template("hook.py.j2").render(
         import_name=project.import_name, project=str(project.root), package_parent=str(root),
-        builder_python=sys.executable,
+        builder_python=sys.executable, settings=json.dumps(settings.to_json()), stale_env=STALE_ENV,
     )
     writer = WheelWriter(project.metadata, "py3-none-any")
     writer.add_bytes(f"{hook_module}.py", hook.encode())
@@ -161,10 +204,10 @@ def install_wheel(wheel: Path, python: Path) -> Path:
     record = site / info / "RECORD"
     lines = record.read_text().splitlines()
     for name, data in extra.items():
-        (site / name).write_bytes(data)
+        write_file(site / name, data)
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
         lines.insert(-1, f"{name},sha256={digest},{len(data)}")
-    record.write_text("\n".join(lines) + "\n")
+    write_file(record, "\n".join(lines) + "\n")
     return site
 
 

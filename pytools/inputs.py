@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+from . import processes
+from .atomic import write_file
 from .errors import AotWheelError
 from .log import Log
 
@@ -89,7 +91,7 @@ def ask_msbuild(command: Sequence[str], build_root: Path, env: dict[str, str] | 
 
 def _run(command: Sequence[str], env: dict[str, str] | None) -> str:
     try:
-        result = subprocess.run(list(command), capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+        result = processes.run(command, env=env, stdin=subprocess.DEVNULL)
     except OSError as exc:
         raise AotWheelError(f"cannot run {command[0]}: {exc}") from None
     if result.returncode != 0:
@@ -207,6 +209,14 @@ class InputStamp:
         self._stats = _stats(self._inputs, [self.build_root])
         self._digest = content_digest(self.key, self._inputs)
 
+    def reading_of(self, other: InputStamp) -> InputStamp:
+        """This stamp, with *other*'s reading of the inputs (of the same command, under another key:
+        the extra sources changed), so that MSBuild is not asked twice; returns self."""
+        assert other._inputs is not None and other._stats is not None
+        self._inputs, self._stats = other._inputs, other._stats
+        self._digest = content_digest(self.key, self._inputs)
+        return self
+
     def forget(self) -> None:
         self.path.unlink(missing_ok=True)
 
@@ -222,7 +232,4 @@ class InputStamp:
             "key": self.key, "digest": self._digest, "files": files, "folders": folders,
             "trees": list(self._inputs.trees), "pruned": list(self._inputs.pruned), "skip": [str(self.build_root)],
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(self.path.name + ".tmp")
-        temporary.write_text(json.dumps(record, indent=0, sort_keys=True))
-        os.replace(temporary, self.path)
+        write_file(self.path, json.dumps(record, indent=0, sort_keys=True))

@@ -8,9 +8,11 @@ import zipfile
 from pathlib import Path
 
 from .binary import NativeLibrary, read_native_library
-from .discover import NATIVE_MODULE_INIT
+from .plan.model import NATIVE_MODULE_INIT
 from .errors import AotWheelError
+from .manifest import MANIFEST_NAME, Manifest
 from .platform_tags import PlatformTag, platform_tag_for
+from .project import default_build_dir, owning_project
 
 LIBRARY_SUFFIXES = (".so", ".dll", ".dylib")
 
@@ -45,7 +47,7 @@ def _api_report(stub: str) -> list[str]:
     # A function with .map is declared `name: _Map_name`, a Protocol whose __call__ is the function.
     callables = {
         node.name: next(m for m in node.body if isinstance(m, ast.FunctionDef) and m.name == "__call__")
-        for node in body if isinstance(node, ast.ClassDef) and any(ast.unparse(b) == "Protocol" for b in node.bases)
+        for node in body if isinstance(node, ast.ClassDef) and any(ast.unparse(b) == "_typing.Protocol" for b in node.bases)
         and any(isinstance(m, ast.FunctionDef) and m.name == "__call__" for m in node.body)
     }
     for node in body:
@@ -60,11 +62,11 @@ def _api_report(stub: str) -> list[str]:
             lines.append(f"  def {node.name}{_signature(node)}")
         elif isinstance(node, ast.ClassDef):
             bases = [ast.unparse(b) for b in node.bases]
-            if "dataclasses.dataclass" in _decorators(node):
+            if "_dataclasses.dataclass" in _decorators(node):
                 counts["dataclasses"] += 1
                 fields = [f"{ast.unparse(f.target)}: {ast.unparse(f.annotation)}" for f in node.body if isinstance(f, ast.AnnAssign)]
                 lines.append(f"  dataclass {node.name}({', '.join(fields)})")
-            elif any(b.startswith("enum.") for b in bases):
+            elif any(b.startswith("_enum.") for b in bases):
                 counts["enums"] += 1
                 members = [f"{ast.unparse(m.targets[0])}={ast.unparse(m.value)}" for m in node.body if isinstance(m, ast.Assign)]
                 lines.append(f"  enum {node.name}({', '.join(b.split('.')[-1] for b in bases)}): {', '.join(members)}")
@@ -82,14 +84,14 @@ def _class_members(node: ast.ClassDef) -> list[str]:
         if not isinstance(member, ast.FunctionDef):
             continue
         decorators = _decorators(member)
-        if "property" in decorators:
+        if "_builtins.property" in decorators:
             returns = f": {ast.unparse(member.returns)}" if member.returns else ""
             writable = any(isinstance(m, ast.FunctionDef) and m.name == member.name and f"{m.name}.setter" in _decorators(m)
                            for m in node.body)
             lines.append(f"    property {member.name}{returns}{'' if writable else ' (read-only)'}")
         elif f"{member.name}.setter" in decorators:
             continue
-        elif "staticmethod" in decorators:
+        elif "_builtins.staticmethod" in decorators:
             lines.append(f"    static {member.name}{_signature(member)}")
         else:
             lines.append(f"    {member.name}{_signature(member, drop_self=True)}")
@@ -110,15 +112,45 @@ def _library_report(library: NativeLibrary, tag: PlatformTag) -> list[str]:
 
 
 def inspect_path(path: Path) -> list[str]:
-    """Report lines for a `.whl` or a native library."""
+    """Report lines for a `.whl`, a native library, or a project folder (the libraries its last
+    builds left in its build folder)."""
+    if path.is_dir():
+        return _inspect_project(path)
     if not path.is_file():
-        raise AotWheelError(f"{path}: no such file")
+        raise AotWheelError(f"{path}: no such file or folder")
     if path.suffix == ".whl":
         return _inspect_wheel(path)
+    return _inspect_library(path)
+
+
+def _inspect_library(path: Path) -> list[str]:
     library = read_native_library(path)
     lines = _library_report(library, platform_tag_for(library))
     lines.append(f"exports:  {len(library.exported_functions)} functions")
     lines += [f"  {name}" for name in sorted(library.exported_functions)]
+    return lines
+
+
+def _inspect_project(folder: Path) -> list[str]:
+    takes = "aotwheel inspect takes a .whl, a native library (.so, .dll, .dylib) or a project folder that was built"
+    if not (folder / "pyproject.toml").is_file() and not any(folder.glob("*.csproj")):
+        raise AotWheelError(f"{folder} is a folder with no pyproject.toml or .csproj; {takes}")
+    root = owning_project(folder.resolve()) or folder.resolve()  # a csproj's folder inside a project: that project
+    # What `aotwheel build` leaves in <build folder>/<rid>-<tfm>[-debug]/publish/: the library beside its manifest.
+    libraries = sorted(
+        (p for m in default_build_dir(root).glob(f"*/publish/{MANIFEST_NAME}") for p in m.parent.iterdir()
+         if p.suffix in LIBRARY_SUFFIXES and p.stem == Manifest.load(m).assembly),
+        key=lambda p: p.stat().st_mtime, reverse=True,
+    )
+    if not libraries:
+        raise AotWheelError(
+            f"{folder} is a project folder with no build in {default_build_dir(root)}: run `aotwheel build` "
+            f"first (or inspect the wheel it writes); {takes}"
+        )
+    lines = []
+    for library in libraries:  # the newest build first
+        lines.append(f"build:    {library.parent.parent.name} ({library})")
+        lines += _inspect_library(library)
     return lines
 
 

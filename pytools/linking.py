@@ -8,13 +8,13 @@ symbol versions up to the floor, whatever glibc the build machine has (as maturi
 
 from __future__ import annotations
 
-import hashlib
 import platform
 import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import script_named_by_content
 from .errors import AotWheelError
 from .targets import Target
 from .toolchain import ZIG_INSTALL_HINT, Zig, find_zig, objcopy_for
@@ -106,18 +106,9 @@ class LinkPlan:
 
     def _write_wrapper(self, build_root: Path, library_folder: Path | None) -> Path:
         assert self.zig is not None
-        text = _wrapper_script(self.zig, self.zig_target, library_folder)
-        # The content's hash is in the name, so a different zig or floor changes the publish command
-        # (and with it the rebuild digest).
-        digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-        path = build_root.resolve() / "zig" / f"cc-{self.zig_target}-{digest}"
-        if not path.is_file() or path.read_text() != text:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(".partial")
-            partial.write_text(text)
-            partial.chmod(0o755)
-            partial.replace(path)
-        return path
+        # A different zig or floor: another name, so another publish command.
+        return script_named_by_content(build_root / "zig", f"cc-{self.zig_target}",
+                                       _wrapper_script(self.zig, self.zig_target, library_folder))
 
 
 def _wrapper_script(zig: Zig, zig_target: str, library_folder: Path | None) -> str:

@@ -12,24 +12,22 @@ from pathlib import Path
 from .atomic import atomic_output
 from .errors import AotWheelError
 from .metadata import DistributionMetadata
-from .report import Report
+from .plan.model import BindingPlan
 
 MANIFEST_NAME = "aotwheel-manifest.json"
-# The kind of file. Its version is the report's contract (report.CONTRACT, which covers the whole
-# manifest), checked first; manifests from before the contract spelled this "aotwheel-manifest/1".
+# The kind of file. Its version is the binding plan's format (plan.model.PLAN_FORMAT), checked first.
 MANIFEST_FORMAT = "aotwheel-manifest"
 
 
 @dataclass(frozen=True)
 class Manifest:
-    """Names, metadata, and the assembly's own description (the inspector's report and the XML
-    documentation), from which the bindings are derived."""
+    """Names, metadata and the binding plan the library was built from: all a wheel needs besides
+    the library."""
 
     import_name: str
     assembly: str
     metadata: DistributionMetadata
-    report: Report
-    docs_xml: str
+    plan: BindingPlan
     # The user's own files shipped beside the bindings ([tool.aotwheel] python-source), carried here
     # so that `aotwheel package` on another machine makes the same wheel without the sources.
     python_files: dict[str, bytes] = dataclasses.field(default_factory=dict)
@@ -40,8 +38,7 @@ class Manifest:
             "import_name": self.import_name,
             "assembly": self.assembly,
             "metadata": dataclasses.asdict(self.metadata),
-            "report": self.report.to_json(),
-            "docs_xml": self.docs_xml,
+            "plan": self.plan.to_json(),
             "python_files": {name: base64.b64encode(data).decode("ascii") for name, data in self.python_files.items()},
         }
         with atomic_output(path) as stream:
@@ -55,12 +52,12 @@ class Manifest:
             raise AotWheelError(f"{path}: not a readable manifest: {exc}") from None
         if not isinstance(data, dict) or str(data.get("format")).split("/")[0] != MANIFEST_FORMAT:
             raise AotWheelError(f"{path}: not an aotwheel manifest (expected format {MANIFEST_FORMAT!r})")
-        report = Report.from_json(data.get("report"), str(path))  # the contract first: it decides the rest
+        plan = BindingPlan.from_json(data.get("plan"), str(path))  # the format first: it decides the rest
         try:
             raw = data["metadata"]
             raw["urls"] = tuple(tuple(pair) for pair in raw.get("urls", ()))
             metadata = DistributionMetadata(**raw)
             python_files = {name: base64.b64decode(text) for name, text in data.get("python_files", {}).items()}
-            return cls(data["import_name"], data["assembly"], metadata, report, data["docs_xml"], python_files)
+            return cls(data["import_name"], data["assembly"], metadata, plan, python_files)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise AotWheelError(f"{path}: incomplete manifest ({exc})") from None

@@ -6,6 +6,7 @@ when a ``License-Expression`` is present, because that field first exists there.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,14 +109,17 @@ class DistributionMetadata:
         )
 
         if not isinstance(self.name, str) or not _NAME_RE.match(self.name):
+            suggestion = re.sub(r"[^A-Za-z0-9._-]+", "-", str(self.name)).strip("-._")
             raise AotWheelError(
                 f"invalid distribution name {self.name!r}: use ASCII letters, digits, '.', '_' and '-', "
-                "starting and ending with a letter or digit"
+                "starting and ending with a letter or digit" + (f", e.g. {suggestion!r}" if suggestion else "")
             )
         try:
             Version(self.version)
         except (InvalidVersion, TypeError):
-            raise AotWheelError(f"invalid version {self.version!r}: not a PEP 440 version") from None
+            raise AotWheelError(
+                f"invalid version {self.version!r}: not a PEP 440 version (e.g. \"1.0.0\", \"2.1.0rc1\", \"0.3.dev2\")"
+            ) from None
         for what in ("summary", "description_content_type", "license_expression", "requires_python"):
             value = getattr(self, what)
             if value is not None:
@@ -125,7 +129,7 @@ class DistributionMetadata:
                 SpecifierSet(self.requires_python)
             except InvalidSpecifier:
                 raise AotWheelError(
-                    f"invalid requires-python {self.requires_python!r}: not a version specifier"
+                    f"invalid requires-python {self.requires_python!r}: not a version specifier (e.g. \">=3.9\")"
                 ) from None
         if self.license is not None and self.license_expression is not None:
             raise AotWheelError(
@@ -275,10 +279,12 @@ def _get_str_table(value: Any, key: str) -> dict[str, str]:
     return value
 
 
-def _read_text(base_dir: Path, relative: str, key: str, encoding: str = "utf-8") -> str:
+def _read_text(base_dir: Path, relative: str, key: str, read: list[Path], encoding: str = "utf-8") -> str:
     path = Path(base_dir) / relative
     try:
-        return path.read_text(encoding=encoding)
+        text = path.read_text(encoding=encoding)
+        read.append(path)
+        return text
     except FileNotFoundError:
         raise AotWheelError(f"[project] {key}: file {relative!r} not found (looked for {path})") from None
     except LookupError:
@@ -299,14 +305,14 @@ def _content_type_for(file_name: str, key: str) -> str:
     return content_type
 
 
-def _readme(value: Any, base_dir: Path) -> tuple[str | None, str | None]:
+def _readme(value: Any, base_dir: Path, read: list[Path]) -> tuple[str | None, str | None]:
     """(description, content type) from the readme key."""
     content_type: str | None
     if value is None:
         return None, None
     if isinstance(value, str):
         content_type = _content_type_for(value, "readme")
-        return _read_text(base_dir, value, "readme"), content_type
+        return _read_text(base_dir, value, "readme", read), content_type
     if not isinstance(value, dict):
         raise AotWheelError(f"[project] readme must be a string or a table, got {_type_name(value)}")
     for key, item in value.items():
@@ -320,7 +326,7 @@ def _readme(value: Any, base_dir: Path) -> tuple[str | None, str | None]:
     if "file" in value:
         if content_type is None:
             content_type = _content_type_for(value["file"], "readme.file")
-        text = _read_text(base_dir, value["file"], "readme.file", value.get("charset", "utf-8"))
+        text = _read_text(base_dir, value["file"], "readme.file", read, value.get("charset", "utf-8"))
     else:
         if content_type is None:
             raise AotWheelError("[project] readme.content-type is required with readme.text")
@@ -328,7 +334,7 @@ def _readme(value: Any, base_dir: Path) -> tuple[str | None, str | None]:
     return text, content_type
 
 
-def _license(value: Any, base_dir: Path) -> tuple[str | None, str | None]:
+def _license(value: Any, base_dir: Path, read: list[Path]) -> tuple[str | None, str | None]:
     """(free text, SPDX expression) from the license key."""
     if value is None:
         return None, None
@@ -344,7 +350,7 @@ def _license(value: Any, base_dir: Path) -> tuple[str | None, str | None]:
     if len(value) != 1:
         raise AotWheelError("[project] license table needs exactly one of 'file' and 'text'")
     if "file" in value:
-        return _read_text(base_dir, value["file"], "license.file"), None
+        return _read_text(base_dir, value["file"], "license.file", read), None
     return value["text"], None
 
 
@@ -404,11 +410,13 @@ def _entry_point_group(value: Any, key: str) -> dict[str, str]:
 
 
 def metadata_from_pyproject(
-    project: dict[str, Any], base_dir: Path, *, fallback_name: str, fallback_version: str
+    project: dict[str, Any], base_dir: Path, *, fallback_name: str, fallback_version: str,
+    files_read: list[Path] | None = None,
 ) -> DistributionMetadata:
     """Core metadata from a parsed pyproject ``[project]`` table (which may be empty).
 
-    Files named by ``readme`` and ``license.file`` are read relative to *base_dir*.  The name and version
+    Files named by ``readme`` and ``license.file`` are read relative to *base_dir* (and appended to
+    *files_read*: an sdist must carry them).  The name and version
     fall back to *fallback_name* / *fallback_version* when absent (or, for the version, when ``dynamic``).
     """
     if not isinstance(project, dict):
@@ -417,7 +425,9 @@ def metadata_from_pyproject(
         if key in _UNSUPPORTED_KEYS:
             raise AotWheelError(f"[project] {key} is not supported: {_UNSUPPORTED_KEYS[key]}")
         if key not in _PROJECT_KEYS:
-            raise AotWheelError(f"unknown key {key!r} in [project]")
+            close = difflib.get_close_matches(key, sorted(_PROJECT_KEYS), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; [project] keys: {', '.join(sorted(_PROJECT_KEYS))}"
+            raise AotWheelError(f"unknown key {key!r} in [project]{hint}")
 
     dynamic = _get_str_list(project, "dynamic")
     for item in dynamic:
@@ -435,10 +445,11 @@ def metadata_from_pyproject(
     summary = _get_str(project, "description")
     if summary is not None:
         _check_line("[project] description", summary)
-    description, content_type = _readme(project.get("readme"), base_dir)
+    read = [] if files_read is None else files_read
+    description, content_type = _readme(project.get("readme"), base_dir, read)
 
     requires_python = _get_str(project, "requires-python")
-    license_text, license_expression = _license(project.get("license"), base_dir)
+    license_text, license_expression = _license(project.get("license"), base_dir, read)
 
     urls = _get_str_table(project.get("urls", {}), "urls")
 

@@ -11,18 +11,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Mapping, Optional
 
-from .abi import Export
 from .binary import NativeLibrary, read_native_library
-from .bindings.base import BindingInput
-from .bindings.ctypes_backend import backend_named, library_fingerprint
-from .discover import NATIVE_MODULE_INIT, Bindable, discover
+from .bindings.files import PackageInput, library_fingerprint, package_files
+from .discover import check_library
 from .errors import AotWheelError
 from .log import Log
 from .manifest import MANIFEST_NAME, Manifest
+from .metadata import DistributionMetadata
+from .plan.model import Backend, BindingPlan
 from .platform_tags import PlatformTag, platform_tag_for
-from .pyexport.model import Api
 from .wheel import WheelWriter
 
 
@@ -30,39 +29,27 @@ from .wheel import WheelWriter
 class PackagedWheel:
     path: Path
     tag: PlatformTag
-    exports: tuple[Export, ...]
-    api: Optional[Api]
+    plan: BindingPlan
 
 
-def write_wheel(
-    manifest: Manifest, bindable: Bindable, library: NativeLibrary, out_dir: Path, log: Log = print
-) -> PackagedWheel:
-    """The wheel of *library* with the bindings of *bindable*, tagged from the binary."""
+def write_wheel(manifest: Manifest, library: NativeLibrary, out_dir: Path, log: Log = print) -> PackagedWheel:
+    """The wheel of *library* with the bindings of the manifest's plan, tagged from the binary."""
     tag = platform_tag_for(library)
     for warning in tag.warnings:
         log(f"warning: {warning}")
-    # The library as built says which backend it was built for: the native one exports PyInit__lib.
-    backend = backend_named("native" if NATIVE_MODULE_INIT in library.exported_functions else "ctypes")
-    shipped = shipped_library_name(library.path.name, backend.name == "native")
-    binding = BindingInput(
-        import_name=manifest.import_name,
-        distribution=manifest.metadata.name,
-        version=manifest.metadata.version,
-        assembly=manifest.assembly,
-        library_filename=shipped,
-        library_fingerprint=library_fingerprint(library.path),
-        exports=bindable.exports,
-        api=bindable.api,
-    )
-    files = backend.render(binding)
+    plan = manifest.plan
+    shipped = shipped_library_name(library.path.name, plan.backend is Backend.NATIVE)
+    package = PackageInput(manifest.metadata.name, manifest.metadata.version, shipped, library_fingerprint(library.path))
+    files = package_files(plan, package)
     files[shipped] = library.path.read_bytes()
-    files.update(_checked_python_source(manifest, files, _public_names(bindable)))
+    check_python_source(manifest.import_name, manifest.python_files, files, set(plan.public_names))
+    files.update(manifest.python_files)
     writer = WheelWriter(manifest.metadata, f"py3-none-{tag.tag}")
     for relative, data in sorted(files.items()):
         writer.add_bytes(f"{manifest.import_name}/{relative}", data, executable=relative == shipped)
     path = writer.write(Path(out_dir))
     log(f"platform tag {tag.tag}: {tag.reason}")
-    return PackagedWheel(path, tag, bindable.exports, bindable.api)
+    return PackagedWheel(path, tag, plan)
 
 
 def shipped_library_name(built: str, native: bool = False) -> str:
@@ -77,16 +64,21 @@ def shipped_library_name(built: str, native: bool = False) -> str:
     return f"{stem}.aot{suffix}" if suffix == ".so" else built
 
 
-def _public_names(bindable: Bindable) -> set[str]:
-    return {e.python_name for e in bindable.exports} | set(bindable.api.public_names if bindable.api else ())
+def planned_package(plan: BindingPlan, metadata: DistributionMetadata, built_library: str) -> dict[str, bytes]:
+    """The files `write_wheel` will put in the package of *plan*, known before the library is
+    compiled (*built_library*: its file name as built; its bytes and fingerprint stand in empty)."""
+    shipped = shipped_library_name(built_library, plan.backend is Backend.NATIVE)
+    files = package_files(plan, PackageInput(metadata.name, metadata.version, shipped, (0, 0)))
+    files[shipped] = b""
+    return files
 
 
-def _checked_python_source(manifest: Manifest, generated: dict[str, bytes], public: set[str]) -> dict[str, bytes]:
-    """The user's python-source files, refused where one would replace a generated file or, as a
-    submodule attribute, hide a generated function or class."""
-    package = manifest.import_name
+def check_python_source(import_name: str, python_files: Iterable[str], generated: Mapping[str, bytes], public: set[str]) -> None:
+    """Refuse a python-source file that would replace a generated file or, as a submodule
+    attribute, hide a generated function or class."""
+    package = import_name
     taken = {name.casefold(): name for name in generated}
-    for relative in manifest.python_files:
+    for relative in python_files:
         clash = taken.get(relative.casefold())
         if clash is not None:
             raise AotWheelError(
@@ -100,7 +92,6 @@ def _checked_python_source(manifest: Manifest, generated: dict[str, bytes], publ
             raise AotWheelError(
                 f"python-source: {package}/{relative} would hide the generated {package}.{module} once imported; rename it"
             )
-    return dict(manifest.python_files)
 
 
 def package_library(library_path: Path, manifest_path: Optional[Path], out_dir: Path, log: Log = print) -> PackagedWheel:
@@ -108,4 +99,5 @@ def package_library(library_path: Path, manifest_path: Optional[Path], out_dir: 
     (by default the one beside it, of this aotwheel's contract)."""
     manifest = Manifest.load(manifest_path or library_path.with_name(MANIFEST_NAME))
     library = read_native_library(library_path)
-    return write_wheel(manifest, discover(manifest, library, log), library, out_dir, log)
+    check_library(manifest.plan, library, log)
+    return write_wheel(manifest, library, out_dir, log)

@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from . import processes
+from .atomic import write_file
 from .errors import AotWheelError
 from .metadata import DistributionMetadata, metadata_from_pyproject
+from .sources import Sources
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -34,6 +37,7 @@ class ToolConfig:
     target_framework: str | None = None
     manylinux: str | None = None  # the glibc floor ("2_17", ...) or "host"; None: 2_17 with a zig, else host
     rids: tuple[str, ...] = ()
+    windows_linker: str | None = None  # "msvc" | "lld"; None: MSVC on Windows, lld elsewhere (windows.py)
     # "native": the library is also a CPython extension module, used where it loads (ctypes
     # elsewhere); "ctypes": ctypes only.
     backend: str = "native"
@@ -50,6 +54,8 @@ class ToolConfig:
     runtime_options: dict[str, str] = field(default_factory=dict)
     msbuild_properties: dict[str, str] = field(default_factory=dict)
     python_source: str | None = None  # folder holding <import name>/ with the user's own modules
+    # Files published though sources.py would leave them out (glob patterns, project-relative).
+    sdist_include: tuple[str, ...] = ()
 
     def all_runtime_options(self) -> dict[str, str]:
         """The runtime configuration knobs compiled into the library."""
@@ -71,6 +77,7 @@ class ToolConfig:
             "target-framework": str,
             "manylinux": str,
             "rids": list,
+            "windows-linker": str,
             "backend": str,
             "invariant-globalization": bool,
             "strip-symbols": bool,
@@ -80,6 +87,7 @@ class ToolConfig:
             "runtime-options": dict,
             "msbuild-properties": dict,
             "python-source": str,
+            "sdist-include": list,
         }
         values: dict[str, Any] = {}
         for key, value in table.items():
@@ -100,6 +108,10 @@ class ToolConfig:
             from .linking import parse_floor
 
             parse_floor(values["manylinux"], f"{source}: [tool.aotwheel] manylinux")
+        if "windows_linker" in values:
+            from .windows import parse_windows_linker
+
+            parse_windows_linker(values["windows_linker"], f"{source}: [tool.aotwheel] windows-linker")
         if "gc_gen0_size" in values:
             size = values["gc_gen0_size"]
             # 0 switches the bound off (.NET then derives the budget from the CPU's cache).
@@ -110,11 +122,22 @@ class ToolConfig:
         if "runtime_options" in values:
             values["runtime_options"] = {str(k): str(v).lower() if isinstance(v, bool) else str(v)
                                          for k, v in values["runtime_options"].items()}
+        if "sdist_include" in values:
+            values["sdist_include"] = _include_patterns(values["sdist_include"], f"{source}: [tool.aotwheel] sdist-include")
         if "msbuild_properties" in values:
             values["msbuild_properties"] = {str(k): str(v) for k, v in values["msbuild_properties"].items()}
         if values.get("backend", "native") not in ("native", "ctypes"):
             raise AotWheelError(f"{source}: [tool.aotwheel] backend must be 'native' or 'ctypes', not {values['backend']!r}")
         return cls(**values)
+
+
+def _include_patterns(patterns: list[Any], where: str) -> tuple[str, ...]:
+    for pattern in patterns:
+        if not isinstance(pattern, str) or not pattern.strip():
+            raise AotWheelError(f"{where}: each entry must be a glob pattern (a non-empty string), not {pattern!r}")
+        if PurePosixPath(pattern).is_absolute() or ".." in PurePosixPath(pattern).parts or "\\" in pattern:
+            raise AotWheelError(f"{where}: {pattern!r} must be relative to the project folder, with / and no '..'")
+    return tuple(patterns)
 
 
 @dataclass(frozen=True)
@@ -123,6 +146,8 @@ class MSBuildFacts:
 
     assembly_name: str
     target_frameworks: tuple[str, ...]
+    allows_unsafe_blocks: bool = False  # the user's own AllowUnsafeBlocks, as a plain `dotnet build` has it
+    central_package_versions: str | None = None  # the Directory.Packages.props of central package management
 
 
 @dataclass(frozen=True)
@@ -136,6 +161,8 @@ class Project:
     import_name: str
     metadata: DistributionMetadata
     config: ToolConfig
+    metadata_files: tuple[Path, ...] = ()  # the readme and license files [project] names
+    allows_unsafe_blocks: bool = False
 
     @classmethod
     def load(cls, directory: Path, build_dir: Path | None = None) -> Project:
@@ -155,22 +182,28 @@ class Project:
         cache = (build_dir or default_build_dir(root)) / FACTS_CACHE
         facts = cached_facts(cache, csproj) or read_msbuild_facts(csproj)
         fallback_name = python_identifier(facts.assembly_name.lower())
-        metadata = metadata_from_pyproject(
-            pyproject.get("project", {}),
-            root,
-            fallback_name=fallback_name,
-            fallback_version=csproj_version(csproj) or DEFAULT_VERSION,
-        )
+        fallback_version = csproj_version(csproj) or DEFAULT_VERSION
+        metadata_files: list[Path] = []
+        try:
+            metadata = metadata_from_pyproject(
+                pyproject.get("project", {}), root, fallback_name=fallback_name, fallback_version=fallback_version,
+                files_read=metadata_files,
+            )
+        except AotWheelError as exc:  # the file at fault first, as for [tool.aotwheel]
+            raise AotWheelError(f"{pyproject_path if pyproject else csproj}: {exc}") from None
         import_name = config.module_name or python_identifier(metadata.name.lower())
         if not import_name.isidentifier() or keyword.iskeyword(import_name):
             raise AotWheelError(f"{pyproject_path}: module-name {import_name!r} is not a Python identifier")
-        project = cls(root, csproj, facts.assembly_name, facts.target_frameworks, import_name, metadata, config)
+        project = cls(root, csproj, facts.assembly_name, facts.target_frameworks, import_name, metadata, config,
+                      tuple(metadata_files), facts.allows_unsafe_blocks)
         project.python_source_files()  # a missing or misplaced python-source stops the build before compiling
         return project
 
     def python_source_files(self) -> dict[str, Path]:
         """The user's own files that ship inside the package beside the generated bindings
-        (`[tool.aotwheel] python-source`): package-relative POSIX path -> file."""
+        (`[tool.aotwheel] python-source`): package-relative POSIX path -> file (as reached). The
+        publishing rules of sources.py choose them, as for the sdist (so a wheel built from the
+        sdist holds the same); a link to outside the project folder is an error."""
         if self.config.python_source is None:
             return {}
         where = f"{self.root / 'pyproject.toml'}: [tool.aotwheel] python-source = {self.config.python_source!r}"
@@ -180,13 +213,20 @@ class Project:
         package = source / self.import_name
         if not package.is_dir():
             raise AotWheelError(f"{where} has no folder {self.import_name}/ (the import name) holding your modules")
+        sources = Sources(self.root, self.config.sdist_include)
+        found = [p for p in sources.walk(package, skip=frozenset({"__pycache__"}))
+                 if sources.outside_link(p) is not None or sources.left_out(p) is None]
+        found += [p for p in sources.included() if package in p.parents]
         files = {}
-        for directory, dirnames, filenames in os.walk(package):
-            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and not d.startswith("."))
-            for name in sorted(filenames):
-                path = Path(directory) / name
-                if not name.startswith(".") and path.suffix not in (".pyc", ".pyo"):
-                    files[path.relative_to(package).as_posix()] = path
+        for path in sorted(set(found)):
+            target = sources.outside_link(path)
+            if target is not None:
+                raise AotWheelError(
+                    f"{path}: a symlink to {target}, outside the project folder {self.root}; nothing is published "
+                    "through such a link: copy the file into the project"
+                )
+            if path.suffix not in (".pyc", ".pyo"):
+                files[path.relative_to(package).as_posix()] = path
         return files
 
 
@@ -237,7 +277,7 @@ def python_identifier(name: str) -> str:
     """`Contoso.Pricing` -> `contoso_pricing`: the import name made of any distribution or assembly
     name; every non-identifier character becomes `_`, and a leading `_` keeps a name that starts
     with a digit or is a keyword importable. (Names of .NET members, identifiers already, are
-    pyexport/naming.py's.)"""
+    plan/naming.py's.)"""
     ident = re.sub(r"\W", "_", name)
     if not ident or ident[0].isdigit() or keyword.iskeyword(ident):
         ident = "_" + ident
@@ -278,7 +318,7 @@ def cached_facts(cache: Path, csproj: Path) -> MSBuildFacts | None:
     try:
         data = json.loads(cache.read_text())
         if data["csproj"] == str(csproj) and unchanged_since(data["record"]):
-            return MSBuildFacts(data["assembly_name"], tuple(data["target_frameworks"]))
+            return MSBuildFacts(data["assembly_name"], tuple(data["target_frameworks"]), data["allows_unsafe_blocks"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return None
@@ -288,10 +328,9 @@ def save_facts(cache: Path, project: Project, record: dict[str, Any]) -> None:
     """Keep *project*'s MSBuild facts with a build's input *record* (which holds the csproj and every
     file it imports), so the next load need not evaluate the project while none of them moved."""
     data = {"csproj": str(project.csproj), "assembly_name": project.assembly_name,
-            "target_frameworks": list(project.target_frameworks), "record": record}
-    temporary = cache.with_name(cache.name + ".tmp")
-    temporary.write_text(json.dumps(data))
-    temporary.replace(cache)
+            "target_frameworks": list(project.target_frameworks), "allows_unsafe_blocks": project.allows_unsafe_blocks,
+            "record": record}
+    write_file(cache, json.dumps(data))
 
 
 def read_msbuild_facts(csproj: Path) -> MSBuildFacts:
@@ -301,9 +340,14 @@ def read_msbuild_facts(csproj: Path) -> MSBuildFacts:
     command = [
         *dotnet_command(), "msbuild", str(csproj), "-nologo",
         "-getProperty:AssemblyName", "-getProperty:TargetFramework", "-getProperty:TargetFrameworks",
+        "-getProperty:AllowUnsafeBlocks", "-getProperty:ManagePackageVersionsCentrally",
+        "-getProperty:DirectoryPackagesPropsPath",
     ]
     # From the project's folder, as dotnet picks the SDK by the global.json above the current folder.
-    result = subprocess.run(command, capture_output=True, text=True, cwd=csproj.parent)
+    try:
+        result = processes.run(command, cwd=csproj.parent, stdin=subprocess.DEVNULL)
+    except OSError as exc:
+        raise AotWheelError(f"cannot run {command[0]}: {exc}") from None
     if result.returncode != 0:
         missing_sdk = sdk_not_found(result.stdout, result.stderr)
         if missing_sdk:
@@ -315,9 +359,12 @@ def read_msbuild_facts(csproj: Path) -> MSBuildFacts:
     except (ValueError, KeyError):
         raise AotWheelError(f"{csproj}: unexpected output from MSBuild: {result.stdout[:500]}") from None
     frameworks = properties.get("TargetFrameworks") or properties.get("TargetFramework") or ""
+    central = properties.get("ManagePackageVersionsCentrally", "").lower() == "true"
     return MSBuildFacts(
         assembly_name=properties["AssemblyName"],
         target_frameworks=tuple(f.strip() for f in frameworks.split(";") if f.strip()),
+        allows_unsafe_blocks=properties.get("AllowUnsafeBlocks", "").lower() == "true",
+        central_package_versions=(properties.get("DirectoryPackagesPropsPath") or None) if central else None,
     )
 
 

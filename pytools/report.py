@@ -2,7 +2,7 @@
 metadata declares, read once by `Report.from_json` and used by every stage that binds.
 
 The report says what the metadata says, nothing more: discover.py decides which exports are
-bindable and pyexport/api.py which [PyExport] members are, each naming what it refuses.
+bindable and plan/planner.py which [PyExport] members are, each naming what it refuses.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .errors import AotWheelError
 # outlive one run: the manifest saved beside a library (read by `aotwheel package`, perhaps by
 # another aotwheel on another machine) and [PyExport]'s cached phase-A report. Bump it whenever
 # the inspector's output (Program.cs, TypeReport.cs) or the manifest's content changes shape.
-CONTRACT = 2
+CONTRACT = 3
 
 # What the inspector's TypeShape.Kind can be; the first four wrap an element type.
 ELEMENT_KINDS = frozenset({"pointer", "byref", "array", "mdarray"})
@@ -38,7 +38,7 @@ _CONSTANT_VALUES: dict[str, tuple[str, Callable[[object], bool]]] = {
     "int": ("an integer", lambda v: isinstance(v, int) and not isinstance(v, bool)),
     "float": ('a number, "nan", "inf" or "-inf"',
               lambda v: (isinstance(v, (int, float)) and not isinstance(v, bool)) or v in ("nan", "inf", "-inf")),
-    "char": ("a string", lambda v: isinstance(v, str)),
+    "char": ("a UTF-16 code unit", lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 0xFFFF),
     "string": ("a string", lambda v: isinstance(v, str)),
     "decimal": ("a string", lambda v: isinstance(v, str)),
 }

@@ -1,7 +1,9 @@
 """Source distributions: the project folder (C# sources included), every other file MSBuild reads
 for it (an out-of-tree ProjectReference, a parent Directory.Build.props or Directory.Packages.props)
-and the parent global.json/NuGet.config, plus PKG-INFO, as a reproducible `.tar.gz` from which
-`pip` can build the wheel again.
+and the global.json/NuGet.config files above it up to its repository's root, plus PKG-INFO, as a
+reproducible `.tar.gz` from which `pip` can build the wheel again. Of those files, only what
+sources.py lets ship is in it (what git would publish; no dotfile, key file or link out of the
+project), and a NuGet.config holding credentials stops it.
 
 The project folder is the sdist's top folder (pip needs pyproject.toml there). Files from outside it
 go to OUTSIDE_DIR, laid out relative to a common ancestor whose path to the project folder is in
@@ -13,69 +15,165 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
 import shutil
 import tarfile
 import tempfile
 import time
+import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from .atomic import atomic_output
+from .errors import AotWheelError
+from .log import Log
 from .project import Project, default_build_dir
 from .reproducible import source_date_epoch
 from .resources import support_dir
+from .sources import Sources, is_within, repository_root
 
 IGNORED_SUFFIXES = (".pyc", ".pyo", ".whl", ".so", ".dll", ".dylib")
 # Folders of the project folder that hold build products or tools' state: left out unless MSBuild
 # reads a file from them (then that file is listed as an input and included anyway).
 IGNORED_DIRS = frozenset({"bin", "obj", "build", "dist", "__pycache__"})
-# Read by the SDK and NuGet, not imported: found in the project's parent folders up to the repository.
+# Read by the SDK and NuGet, not imported: found above each project folder, up to its repository's root.
 PARENT_SETTINGS = ("global.json", "NuGet.Config", "nuget.config", "NuGet.config")
 OUTSIDE_DIR = ".aotwheel-outside"
-
-
-def _project_folder_files(root: Path) -> Iterator[Path]:
-    for directory, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in IGNORED_DIRS and not d.startswith(".")]
-        for name in filenames:
-            path = Path(directory) / name
-            if not name.endswith(IGNORED_SUFFIXES) and path.is_file() and not path.is_symlink():
-                yield path
+READ_BY_MSBUILD = "MSBuild reads it"
 
 
 def _parent_settings(folders: list[Path]) -> set[Path]:
-    """global.json and NuGet.config files above *folders*, up to a repository root (a .git folder)."""
+    """global.json and NuGet.config files above *folders*, up to the root of the repository
+    holding each; none above a folder that is in no repository."""
     found = set()
     for folder in folders:
+        repository = repository_root(folder)
+        if repository is None:
+            continue
         for parent in folder.parents:
-            found |= {parent / name for name in PARENT_SETTINGS if (parent / name).is_file()}
-            if (parent / ".git").exists():
+            if not is_within(parent, repository):
                 break
+            found |= {parent / name for name in PARENT_SETTINGS if (parent / name).is_file()}
     return found
 
 
-def sdist_files(project: Project, build_dir: Path | None = None) -> dict[str, Path | bytes]:
-    """The sdist's members, by archive path below the top folder (sorted): the file each copies, or
-    its content."""
+def sdist_files(project: Project, build_dir: Path | None = None, log: Log | None = None) -> dict[str, Path | bytes]:
+    """The sdist's members, by archive path below the top folder (sorted): the file each copies,
+    or its content. What the build reads is MSBuild's answer (inputs.py)."""
     from .compile import NativeCompiler
     from .targets import target_for, host_rid
 
     build_root = build_dir or default_build_dir(project.root)
     compiler = NativeCompiler(project, target_for(host_rid()), build_root, log=lambda line: None)
     inputs = compiler.input_stamp("publish", None).inputs()
-    read = {Path(p) for p in inputs.user_files(support_dir())}
-    files = set(_project_folder_files(project.root)) | read | set(project.python_source_files().values())
-    files |= _parent_settings([Path(t) for t in inputs.trees] + [project.root])
-    inside = {p for p in files if project.root in p.parents}
-    outside = files - inside
-    members: dict[str, Path | bytes] = {p.relative_to(project.root).as_posix(): p for p in inside}
+    read = [Path(p) for p in inputs.user_files(support_dir())]
+    return sdist_members(project, read, [Path(t) for t in inputs.trees], log or (lambda line: None))
+
+
+def sdist_members(project: Project, read: list[Path], trees: list[Path], log: Log) -> dict[str, Path | bytes]:
+    """sdist_files, given the files the build reads and the project folders of the build (the
+    project's own and its ProjectReferences'). sources.py's rules choose what ships; a file the
+    build needs that they leave out is named in a warning."""
+    root = project.root
+    settings = sorted(_parent_settings([*trees, root]))
+    # Their text is in PKG-INFO anyway, and a build from the sdist reads them again: always shipped.
+    metadata_files = {Path(os.path.normpath(p)) for p in (root / "pyproject.toml", *project.metadata_files)}
+    sources = Sources(root, project.config.sdist_include, [*read, *settings], log)
+    top = Path(os.path.commonpath([root, *read, *settings]))  # where outside files' archive names start
+    chosen = set(metadata_files)
+    included = set(sources.included())
+
+    def offer(path: Path, needed_because: str | None) -> None:
+        """Choose *path* if the rules let it ship. *needed_because*: why the build needs it (None:
+        it was only found in the project folder)."""
+        target = sources.outside_link(path)
+        if target is not None:
+            if needed_because == READ_BY_MSBUILD:
+                raise AotWheelError(
+                    f"{path}: MSBuild reads it, but it is a symlink to {target}, outside the project folder {root}, "
+                    "and nothing is published through such a link; copy the file in, or let the project name it "
+                    "where it is (a file from outside the project folder ships as itself)"
+                )
+            log(f"warning: left out of the sdist: {path} (a symlink to {target}, outside the project folder)")
+            return
+        reason = sources.left_out(path, root if is_within(path, root) else top)
+        if reason is None:
+            chosen.add(path)
+        elif needed_because is not None and path not in included:
+            log(f"warning: left out of the sdist: {path} ({reason}), though {needed_because}; "
+                "[tool.aotwheel] sdist-include ships it")
+
+    for path in sources.walk(root, skip=IGNORED_DIRS):
+        if not path.name.endswith(IGNORED_SUFFIXES) and path not in metadata_files:
+            offer(path, None)
+    for path in read:
+        offer(path, READ_BY_MSBUILD)
+    for path in settings:
+        offer(path, "dotnet or NuGet reads it")
+    chosen.update(project.python_source_files().values())  # chosen by the same rules (and checked)
+    for path in included:
+        target = sources.outside_link(path)
+        if target is not None:
+            raise AotWheelError(f"{path}: named by [tool.aotwheel] sdist-include, but a symlink to {target}, "
+                                f"outside the project folder {root}; nothing is published through such a link")
+        chosen.add(path)
+    if project.csproj not in chosen:
+        raise AotWheelError(f"{project.csproj}: an sdist without the project file cannot be built "
+                            f"({sources.left_out(project.csproj, top)}); [tool.aotwheel] sdist-include ships it")
+    for path in chosen:
+        if path.name.lower() == "nuget.config":
+            refuse_credentials(path)
+    inside = {p for p in chosen if is_within(p, root)}
+    outside = chosen - inside
+    members: dict[str, Path | bytes] = {p.relative_to(root).as_posix(): Path(os.path.realpath(p)) for p in inside}
     if outside:
-        ancestor = Path(os.path.commonpath([project.root, *outside]))
+        ancestor = Path(os.path.commonpath([root, *outside]))
         for path in outside:
-            members[f"{OUTSIDE_DIR}/{path.relative_to(ancestor).as_posix()}"] = path
-        members[f"{OUTSIDE_DIR}/ROOT"] = project.root.relative_to(ancestor).as_posix().encode()
+            members[f"{OUTSIDE_DIR}/{path.relative_to(ancestor).as_posix()}"] = Path(os.path.realpath(path))
+        members[f"{OUTSIDE_DIR}/ROOT"] = root.relative_to(ancestor).as_posix().encode()
     return dict(sorted(members.items()))
+
+
+# NuGet expands %NAME% in a config value, so a value made only of such references holds no secret.
+_VARIABLE_RE = re.compile(r"%[^%\s]+%")
+_SECRET_KEY_WORDS = ("password", "apikey", "token", "secret")
+_URL_PASSWORD_RE = re.compile(r"://[^/@\s:]+:[^/@\s]+@")
+
+
+def _credentials(config: ET.Element) -> Iterator[tuple[str, str]]:
+    """(where, key) of each secret a NuGet.config holds as text."""
+    for section in config:
+        # <packageSourceCredentials> holds one element per source, holding the <add>s.
+        for owner in (section, *section):
+            for entry in owner.findall("add"):
+                key = entry.get("key", "")
+                literal = _VARIABLE_RE.sub("", entry.get("value", "")).strip()  # what is not a reference
+                if not literal:
+                    continue
+                if (section.tag.lower() == "apikeys" or any(word in key.lower() for word in _SECRET_KEY_WORDS)
+                        or _URL_PASSWORD_RE.search(literal)):
+                    yield " ".join(f"<{e.tag}>" for e in dict.fromkeys((section, owner))), key
+
+
+def refuse_credentials(path: Path) -> None:
+    """An sdist is published: a NuGet.config holding a password or an API key stops it, with the
+    way to keep the secret out of the file."""
+    try:
+        config = ET.parse(path).getroot()
+    except (ET.ParseError, OSError) as exc:
+        raise AotWheelError(f"{path}: cannot be read as XML, so it cannot be checked for credentials: {exc}") from None
+    found = list(_credentials(config))
+    if found:
+        where, key = found[0]
+        variable = "NUGET_" + re.sub(r"\W", "_", key).upper()
+        raise AotWheelError(
+            f"{path}: holds a credential ({where} {key}), and an sdist is published. Name an environment "
+            f"variable there instead (NuGet expands %NAME% in config values), e.g. <add key=\"{key}\" "
+            f"value=\"%{variable}%\" />, and set it where you restore; or keep the credentials in your user-level "
+            "NuGet.Config (~/.nuget/NuGet/NuGet.Config; %AppData%\\NuGet\\NuGet.Config on Windows), which no "
+            "sdist holds"
+        )
 
 
 @contextmanager
@@ -104,13 +202,17 @@ def _mtime() -> int:
     return int(time.time()) if epoch is None else min(epoch, _GZIP_MAX_MTIME)
 
 
-def write_sdist(project: Project, out_dir: Path) -> Path:
-    """Write `{name}-{version}.tar.gz` (PEP 625 naming) into *out_dir* and return its path."""
+def write_sdist(project: Project, out_dir: Path, log: Log | None = None) -> Path:
+    """Write `{name}-{version}.tar.gz` (PEP 625 naming) into *out_dir* and return its path: the
+    PEP 517 hook and `aotwheel sdist`."""
     metadata = project.metadata
     base = f"{metadata.wheel_name}-{metadata.normalized_version}"
     final = Path(out_dir) / f"{base}.tar.gz"
     mtime = _mtime()
-    members = sdist_files(project)
+    # An earlier sdist in the output folder is no source (when that folder is not dist/).
+    written = Path(os.path.realpath(out_dir))
+    members = {name: member for name, member in sdist_files(project, log=log).items()
+               if isinstance(member, bytes) or not is_within(member, written)}
 
     def add(archive: tarfile.TarFile, name: str, data: bytes, executable: bool = False) -> None:
         info = tarfile.TarInfo(f"{base}/{name}")

@@ -35,6 +35,16 @@ def dotnet_executable() -> str:
     raise AotWheelError(f"the .NET SDK was not found: {INSTALL_HINT}")
 
 
+def cache_dir() -> Path:
+    """Where aotwheel keeps what it builds once per toolchain (the metadata inspector, the Windows CRT
+    stub, doctor's results): $AOTWHEEL_CACHE_DIR, else $XDG_CACHE_HOME/aotwheel (~/.cache/aotwheel)."""
+    configured = os.environ.get("AOTWHEEL_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
+    return Path(base) / "aotwheel"
+
+
 def dotnet_command() -> list[str]:
     return [dotnet_executable()]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -9,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from support import REPO, build_wheel, make_venv, pip_install  # noqa: E402
+from support import REPO, build_wheel, make_venv, pip_install, tool_or_skip, wine_environment  # noqa: E402
 
 POC_PROJECT = REPO / "csharp_src" / "samples" / "PocExports"
 ZOO_PROJECT = REPO / "tests" / "projects" / "TypeZoo"
@@ -107,3 +109,60 @@ def two_pyexport_wheels(tmp_path_factory, pyexport_wheel: Path, hazards_wheel: P
     python = make_venv(tmp_path_factory.mktemp("pyexport-two") / "venv", system_site_packages=False)
     pip_install(python, pyexport_wheel, hazards_wheel)
     return python
+
+
+HOSTILE_PROJECT = REPO / "tests" / "projects" / "Hostile"
+
+
+@pytest.fixture(scope="session")
+def hostile_wheel(build_root: Path) -> Path:
+    """Names that collide with what aotwheel generates, in C# and in Python (tests/projects/Hostile)."""
+    return build_wheel(HOSTILE_PROJECT, build_root / "dist-hostile", build_root / "hostile")
+
+
+@pytest.fixture(scope="session")
+def hostile_python(tmp_path_factory, hostile_wheel: Path) -> Path:
+    python = make_venv(tmp_path_factory.mktemp("hostile") / "venv", system_site_packages=False)
+    pip_install(python, hostile_wheel)
+    return python
+
+
+# --- win-x64, built here and run under Wine (tests/integration/test_windows_wheel.py) ---------------
+
+
+@pytest.fixture(scope="session")
+def win_poc_wheel(build_root: Path) -> Path:
+    """The PoC sample for win-x64, linked on this Linux machine."""
+    return build_wheel(POC_PROJECT, build_root / "dist-poc-win", build_root / "poc", "--rid", "win-x64")
+
+
+@pytest.fixture(scope="session")
+def win_pyexport_wheel(build_root: Path, pyexport_build_dir: Path) -> Path:
+    """The [PyExport] sample for win-x64."""
+    return build_wheel(PYEXPORT_PROJECT, build_root / "dist-pyexport-win", pyexport_build_dir, "--rid", "win-x64")
+
+
+@pytest.fixture(scope="session")
+def wine_prefix(tmp_path_factory) -> Path:
+    """A 64-bit Wine prefix: the one .ci/test-roots keeps outside the clone when it is ours to use,
+    else a new one for this session (Wine refuses a prefix another user owns)."""
+    tool_or_skip("wine")
+    script = REPO / ".ci" / "test-roots"
+    printed = subprocess.run(["bash", str(script), "--print"], capture_output=True, text=True, check=True).stdout.split()
+    cached = Path(printed[2])
+    if (cached / ".complete").is_file() and cached.stat().st_uid == os.getuid():
+        return cached
+    prefix = tmp_path_factory.mktemp("wine") / "prefix"
+    environment = {**wine_environment(prefix), "WINEARCH": "win64"}
+    subprocess.run(["wineboot", "--init"], env=environment, capture_output=True, check=True, timeout=300)
+    return prefix
+
+
+@pytest.fixture(scope="session")
+def windows_host(tmp_path_factory) -> Path:
+    """tests/windows/host.c as a Windows program (mingw-w64)."""
+    compiler = tool_or_skip("x86_64-w64-mingw32-gcc")
+    host = tmp_path_factory.mktemp("windows-host") / "host.exe"
+    subprocess.run([compiler, "-municode", "-O2", "-Wall", "-Werror", str(REPO / "tests" / "windows" / "host.c"), "-o", str(host)],
+                   check=True, capture_output=True)
+    return host

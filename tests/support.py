@@ -145,3 +145,43 @@ def leak_in(samples: list[int], tolerance: float = 0.05) -> str | None:
     if min(last_two) > tolerance * plateau:
         return f"RSS grew by {last_two} KiB in each of the last two equal batches (plateau {plateau} KiB): {samples}"
     return None
+
+
+def tool_or_skip(name: str, installed_by: str = ".ci/setup") -> str:
+    """A program the suite needs; on this project's CI (where .ci/setup installed it) its absence fails."""
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is not on PATH: {installed_by} installs it")
+        pytest.skip(f"{name} is not installed: `make setup` installs it")
+    return path
+
+
+def windows_path(path: Path) -> str:
+    """*path* as a Windows program under Wine sees it (drive Z: is the Unix root)."""
+    return "Z:" + str(Path(path).resolve()).replace("/", "\\")
+
+
+def wine_environment(prefix: Path) -> dict[str, str]:
+    return {**os.environ, "WINEPREFIX": str(prefix), "WINEDEBUG": "-all", "WINEDLLOVERRIDES": "mscoree,mshtml="}
+
+
+def forget_stale_attribute_package() -> None:
+    """Drop NuGet's extracted AotWheel.Attributes of this aotwheel's version when it holds other
+    sources than this checkout's (packed by an earlier checkout under the same version): NuGet never
+    extracts a version twice, and the build would warn of it."""
+    from aotwheel.attributes import nuget_version, stale_cached_package
+
+    root = os.environ.get("NUGET_PACKAGES") or str(Path.home() / ".nuget" / "packages")
+    stale = stale_cached_package(root, nuget_version())
+    if stale is not None:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def git(folder: Path, *args: str) -> str:
+    """Run git in *folder* (an identity of its own, so that commits work anywhere); return stdout."""
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@example.org")
+    result = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, f"git {' '.join(args)}: {result.stderr}"
+    return result.stdout

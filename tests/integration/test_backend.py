@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import email.parser
+import os
 import platform
+import re
 import shutil
 import subprocess
 import tarfile
@@ -45,7 +47,8 @@ def run(python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_python_m_build_makes_sdist_and_wheel_from_it(frontend_python, pricing):
-    run(frontend_python, "-m", "build", "--no-isolation", "-o", "dist", ".", cwd=pricing)
+    built = run(frontend_python, "-m", "build", "--no-isolation", "-o", "dist", ".", cwd=pricing)
+    assert "$ /" not in built.stdout + built.stderr  # concise: the kilobyte-long commands only with AOTWHEEL_VERBOSE
     sdist = next((pricing / "dist").glob("*.tar.gz"))
     wheel = next((pricing / "dist").glob("*.whl"))
     assert sdist.name == "contoso_pricing-2.1.0.tar.gz"
@@ -77,6 +80,17 @@ def test_pip_install_dot_then_call(frontend_python, pricing, tmp_path):
     assert "Net price in cents" in run_python(frontend_python, "import contoso_pricing as p; print(p.net_price.__doc__)").stdout
 
 
+def test_pip_wheel_honours_config_settings(frontend_python, pricing, tmp_path):
+    """`--config-settings` mean what `aotwheel build`'s options mean: here a host-linked wheel
+    (this machine's glibc as its floor, not manylinux2014), from a build folder given too."""
+    run(frontend_python, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "-w", str(tmp_path / "wheels"),
+        "--config-settings=manylinux=host", f"--config-settings=build-dir={tmp_path / 'b'}", ".", cwd=pricing)
+    wheel = next((tmp_path / "wheels").glob("*.whl"))
+    floor = re.fullmatch(rf"contoso_pricing-2\.1\.0-py3-none-manylinux_2_(\d+)_{platform.machine()}\.whl", wheel.name)
+    assert floor and 17 < int(floor.group(1)) <= int(platform.libc_ver()[1].split(".")[1]), wheel.name
+    assert list((tmp_path / "b").glob("*/publish/*.so")) and not (pricing / "build").exists()
+
+
 def test_editable_install_rebuilds_when_csharp_changes(frontend_python, pricing, tmp_path):
     run(frontend_python, "-m", "pip", "install", "--no-build-isolation", "--no-deps", "-e", ".", cwd=pricing)
     # A developer's environment: the SDK is in reach, so the import can rebuild.
@@ -87,7 +101,7 @@ def test_editable_install_rebuilds_when_csharp_changes(frontend_python, pricing,
     source = pricing / "src" / "Contoso.Pricing" / "Pricing.cs"
     source.write_text(source.read_text().replace("grossCents - grossCents", "1 + grossCents - grossCents"))
     second = run(frontend_python, "-c", code, cwd=tmp_path)
-    assert "C# sources changed; rebuilding" in second.stderr
+    assert f"aotwheel: an input of {pricing} changed; rebuilding" in second.stderr
     assert second.stdout.strip() == "8501"
 
     third = run(frontend_python, "-c", code, cwd=tmp_path)  # unchanged now: no rebuild
@@ -101,3 +115,38 @@ def test_aotwheel_develop_installs_into_the_active_venv(frontend_python, pricing
     value, location = called.stdout.split()
     assert value == "100"
     assert location.startswith(str(pricing / "build" / "aotwheel" / "editable"))
+
+
+def test_editable_install_never_serves_stale_code_silently(frontend_python, tmp_path):
+    """The rebuild uses the installed aotwheel even with an `aotwheel` folder (a clone) in the working
+    directory; a CLI build in between is no false "changed"; a rebuild that fails fails the import,
+    unless AOTWHEEL_EDITABLE_STALE=1 asks for the last build."""
+    zoo = tmp_path / "zoo"
+    shutil.copytree(REPO / "tests" / "projects" / "TypeZoo", zoo)  # the csproj at the project's top, as init makes it
+    (zoo / "pyproject.toml").write_text('[build-system]\nrequires = ["aotwheel"]\nbuild-backend = "aotwheel.backend"\n')
+    run(frontend_python, "-m", "pip", "install", "--no-build-isolation", "--no-deps", "-e", ".", cwd=zoo)
+    run(frontend_python, "-m", "aotwheel", "build", ".", "-o", "dist", cwd=zoo)  # writes dist/ into the project folder
+    clone = tmp_path / "work"
+    (clone / "aotwheel").mkdir(parents=True)  # what a clone of aotwheel looks like from its parent folder
+    (clone / "aotwheel" / "editable.py").write_text("raise RuntimeError('the clone was imported')\n")
+    code = "import typezoo; print(typezoo.echo_int(41))"
+
+    quiet = run(frontend_python, "-c", code, cwd=clone)
+    assert quiet.stdout.strip() == "41" and quiet.stderr == ""  # nothing changed: nothing said
+
+    source = zoo / "Zoo.cs"
+    source.write_text(source.read_text().replace("EchoInt(int value) => value;", "EchoInt(int value) => value + 1;"))
+    rebuilt = run(frontend_python, "-c", code, cwd=clone)
+    assert rebuilt.stdout.strip() == "42"
+    assert f"aotwheel: an input of {zoo} changed; rebuilding" in rebuilt.stderr and "$ /" not in rebuilt.stderr
+
+    source.write_text(source.read_text().replace("EchoInt(int value) => value + 1;", "EchoInt(int value) => valu;"))
+    failed = subprocess.run([str(frontend_python), "-c", code], cwd=clone, capture_output=True, text=True)
+    assert failed.returncode == 1 and "error CS0103" in failed.stderr
+    assert f"ImportError: typezoo (editable) cannot be rebuilt: rebuilding {zoo} failed (see above)" in failed.stderr
+    assert "AOTWHEEL_EDITABLE_STALE=1" in failed.stderr
+
+    stale = subprocess.run([str(frontend_python), "-c", code], cwd=clone, capture_output=True, text=True,
+                           env=dict(os.environ, AOTWHEEL_EDITABLE_STALE="1"))
+    assert stale.returncode == 0 and stale.stdout.strip() == "42"  # the last build, said so
+    assert f"typezoo: rebuilding {zoo} failed (see above); importing the last build ($AOTWHEEL_EDITABLE_STALE is set)" in stale.stderr

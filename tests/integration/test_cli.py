@@ -17,7 +17,7 @@ import pytest
 from conftest import POC_PROJECT, REPRODUCIBLE_EPOCH
 from pathlib import Path
 
-from support import REPO, build_wheel, call_json, make_venv, pip_install, run_aotwheel
+from support import REPO, build_wheel, call_json, forget_stale_attribute_package, git, make_venv, pip_install, run_aotwheel
 
 from aotwheel.targets import host_rid
 from aotwheel.toolchain import sdk_info
@@ -25,25 +25,48 @@ from aotwheel.toolchain import sdk_info
 pytestmark = pytest.mark.sdk
 
 
-def test_new_project_builds_and_its_tests_pass(tmp_path):
-    run_aotwheel("new", str(tmp_path / "demo-lib"))  # the SDK's own framework
-    project = tmp_path / "demo-lib"
+def test_new_project_builds_from_a_fresh_clone_with_dotnet_and_with_aotwheel(tmp_path):
+    made = run_aotwheel("new", str(tmp_path / "demo lib"), "--name", "demo-lib")  # the SDK's own framework
+    project = tmp_path / "demo lib"
+    assert f"next: aotwheel build '{project}' -o dist" in made.stdout  # quoted: the folder has a space
     assert (project / "src" / "DemoLib" / "Library.cs").is_file()
-    built = run_aotwheel("build", str(project), "-o", str(tmp_path / "dist"), "--build-dir", str(tmp_path / "build"))
-    wheel = next((tmp_path / "dist").glob("*.whl"))
-    assert wheel.name.startswith("demo_lib-0.1.0-py3-none-manylinux_")
-    # A [PyExport] scaffold: the managed build and the NativeAOT publish, each timed.
+    forget_stale_attribute_package()
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "new")
+    clone = tmp_path / "clone of demo"
+    subprocess.run(["git", "clone", "-q", str(project), str(clone)], check=True)
+
+    # A plain `dotnet build` of the clone, with a package cache of its own: the attribute package
+    # comes from the clone's own feed (nuget/, named by a relative path in NuGet.config).
+    plain = subprocess.run(
+        ["dotnet", "build", str(clone / "src" / "DemoLib"), "-nologo"], capture_output=True, text=True,
+        env=dict(os.environ, NUGET_PACKAGES=str(tmp_path / "fresh-packages")),
+    )
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    assert (tmp_path / "fresh-packages" / "aotwheel.attributes").is_dir()
+
+    built = run_aotwheel("build", str(clone), "-o", str(clone / "dist"))
+    assert "[PyExport] attributes from the AotWheel.Attributes package" in built.stdout  # aotwheel added none
+    # A [PyExport] scaffold: the managed build and the NativeAOT publish, each timed; no command lines without -v.
     assert re.search(r"^dotnet build \(managed\) took \d+\.\ds$", built.stdout, flags=re.M), built.stdout
     assert re.search(r"^dotnet publish \(NativeAOT\) took \d+\.\ds$", built.stdout, flags=re.M), built.stdout
-    assert "\n  dotnet | ... still running" not in built.stdout  # no heartbeat off a terminal
+    assert "\n$ " not in built.stdout
+    wheel = next((clone / "dist").glob("*.whl"))
+    assert wheel.name.startswith("demo_lib-0.1.0-py3-none-manylinux_")
     python = make_venv(tmp_path / "venv", system_site_packages=True)  # Debian's pytest
     pip_install(python, wheel)
     result = subprocess.run(
-        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", str(project / "tests")],
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", str(clone / "tests")],
         capture_output=True, text=True, cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "4 passed" in result.stdout
+    # Both builds' output (bin/, obj/, build/, dist/) is ignored: git has nothing new to add.
+    assert git(clone, "add", "-A", "-n") == ""
+    inspected = run_aotwheel("inspect", str(clone)).stdout  # a built project folder
+    assert inspected.startswith(f"build:    {host_rid()}-{sdk_info().framework} (")
+    assert "\n  aotwheel_fn_greet\n" in inspected
 
 
 def test_inspect_wheel_shows_signatures_and_why_of_the_tag(poc_wheel):
@@ -72,9 +95,11 @@ def test_inspect_lists_the_python_api_of_a_pyexport_wheel(pyexport_wheel):
 
 
 def test_cross_os_target_is_refused_before_compiling(tmp_path):
-    result = run_aotwheel("build", str(POC_PROJECT), "--rid", "win-x64", "-o", str(tmp_path), check=False)
+    # Windows targets are linked here (test_windows_wheel.py); macOS ones are not.
+    result = run_aotwheel("build", str(POC_PROJECT), "--rid", "osx-arm64", "-o", str(tmp_path), check=False)
     assert result.returncode == 1
     assert "NativeAOT does not compile across operating systems" in result.stderr
+    assert "links Windows DLLs on Linux, nothing else" in result.stderr
     assert "generate-ci" in result.stderr
     assert "dotnet publish" not in result.stdout
     assert not list(tmp_path.iterdir())
@@ -180,6 +205,10 @@ def test_doctor_claims_only_what_it_built():
     assert "ok   zig: zig 0." in result.stdout  # .ci/setup puts one on PATH
     assert "glibc floors: 2_17 and later (zig)" in result.stdout
     assert "linux-x64, linux-arm64" in result.stdout or "linux-arm64, linux-x64" in result.stdout
+    # mingw-w64 and zig (.ci/setup): win-x64 links here, and its probe was built.
+    assert "ok   win-x64 link: lld-link (zig 0." in result.stdout
+    assert f"ok   NativeAOT {frameworks[0]} win-x64: built (lld-link" in result.stdout
+    assert "Windows wheels this machine can build: win-x64" in result.stdout
 
 
 def test_package_rebuilds_the_same_wheel_from_library_and_manifest(poc_wheel, build_root, tmp_path):
@@ -361,6 +390,31 @@ def test_python_source_modules_ship_inside_the_package_and_the_sdist(tmp_path):
 
     listed = set(sdist_files(Project.load(project)))
     assert {"python/mixed_lib/stats/__init__.py", "python/mixed_lib/stats/weights.json"} <= listed
+
+
+def test_aotwheel_sdist_is_the_hooks_sdist_and_refuses_credentials(tmp_path):
+    project = tmp_path / "shop"
+    run_aotwheel("new", str(project), "--framework", "net9.0")
+    env = dict(os.environ, SOURCE_DATE_EPOCH=REPRODUCIBLE_EPOCH)
+    made = run_aotwheel("sdist", str(project), "-o", str(tmp_path / "cli"), env=env)
+    (built,) = [line.split(": ", 1)[1] for line in made.stdout.splitlines() if line.startswith("Built sdist: ")]
+    hook = subprocess.run(
+        [sys.executable, "-c", "import sys; from aotwheel.backend import build_sdist; print(build_sdist(sys.argv[1]))",
+         str(tmp_path / "hook")], cwd=project, env=env, capture_output=True, text=True,
+    )
+    assert hook.returncode == 0, hook.stderr
+    assert (tmp_path / "hook" / hook.stdout.split()[-1]).read_bytes() == Path(built).read_bytes()
+    assert Path(built).name == "shop-0.1.0.tar.gz"
+
+    config = project / "NuGet.config"
+    config.write_text('<configuration><packageSourceCredentials><corp><add key="ClearTextPassword" value="hunter2" />'
+                      "</corp></packageSourceCredentials></configuration>")
+    refused = run_aotwheel("sdist", str(project), "-o", str(tmp_path / "refused"), env=env, check=False)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert refused.stderr.startswith(f"error: {config}: holds a credential (<packageSourceCredentials> <corp> "
+                                     "ClearTextPassword)"), refused.stderr
+    assert "hunter2" not in refused.stderr
+    assert not (tmp_path / "refused").exists() or not any((tmp_path / "refused").iterdir())  # nothing half-written
 
 
 def test_a_global_json_asking_for_a_missing_sdk_is_reported_in_reading_order(tmp_path):

@@ -546,7 +546,7 @@ def test_repeat_build_skips_both_phases(pyexport_wheel, pyexport_build_dir, tmp_
     # Proved by the commands run (-v prints each one), not by a time that depends on the machine.
     result = run_aotwheel("build", str(PYEXPORT_PROJECT), "-o", str(tmp_path / "dist"), "--build-dir",
                           str(pyexport_build_dir), "-v")
-    assert "[PyExport] managed build skipped" in result.stdout and "dotnet publish skipped" in result.stdout
+    assert "managed build skipped" in result.stdout and "dotnet publish skipped" in result.stdout
     assert not [line for line in result.stdout.splitlines() if line.startswith("$ ")], result.stdout
     again = Path(next(line.split(": ", 1)[1] for line in result.stdout.splitlines() if line.startswith("Built wheel: ")))
     first, second = zipfile.ZipFile(pyexport_wheel), zipfile.ZipFile(again)

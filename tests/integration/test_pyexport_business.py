@@ -210,3 +210,27 @@ print(json.dumps(out))
     assert out[7:9] == ["7", "09:30:00"]
     assert out[9][0] == "TypeError" and out[9][1].startswith("Account.balance value must be decimal.Decimal or int, not float")
     assert out[10][0] == "DotNetValueError" and "a deposit must be positive" in out[10][1]
+
+
+def test_pandas_timestamps_and_timedeltas_are_datetimes_and_timedeltas(pyexport_numpy):
+    # pandas' arithmetic stops at its nanosecond range (1677-2262), so a Timestamp is read by its
+    # fields; df.apply hands each row's values to the scalar call as Timestamps.
+    code = r'''
+import datetime as dt, json
+import pandas as pd
+import pyexportsample as m
+when = pd.Timestamp("2024-01-02 03:04:05.123456789")
+aware = pd.Timestamp("2024-01-02 03:04:05.5", tz="Europe/Paris")
+frame = pd.DataFrame({"when": pd.to_datetime(["2020-02-28", "1999-12-31 23:00"])})
+print(json.dumps([
+    m.echo_date_time(when).isoformat(),
+    m.echo_date_time_offset(aware).isoformat(),
+    m.echo_date_time(aware).isoformat(),
+    m.echo_time_span(pd.Timedelta(days=2, microseconds=7, nanoseconds=900)) == dt.timedelta(days=2, microseconds=7),
+    [d.isoformat() for d in frame.apply(lambda row: m.add_days(row.when, 1.0), axis=1)],
+]))
+'''
+    assert call_json(pyexport_numpy, code) == [
+        "2024-01-02T03:04:05.123456", "2024-01-02T03:04:05.500000+01:00", "2024-01-02T02:04:05.500000+00:00", True,
+        ["2020-02-29T00:00:00", "2000-01-01T23:00:00"],
+    ]

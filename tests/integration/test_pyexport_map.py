@@ -197,7 +197,7 @@ def test_numeric_columns_reach_dotnet_without_a_copy(pyexport_numpy):
 import json, numpy as np, pandas as pd
 import pyexportsample as m
 from pyexportsample import _api
-plan = next(v for v in vars(_api).values() if getattr(v, "symbol", "") == "aotwheel_map__fn_hypot")
+plan = next(v for v in vars(_api).values() if getattr(v, "function", "") == "hypot")
 made_at_import = plan.entry_point is not None
 m.hypot.map([0.0], 0.0)  # its first call makes the ctypes function
 native, seen = plan.entry_point, []
@@ -307,3 +307,30 @@ if __name__ == "__main__":
                         cwd=tmp_path, timeout=240)
     assert result.returncode == 0, result.stderr[-3000:]
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [True, 20_000, 2]
+
+
+def test_date_columns_cross_as_numpy_dates(pyexport_numpy):
+    # datetime64/timedelta64 columns are converted by numpy in one go, and DateTime and TimeSpan
+    # results come back as numpy dates, not as one Python object per row.
+    code = """
+import json, numpy as np, pandas as pd
+import pyexportsample as m
+micro = np.array(["2020-01-01T00:00:00.123456", "1000-06-15T12:00"], dtype="datetime64[us]")
+nano = np.array(["2020-01-01T00:00:00.123456789"], dtype="datetime64[ns]")
+days = m.add_days.map(micro, 1.0)
+series = pd.Series(pd.to_datetime(["2020-03-01 10:00", "2020-03-02 11:00"]), index=["a", "b"])
+aware = pd.Series(pd.to_datetime(["2020-01-01 12:00"]).tz_localize("Europe/Paris"))
+elapsed = m.elapsed.map(micro[:1], micro[:1] + np.timedelta64(-1500, "us"))
+shifted = m.add_days.map(series, 0.5)
+print(json.dumps([
+    days.dtype.str, [str(d) for d in days], str(m.add_days.map(nano, 0.0)[0]),
+    type(shifted).__name__, list(shifted.index), [str(d) for d in shifted],
+    [str(d) for d in m.add_days.map(aware, 1.0)],
+    elapsed.dtype.str, int(elapsed[0].astype("int64")),
+]))
+"""
+    out = call_json(pyexport_numpy, code)
+    assert out[:3] == ["<M8[us]", ["2020-01-02T00:00:00.123456", "1000-06-16T12:00:00.000000"], "2020-01-01T00:00:00.123456"]
+    assert out[3:6] == ["Series", ["a", "b"], ["2020-03-01 22:00:00", "2020-03-02 23:00:00"]]
+    assert out[6] == ["2020-01-02 11:00:00+00:00"]  # a tz-aware column reaches .NET as UTC, and comes back so
+    assert out[7:] == ["<m8[us]", -1500]

@@ -1,6 +1,6 @@
 """aotwheel beside the user's own .NET workflow, on one project laid out as users lay them out: a
-csproj at the top of its folder (App) with a ProjectReference to ../Core, a parent
-Directory.Build.props and global.json, a source in a folder named build. One NativeAOT publish is
+git repository holding a csproj at the top of its folder (App) with a ProjectReference to ../Core,
+a parent Directory.Build.props and global.json, a source in a folder named build. One NativeAOT publish is
 shared by the tests, which run in file order (the last one edits ../Core)."""
 
 from __future__ import annotations
@@ -32,6 +32,10 @@ def aotwheel(*args: str, cwd: Path | None = None, env: dict[str, str] | None = N
     return result
 
 
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+
 def dotnet_build(project: Path) -> None:
     result = subprocess.run(["dotnet", "build", "-nologo", str(project)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:]
@@ -49,6 +53,9 @@ def refcore(tmp_path_factory) -> Path:
     Core), then by aotwheel with its default build folder inside App."""
     root = tmp_path_factory.mktemp("workflow") / "refcore"
     shutil.copytree(REFCORE, root, ignore=shutil.ignore_patterns("bin", "obj", "aotwheel"))
+    (root / ".gitignore").write_text("bin/\nobj/\n**/build/aotwheel/\n*.local\n")  # the repository is refcore
+    git(root, "init", "-q")
+    git(root, "add", "-A")
     dotnet_build(root / "App")
     assert list((root / "App" / "obj").rglob("*.AssemblyInfo.cs")) and list((root / "Core" / "obj").rglob("*.AssemblyInfo.cs"))
     aotwheel("build", str(root / "App"), "-o", str(root.parent / "dist"))
@@ -113,7 +120,7 @@ def test_readme_notes_and_tests_edits_rebuild_nothing(refcore, wheel):
     first = aotwheel("build", "-v", str(app), "-o", str(refcore.parent / "notes"))
     # New files: MSBuild is asked again, and its answer is that nothing it reads changed.
     assert "-t:AotWheelInputs" in first.stdout
-    assert "[PyExport] managed build skipped" in first.stdout and "dotnet publish skipped" in first.stdout
+    assert "managed build skipped" in first.stdout and "dotnet publish skipped" in first.stdout
     with open(app / "README.md", "a") as readme:
         readme.write("More words.\n")
     second = aotwheel("build", "-v", str(app), "-o", str(refcore.parent / "readme"))
@@ -127,20 +134,44 @@ def test_readme_notes_and_tests_edits_rebuild_nothing(refcore, wheel):
 
 def test_sdist_carries_what_msbuild_reads_and_builds_a_wheel(refcore, tmp_path):
     app = refcore / "App"
+    # What a working folder holds beside the sources: none of it may ship.
+    hazards = {".env": "API_KEY=s3cret", "Signing.snk": "key", "notes.local": "ignored by git",
+               "node_modules/left-pad/index.js": "js", ".vs/settings.json": "{}"}
+    for name, text in hazards.items():
+        (app / name).parent.mkdir(parents=True, exist_ok=True)
+        (app / name).write_text(text)
+    git(refcore, "add", "App/.env", "App/Signing.snk")  # tracked by mistake: still not published
+    (tmp_path / "outside-secret.txt").write_text("not the project's")
+    (app / "leak.txt").symlink_to(tmp_path / "outside-secret.txt")
+    (app / "docs").mkdir()
+    (app / "docs" / "usage.md").write_text("untracked, not ignored: ships")
+    # Above the repository, two folders up from App: the settings walk stops before it.
+    above = refcore.parent / "NuGet.config"
+    above.write_text('<configuration><packageSourceCredentials><corp><add key="ClearTextPassword" value="hunter2" />'
+                     "</corp></packageSourceCredentials></configuration>")
     code = "import sys; from aotwheel.backend import {0}; print({0}(sys.argv[1]))"
-    made = subprocess.run([sys.executable, "-c", code.format("build_sdist"), str(tmp_path)], cwd=app,
-                          capture_output=True, text=True, env=ENV)
+    try:
+        made = subprocess.run([sys.executable, "-c", code.format("build_sdist"), str(tmp_path)], cwd=app,
+                              capture_output=True, text=True, env=ENV)
+    finally:
+        above.unlink()
     assert made.returncode == 0, made.stderr
+    assert f"warning: left out of the sdist: {app / 'leak.txt'} (a symlink to" in made.stderr
     sdist = tmp_path / made.stdout.split()[-1]
     with tarfile.open(sdist) as archive:
         names = set(archive.getnames())
         archive.extractall(tmp_path / "unpacked")
+        assert not [m.name for m in archive.getmembers() if not m.isfile()]  # no links, no folders
     top = "refapp-1.0.0"
-    assert {f"{top}/pyproject.toml", f"{top}/Exports.cs", f"{top}/RefApp.csproj", f"{top}/Sources/build/Factor.cs",
-            f"{top}/.aotwheel-outside/ROOT", f"{top}/.aotwheel-outside/Core/Rules.cs",
-            f"{top}/.aotwheel-outside/Core/Core.csproj", f"{top}/.aotwheel-outside/Directory.Build.props",
-            f"{top}/.aotwheel-outside/global.json"} <= names
+    expected = {f"{top}/pyproject.toml", f"{top}/Exports.cs", f"{top}/RefApp.csproj", f"{top}/Sources/build/Factor.cs",
+                f"{top}/docs/usage.md", f"{top}/.aotwheel-outside/ROOT", f"{top}/.aotwheel-outside/Core/Rules.cs",
+                f"{top}/.aotwheel-outside/Core/Core.csproj", f"{top}/.aotwheel-outside/Directory.Build.props",
+                f"{top}/.aotwheel-outside/global.json"}
+    assert expected - names == set()
     assert not [n for n in names if "/obj/" in n or "/bin/" in n or "build/aotwheel" in n or n.endswith(".so")]
+    shipped = {n.split("/", 1)[1] for n in names}
+    assert not shipped & {*hazards, "leak.txt", ".gitignore", ".aotwheel-outside/.gitignore", "NuGet.config",
+                          ".aotwheel-outside/NuGet.config"}, shipped
 
     built = subprocess.run([sys.executable, "-c", code.format("build_wheel"), str(tmp_path / "wheel")],
                            cwd=tmp_path / "unpacked" / top, capture_output=True, text=True, env=ENV)

@@ -1,4 +1,4 @@
-"""Builders of fake inspector reports for the [PyExport] unit tests: JSON as the inspector writes
+"""Builders of fake inspector reports for the binding-plan unit tests: JSON as the inspector writes
 it, read by the one parser (`Report.from_json`)."""
 
 from __future__ import annotations
@@ -53,12 +53,34 @@ def prop(name: str, shape: dict[str, Any], *, read=True, write=False, init=False
             "isInitOnly": init, "nullable": False, "pyExport": None}
 
 
-def report_json(*types: dict[str, Any]) -> dict[str, Any]:
-    return {"contract": CONTRACT, "assembly": "Lib", "exports": [], "types": list(types)}
+def pointer(element: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": "pointer", "name": element["name"] + "*", "element": element}
 
 
-def report(*types: dict[str, Any]) -> Report:
-    return Report.from_json(report_json(*types), "the test's report")
+def export(entry: str | None, *params: tuple[str, dict[str, Any]], returns=None, owner="Lib.Exports", method="",
+           static=True, generic_method=False, release_gil=False) -> dict[str, Any]:
+    """A hand-written [UnmanagedCallersOnly] export as the inspector reports it; *params* are (name, shape)."""
+    return {"entryPoint": entry, "declaringType": owner, "method": method or (entry or "Callback").title().replace("_", ""),
+            "isStatic": static, "isGeneric": generic_method, "releaseGil": release_gil,
+            "returns": returns or prim("void"), "parameters": [{"name": n, "type": t} for n, t in params]}
+
+
+# The exports of aotwheel's run-time support (csharp_src/support) every library has: planned as
+# support symbols, not bound.
+SUPPORT_EXPORTS = ("aotwheel_runtime_start", "aotwheel_signal_front", "aotwheel_fork_guard", "aotwheel_free",
+                   "aotwheel_free_handle", "aotwheel_live_handles")
+
+
+def support_exports() -> list[dict[str, Any]]:
+    return [export(name, owner="AotWheel.Runtime") for name in SUPPORT_EXPORTS]
+
+
+def report_json(*types: dict[str, Any], exports=()) -> dict[str, Any]:
+    return {"contract": CONTRACT, "assembly": "Lib", "exports": list(exports), "types": list(types)}
+
+
+def report(*types: dict[str, Any], exports=()) -> Report:
+    return Report.from_json(report_json(*types, exports=exports), "the test's report")
 
 
 def static_class(*methods: dict[str, Any], name="Lib.Api") -> dict[str, Any]:

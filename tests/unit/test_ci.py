@@ -52,6 +52,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no-sdist": {"no_sdist": "pyproject.toml does not set the backend"},
     "sub-folder": {"project_dir": "src/My Lib", "python_versions": ("3.11",)},
     "global-json": {"global_json": True},
+    "windows-msvc": {"windows_linker": "msvc"},
 }
 
 
@@ -328,10 +329,10 @@ def test_github_job_graph() -> None:
 
 def test_github_compiles_each_os_on_its_runner_and_both_linux_architectures_with_zig() -> None:
     build = github_jobs()["build"]
+    # The Linux runner links win-x64 too (lld-link, mingw-w64's import libraries, aotwheel's CRT stub).
     assert build["strategy"]["matrix"]["include"] == [
-        {"os": "linux", "runner": "ubuntu-latest", "rids": "linux-x64 linux-arm64",
-         "build-flags": "--rid linux-x64 --rid linux-arm64 --manylinux 2_17"},
-        {"os": "windows", "runner": "windows-latest", "rids": "win-x64", "build-flags": "--rid win-x64"},
+        {"os": "linux", "runner": "ubuntu-latest", "rids": "linux-x64 linux-arm64 win-x64",
+         "build-flags": "--rid linux-x64 --rid linux-arm64 --rid win-x64 --manylinux 2_17"},
         {"os": "macos", "runner": "macos-14", "rids": "osx-arm64", "build-flags": "--rid osx-arm64"},
     ]
     assert build["runs-on"] == "${{ matrix.runner }}"
@@ -343,7 +344,7 @@ def test_github_compiles_each_os_on_its_runner_and_both_linux_architectures_with
     assert step_using(steps, "actions/setup-python")["with"]["python-version"] == "3.14"
     apt = named(steps, "Install clang")
     assert apt["if"] == "runner.os == 'Linux'"
-    assert apt["run"] == "sudo apt-get update && sudo apt-get install -y clang zlib1g-dev llvm"
+    assert apt["run"] == "sudo apt-get update && sudo apt-get install -y clang zlib1g-dev llvm mingw-w64-x86-64-dev"
     assert named(steps, "Install aotwheel")["run"] == PIN
     zig = named(steps, "Install zig")
     assert zig["if"] == "runner.os == 'Linux'" and zig["run"] == 'python -m pip install "ziglang==0.11.0"'
@@ -395,7 +396,7 @@ def test_github_assembles_every_wheel_and_the_sdist_in_one_job_without_dotnet() 
     assert package.splitlines() == [
         "aotwheel package native/native-linux/linux-x64/*.so -o wheels/linux-x64",
         "aotwheel package native/native-linux/linux-arm64/*.so -o wheels/linux-arm64",
-        "aotwheel package native/native-windows/win-x64/*.dll -o wheels/win-x64",
+        "aotwheel package native/native-linux/win-x64/*.dll -o wheels/win-x64",
         "aotwheel package native/native-macos/osx-arm64/*.dylib -o wheels/osx-arm64",
         "mkdir -p dist",
         "cp wheels/*/*.whl dist/",
@@ -514,9 +515,8 @@ def test_azure_compiles_each_os_on_its_agent_and_both_linux_architectures_with_z
     assert pipeline["variables"]["buildPython"] == "3.14"
     job = azure_job(azure_stages()["Build"], "build")
     assert job["strategy"]["matrix"] == {
-        "linux": {"buildOs": "linux", "imageName": "ubuntu-latest", "rids": "linux-x64 linux-arm64",
-                  "buildFlags": "--rid linux-x64 --rid linux-arm64 --manylinux 2_17"},
-        "windows": {"buildOs": "windows", "imageName": "windows-latest", "rids": "win-x64", "buildFlags": "--rid win-x64"},
+        "linux": {"buildOs": "linux", "imageName": "ubuntu-latest", "rids": "linux-x64 linux-arm64 win-x64",
+                  "buildFlags": "--rid linux-x64 --rid linux-arm64 --rid win-x64 --manylinux 2_17"},
         "macos": {"buildOs": "macos", "imageName": "macOS-14", "rids": "osx-arm64", "buildFlags": "--rid osx-arm64"},
     }
     assert job["pool"] == {"vmImage": "$(imageName)"}
@@ -525,7 +525,7 @@ def test_azure_compiles_each_os_on_its_agent_and_both_linux_architectures_with_z
     assert azure_task(steps, "UsePythonVersion@0")[0]["inputs"]["versionSpec"] == "$(buildPython)"
     linux_only = "and(succeeded(), eq(variables['Agent.OS'], 'Linux'))"
     apt = named(steps, "Install clang", key="displayName")
-    assert apt["condition"] == linux_only and apt["bash"].endswith("apt-get install -y clang zlib1g-dev llvm")
+    assert apt["condition"] == linux_only and apt["bash"].endswith("apt-get install -y clang zlib1g-dev llvm mingw-w64-x86-64-dev")
     assert named(steps, "Install aotwheel", key="displayName")["bash"] == PIN
     zig = named(steps, "Install zig", key="displayName")
     assert zig["condition"] == linux_only and zig["bash"] == 'python -m pip install "ziglang==0.11.0"'
@@ -570,7 +570,7 @@ def test_azure_assembles_every_wheel_and_the_sdist_in_one_job_without_dotnet() -
         'cd "$(Pipeline.Workspace)"',
         "aotwheel package native/native-linux/linux-x64/*.so -o wheels/linux-x64",
         "aotwheel package native/native-linux/linux-arm64/*.so -o wheels/linux-arm64",
-        "aotwheel package native/native-windows/win-x64/*.dll -o wheels/win-x64",
+        "aotwheel package native/native-linux/win-x64/*.dll -o wheels/win-x64",
         "aotwheel package native/native-macos/osx-arm64/*.dylib -o wheels/osx-arm64",
         "mkdir -p dist",
         "cp wheels/*/*.whl dist/",
@@ -668,7 +668,8 @@ def test_every_rid_with_a_test_runner_is_tested_and_every_rid_packaged(provider:
     text = render(provider, "every-rid")
     assert rids_under_test(provider, text) == {rid for rid, runner in spec.test_runners.items() if runner}
     for rid in spec.test_runners:
-        assert f"aotwheel package native/native-{TARGETS[rid].os}/{rid}/" in text
+        built_on = "linux" if TARGETS[rid].os == "windows" else TARGETS[rid].os  # linked there with lld-link
+        assert f"aotwheel package native/native-{built_on}/{rid}/" in text
 
 
 def test_a_global_json_at_the_root_has_its_sdk_installed_too() -> None:
@@ -933,12 +934,18 @@ def test_build_jobs_follow_the_order_of_the_rids_and_only_linux_gets_the_floor()
     include = github_jobs(rids=("osx-arm64", "linux-arm64", "win-x64", "linux-x64"))["build"]["strategy"]["matrix"]["include"]
     assert [(e["os"], e["rids"], e["build-flags"]) for e in include] == [
         ("macos", "osx-arm64", "--rid osx-arm64"),
+        ("linux", "linux-arm64 win-x64 linux-x64", "--rid linux-arm64 --rid win-x64 --rid linux-x64 --manylinux 2_17"),
+    ]
+    rids = ("osx-arm64", "linux-arm64", "win-x64", "linux-x64")
+    include = github_jobs(rids=rids, windows_linker="msvc")["build"]["strategy"]["matrix"]["include"]
+    assert [(e["os"], e["rids"], e["build-flags"]) for e in include] == [
+        ("macos", "osx-arm64", "--rid osx-arm64"),
         ("linux", "linux-arm64 linux-x64", "--rid linux-arm64 --rid linux-x64 --manylinux 2_17"),
         ("windows", "win-x64", "--rid win-x64"),
     ]
     include = github_jobs(rids=("linux-x64",), manylinux="2_28")["build"]["strategy"]["matrix"]["include"]
     assert include[0]["build-flags"] == "--rid linux-x64 --manylinux 2_28"
-    assert "# with zig against glibc 2.28 (manylinux_2_28)." in render_ci("azure", manylinux="2_28")
+    assert "linking with zig against glibc 2.28\n# (manylinux_2_28), and links win-x64" in render_ci("azure", manylinux="2_28")
 
 
 def test_project_dir_is_shell_quoted_and_tests_live_under_it() -> None:
@@ -1061,7 +1068,30 @@ def test_the_linux_floor_follows_the_manylinux_key(
     project = load_project(tmp_path / "p", monkeypatch, "[tool.aotwheel]\n" + table)
     options = ci.options_from_project(project)
     assert options["manylinux"] == floor
-    assert f"--rid linux-x64 --rid linux-arm64 --manylinux {floor}\n" in render_ci("github", **options)
+    assert f"--rid linux-x64 --rid linux-arm64 --rid win-x64 --manylinux {floor}\n" in render_ci("github", **options)
+
+
+@pytest.mark.parametrize(("table", "linker"), [("", "lld"), ('windows-linker = "msvc"\n', "msvc"), ('windows-linker = "lld"\n', "lld")])
+def test_windows_is_linked_where_the_windows_linker_key_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str, linker: str
+) -> None:
+    options = ci.options_from_project(load_project(tmp_path / "p", monkeypatch, "[tool.aotwheel]\n" + table))
+    assert options["windows_linker"] == linker
+    include = yaml.safe_load(render_ci("github", **options))["jobs"]["build"]["strategy"]["matrix"]["include"]
+    windows_on = {"lld": "linux", "msvc": "windows"}[linker]
+    assert [e["os"] for e in include if "win-x64" in e["rids"].split()] == [windows_on]
+    packages = " ".join(s.get("run", "") for s in github_jobs(**options)["build"]["steps"])
+    assert ("mingw-w64-x86-64-dev" in packages) == (linker == "lld")
+    # Either way the wheel is tested on Windows, with a real CPython.
+    tests = github_jobs(**options)["test"]["strategy"]["matrix"]["include"]
+    assert {e["runner"] for e in tests if e["rid"] == "win-x64"} == {"windows-latest"}
+
+
+def test_a_windows_only_build_on_linux_gets_no_glibc_floor() -> None:
+    include = github_jobs(rids=("win-x64",))["build"]["strategy"]["matrix"]["include"]
+    assert include == [{"os": "linux", "runner": "ubuntu-latest", "rids": "win-x64", "build-flags": "--rid win-x64"}]
+    with pytest.raises(AotWheelError, match="windows_linker: 'gcc' is not a Windows linker"):
+        render_ci("github", windows_linker="gcc")
 
 
 def test_the_host_linker_is_refused_with_the_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1088,17 +1118,22 @@ def test_an_sdist_only_with_the_aotwheel_backend(
 # `aotwheel build` without --rid: the rids key also lists other OSes' targets
 
 
-def builder_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rids: tuple[str, ...]) -> ProjectBuilder:
-    table = "[tool.aotwheel]\nrids = [" + ", ".join(f'"{r}"' for r in rids) + "]\n"
+def builder_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rids: tuple[str, ...], more: str = "") -> ProjectBuilder:
+    table = "[tool.aotwheel]\nrids = [" + ", ".join(f'"{r}"' for r in rids) + "]\n" + more
     project = load_project(tmp_path / "p", monkeypatch, table)
     with monkeypatch.context() as patch:
         patch.setattr(Project, "load", classmethod(lambda cls, directory, build_dir=None: project))
         return ProjectBuilder(tmp_path / "p", log=lambda line: None)
 
 
+def not_built_here(rid: str) -> bool:
+    """Of another OS, and not a Windows target that Linux links."""
+    return TARGETS[rid].os != host_os() and not (TARGETS[rid].os == "windows" and host_os() == "linux")
+
+
 def test_build_without_rid_builds_the_configured_targets_of_this_os(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     here = [r for r, t in TARGETS.items() if t.os == host_os()]
-    elsewhere = [r for r, t in TARGETS.items() if t.os != host_os()]
+    elsewhere = [r for r in TARGETS if not_built_here(r)]
     other_arch = next(r for r in here if r != host_rid())
     builder = builder_for(tmp_path, monkeypatch, (elsewhere[0], other_arch, host_rid(), elsewhere[-1]))
     # This machine's own first: the PEP 517 backend builds only the first.
@@ -1107,8 +1142,18 @@ def test_build_without_rid_builds_the_configured_targets_of_this_os(tmp_path: Pa
         builder.targets((elsewhere[0],))  # asked for explicitly: refused
 
 
+@pytest.mark.skipif(host_os() != "linux", reason="Linux links Windows DLLs")
+def test_build_without_rid_builds_win_x64_on_linux_unless_windows_links_with_msvc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rids = ("win-x64", host_rid(), "osx-arm64")
+    assert [t.rid for t in builder_for(tmp_path / "lld", monkeypatch, rids).targets()] == [host_rid(), "win-x64"]
+    msvc = builder_for(tmp_path / "msvc", monkeypatch, rids, 'windows-linker = "msvc"\n')
+    assert [t.rid for t in msvc.targets()] == [host_rid()]
+
+
 def test_build_without_rid_refuses_a_key_with_no_target_of_this_os(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    elsewhere = [r for r, t in TARGETS.items() if t.os != host_os()]
+    elsewhere = [r for r in TARGETS if not_built_here(r)]
     builder = builder_for(tmp_path, monkeypatch, tuple(elsewhere[:2]))
     with pytest.raises(AotWheelError, match=f"cannot build {elsewhere[0]} on {host_os()}"):
         builder.targets()
@@ -1207,7 +1252,7 @@ def test_write_ci_is_atomic(clean_repo: tuple[Path, Project], monkeypatch: pytes
         raise OSError("disk gone")
 
     monkeypatch.setattr("aotwheel.atomic.os.replace", failing_replace)
-    with pytest.raises(OSError, match="disk gone"):
+    with pytest.raises(AotWheelError, match="aotwheel.yml: disk gone"):  # named, as a write error
         write_ci("github", project, force=True)
     assert len(replaced) == 1 and replaced[0][1] == str(target.resolve())
     assert target.read_text() == "# old\n"  # untouched
@@ -1281,7 +1326,7 @@ def test_cli_generate_ci_for_a_new_project(tmp_path: Path) -> None:
     done = aotwheel("generate-ci", "azure", str(tmp_path / "demo-lib"))
     assert done.returncode == 0, done.stderr
     text = (tmp_path / "azure-pipelines.yml").read_text()
-    # `new` writes requires-python >= 3.8 and the aotwheel backend: every default, and an sdist.
+    # `new` writes requires-python >= the oldest Python CI tests and the aotwheel backend: every default, and an sdist.
     assert text == render_ci("azure", project_dir="demo-lib", dotnet_version="9.0.x")
     assert azure_problems(yaml.safe_load(text)) == []
 

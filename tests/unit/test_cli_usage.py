@@ -12,7 +12,7 @@ def aotwheel(*args, cwd=None):
 
 
 def test_every_command_has_help():
-    for command in ("build", "package", "new", "init", "develop", "inspect", "doctor", "schema", "generate-ci"):
+    for command in ("build", "sdist", "package", "new", "init", "develop", "inspect", "doctor", "schema", "generate-ci"):
         result = aotwheel(command, "--help")
         assert result.returncode == 0, command
         assert "usage: aotwheel " + command in result.stdout
@@ -27,8 +27,14 @@ def test_inspect_of_a_missing_file_names_it(tmp_path):
     assert result.returncode == 1 and "nope.whl: no such file" in result.stderr
 
 
+def test_sdist_of_a_missing_folder_names_it(tmp_path):
+    result = aotwheel("sdist", str(tmp_path / "nope"), "-o", str(tmp_path / "dist"))
+    assert result.returncode == 1 and result.stderr == f"error: {tmp_path / 'nope'}: not a directory\n"
+    assert not (tmp_path / "dist").exists()
+
+
 def test_output_levels(capsys):
-    from aotwheel.cli import Output
+    from aotwheel.log import Output
 
     lines = ["$ dotnet publish x", "  dotnet | Restored", "warning: fell back", "Built wheel: w.whl"]
     for quiet, verbose, expected in [

@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 FOLDER = REPO / ".devcontainer"
 SETUP = REPO / ".ci" / "setup"
 
-TOOLCHAIN = ["clang", "lld", "llvm", "mingw-w64", "npm", "debootstrap", "qemu-user", "python3", "python3-venv", "python3-pip"]
+TOOLCHAIN = ["clang", "lld", "llvm", "mingw-w64", "wine", "wine64", "npm", "debootstrap", "qemu-user", "python3", "python3-venv", "python3-pip"]
 PYTHON_PACKAGES = [
     f"python3-{name}"
     for name in (

@@ -1,4 +1,5 @@
-"""Discovery's decisions on the inspector's report: what is bindable, and the symbol-table check."""
+"""Hand-written exports in the plan (planner: what is bindable, named and numbered how) and the
+library checked against its plan (discover.check_library: the real symbol table, exactly)."""
 
 from __future__ import annotations
 
@@ -7,67 +8,60 @@ from pathlib import Path
 import pytest
 
 from aotwheel.binary import NativeLibrary
-from aotwheel.discover import _export, check_symbols, exports_from_report
+from aotwheel.discover import check_library
 from aotwheel.errors import AotWheelError
-from aotwheel.report import CONTRACT, Report
+from aotwheel.plan.model import DIGEST_SYMBOL, NATIVE_MODULE_INIT, Backend, MemberKind, Tag, TypeRef
+from aotwheel.plan.planner import plan_binding
+from pyexport_reports import export, method, param, pointer, prim, report, static_class, support_exports
 
 
-def primitive(name):
-    return {"kind": "primitive", "name": name}
+def planned(*exports, types=(), backend=Backend.NATIVE):
+    return plan_binding(report(*types, exports=exports), {}, backend)
 
 
-def pointer(element):
-    return {"kind": "pointer", "name": element["name"] + "*", "element": element}
-
-
-def raw_export(entry="work", returns=None, static=True, generic=False, **parameters):
-    """One export as the inspector reports it, read by the report's parser."""
-    raw = {
-        "entryPoint": entry,
-        "declaringType": "Lib.Exports",
-        "method": "Work",
-        "isStatic": static,
-        "isGeneric": generic,
-        "releaseGil": False,
-        "returns": returns or primitive("void"),
-        "parameters": [{"name": name, "type": shape} for name, shape in parameters.items()],
-    }
-    return Report.from_json({"contract": CONTRACT, "assembly": "Lib", "exports": [raw], "types": []}, "test").exports[0]
+def only(*params, returns=None, entry="work"):
+    """The one member planned for an export `work` of *params* (name, shape)."""
+    (member,) = planned(export(entry, *params, returns=returns, method="Work")).exports
+    return member
 
 
 def library(*functions):
     return NativeLibrary(Path("/x/Lib.so"), "elf", "x86_64", frozenset(functions), (), {}, None, 0)
 
 
-def test_primitives_and_pointers_are_bound():
-    export = _export(raw_export(returns=primitive("double"), values=pointer(primitive("double")), count=primitive("nint")))
-    assert export.entry_point == "work"
-    assert [p.type.csharp for p in export.parameters] == ["double*", "nint"]
-    assert export.returns.csharp == "double"
-    assert _export(raw_export(data=pointer(primitive("void")))).parameters[0].type.csharp == "void*"
+def test_primitives_and_pointers_are_bound_as_declared():
+    member = only(("values", pointer(prim("double"))), ("count", prim("nint")), returns=prim("double"))
+    assert (member.kind, member.symbol, member.python_name) == (MemberKind.EXPORT, "work", "work")
+    assert [p.type for p in member.params] == [TypeRef(Tag.POINTER, "double*", (TypeRef(Tag.DOUBLE, "double"),)),
+                                               TypeRef(Tag.NINT, "nint")]
+    assert member.returns == TypeRef(Tag.DOUBLE, "double") and member.map is None
+    assert only(("data", pointer(prim("void")))).params[0].type.item.tag is Tag.VOID
+    assert member.doc.startswith("Calls the .NET method Lib.Exports.Work(double* values, nint count) -> double.")
+    assert "Pointer parameters take a C-contiguous writable buffer" in member.doc
 
 
-def test_python_keywords_get_a_trailing_underscore():
-    export = _export(raw_export(entry="lambda", **{"from": primitive("int"), "_hidden": primitive("int")}))
-    assert export.python_name == "lambda_"
-    assert [p.python_name for p in export.parameters] == ["from_", "_hidden_"]
+def test_python_keywords_get_a_trailing_underscore_and_private_names_are_kept_safe():
+    member = only(("from", prim("int")), ("_hidden", prim("int")), entry="lambda")
+    assert (member.python_name, member.symbol) == ("lambda_", "lambda")
+    assert [p.python_name for p in member.params] == ["from_", "_hidden_"]
+    assert [p.cs_name for p in member.params] == ["from", "_hidden"]
 
 
 @pytest.mark.parametrize(
     "shape, fragment",
     [
-        (primitive("bool"), "type bool is not supported (bool is not blittable"),
-        (primitive("char"), "type char is not supported (char is not blittable"),
-        (primitive("string"), "type string is not supported"),
+        (prim("bool"), "type bool is not supported (bool is not blittable"),
+        (prim("char"), "type char is not supported (char is not blittable"),
+        (prim("string"), "type string is not supported"),
         ({"kind": "valuetype", "name": "Lib.Point"}, "type Lib.Point is not supported"),
-        (pointer(pointer(primitive("int"))), "type int** is not supported"),
-        (pointer(primitive("bool")), "type bool* is not supported"),
-        (primitive("void"), "void is only a return type"),
+        (pointer(pointer(prim("int"))), "type int** is not supported"),
+        (pointer(prim("bool")), "type bool* is not supported"),
+        (prim("void"), "void is only a return type"),
     ],
 )
 def test_unsupported_parameter_types_name_method_parameter_and_type(shape, fragment):
     with pytest.raises(AotWheelError) as raised:
-        _export(raw_export(flag=shape))
+        only(("flag", shape))
     message = str(raised.value)
     assert "Lib.Exports.Work, parameter 'flag'" in message
     assert fragment in message
@@ -76,40 +70,69 @@ def test_unsupported_parameter_types_name_method_parameter_and_type(shape, fragm
 
 def test_unsupported_return_type_is_named():
     with pytest.raises(AotWheelError, match=r"Lib.Exports.Work, return type: type bool is not supported"):
-        _export(raw_export(returns=primitive("bool")))
+        only(returns=prim("bool"))
 
 
-def test_generic_or_instance_methods_are_refused():
-    with pytest.raises(AotWheelError, match="must be static and not generic"):
-        _export(raw_export(static=False))
-    with pytest.raises(AotWheelError, match="must be static and not generic"):
-        _export(raw_export(generic=True))
+@pytest.mark.parametrize("change", [{"isStatic": False}, {"isGeneric": True}])
+def test_generic_or_instance_methods_are_refused(change):
+    with pytest.raises(AotWheelError, match="Lib.Exports.Work: an UnmanagedCallersOnly export must be static and not generic"):
+        planned({**export("work", method="Work"), **change})
 
 
 @pytest.mark.parametrize("entry", ["my-func", "_private", "9lives"])
 def test_entry_points_that_cannot_be_python_names_are_refused(entry):
-    with pytest.raises(AotWheelError, match=repr(entry)):
-        _export(raw_export(entry=entry))
+    with pytest.raises(AotWheelError, match=f"Lib.Exports.Work \\(EntryPoint\\): {entry!r} cannot be a public Python name"):
+        only(entry=entry)
 
 
-def test_symbol_table_must_match_exactly():
-    exports = [_export(raw_export(entry="a")), _export(raw_export(entry="b"))]
-    check_symbols(exports, library("a", "b", "DotNetRuntimeDebugHeader"))
+def test_an_entry_point_declared_twice_names_both_methods():
     with pytest.raises(AotWheelError) as raised:
-        check_symbols(exports, library("a", "c"))
-    message = str(raised.value)
-    assert "b: declared in the assembly but not exported by Lib.so" in message
-    assert "c: exported by Lib.so but not declared" in message
+        planned(export("work", method="Work"), export("work", owner="Lib.Other", method="Again"))
+    assert str(raised.value) == (
+        "EntryPoint 'work' is declared twice: on Lib.Exports.Work and on Lib.Other.Again; "
+        "each [UnmanagedCallersOnly] export needs its own EntryPoint")
 
 
-def test_aotwheels_own_exports_are_checked_but_not_bound():
-    hand_written = {"entryPoint": "work", "declaringType": "Lib.Exports", "method": "Work", "isStatic": True,
-                    "isGeneric": False, "releaseGil": False, "returns": primitive("void"), "parameters": []}
-    own = [dict(hand_written, entryPoint=name, declaringType="AotWheel.Generated") for name in ("aotwheel_fn_x", "PyInit__lib")]
-    impostor = dict(hand_written, entryPoint="aotwheel_mine", declaringType="Lib.Exports")  # not in aotwheel's namespace
-    report = Report.from_json({"contract": CONTRACT, "assembly": "Lib", "exports": [hand_written, *own, impostor],
-                               "types": []}, "test")
-    bound = exports_from_report(report, {}, library("work", "aotwheel_fn_x", "PyInit__lib", "aotwheel_mine"))
-    assert [e.entry_point for e in bound] == ["aotwheel_mine", "work"]
-    with pytest.raises(AotWheelError, match="PyInit__lib: declared in the assembly but not exported by Lib.so"):
-        exports_from_report(report, {}, library("work", "aotwheel_fn_x", "aotwheel_mine"))
+def test_exports_without_an_entry_point_are_not_bound():
+    plan = planned(export(None, method="Callback"), export("work"))
+    assert [e.symbol for e in plan.exports] == ["work"]
+
+
+def test_exports_are_sorted_and_numbered_after_the_pyexport_members():
+    api = static_class(method("Twice", param("n", prim("int")), returns=prim("int")))
+    plan = planned(export("zeta"), export("alpha"), types=[api])
+    assert [(m.number, m.kind, m.symbol) for m in plan.members()] == [
+        (0, MemberKind.FUNCTION, "aotwheel_0_twice"), (1, MemberKind.EXPORT, "alpha"), (2, MemberKind.EXPORT, "zeta")]
+    assert plan.public_names == ["twice", "alpha", "zeta"]
+
+
+def test_aotwheels_own_exports_are_support_symbols_not_bindings():
+    impostor = export("aotwheel_mine")  # named like aotwheel's, but declared outside its namespace
+    plan = planned(export("work"), impostor, *support_exports())
+    assert [e.symbol for e in plan.exports] == ["aotwheel_mine", "work"]
+    assert plan.support_symbols == tuple(sorted(e["entryPoint"] for e in support_exports()))
+
+
+def test_the_symbol_table_must_match_the_plan_exactly():
+    plan = planned(export("a"), export("b"), backend=Backend.CTYPES)
+    assert plan.symbols() == {"a", "b", DIGEST_SYMBOL}
+    check_library(plan, library("a", "b", DIGEST_SYMBOL, "DotNetRuntimeDebugHeader"), log=lambda line: None)
+    with pytest.raises(AotWheelError) as raised:
+        check_library(plan, library("a", "c", DIGEST_SYMBOL), log=lambda line: None)
+    assert str(raised.value) == (
+        "the assembly's exports and the native symbol table differ:\n"
+        "  b: declared in the assembly but not exported by Lib.so\n"
+        "  c: exported by Lib.so but not declared in the assembly's metadata")
+
+
+def test_the_symbol_check_covers_shims_map_loops_support_the_digest_and_the_native_module():
+    api = static_class(method("Twice", param("n", prim("int")), returns=prim("int")))
+    plan = planned(export("work"), *support_exports(), types=[api])
+    expected = {"aotwheel_0_twice", "aotwheel_map_0_twice", "work", DIGEST_SYMBOL, NATIVE_MODULE_INIT, *plan.support_symbols}
+    assert plan.symbols() == expected
+    lines = []
+    check_library(plan, library(*expected), log=lines.append)
+    assert lines == ["1 exports: work", "Python API ([PyExport]): 1 functions, 0 classes, 0 dataclasses, 0 enums"]
+    for absent in sorted(expected):
+        with pytest.raises(AotWheelError, match=f"{absent}: declared in the assembly but not exported by Lib.so"):
+            check_library(plan, library(*(expected - {absent})), log=lambda line: None)

@@ -7,18 +7,20 @@ import ast
 
 import pytest
 
-from aotwheel.bindings.base import BindingInput
-from aotwheel.bindings.ctypes_backend import CtypesBackend
+from aotwheel.bindings.files import PackageInput, package_files
 
-from test_ctypes_backend import EXPORTS
-from test_pyexport_render import API
+from test_ctypes_backend import API_PLAN, RAW_PLAN
+from test_plan_model import PLAN as RICH_PLAN
+from test_pyexport_render import WIDE_PLAN
+
+PLANS = {"raw exports": RAW_PLAN, "[PyExport] API": API_PLAN, "every plan part": RICH_PLAN, "every type": WIDE_PLAN}
 
 
-@pytest.mark.parametrize("with_api", [False, True], ids=["raw exports", "with [PyExport] API"])
-def test_generated_sources_parse_as_python_3_8(with_api):
-    binding = BindingInput("demo", "demo", "1.0", "Demo", "Demo.so", (1000, 0), EXPORTS, API if with_api else None)
-    files = CtypesBackend().render(binding)
+@pytest.mark.parametrize("which", sorted(PLANS))
+def test_generated_sources_parse_as_python_3_8(which):
+    plan = PLANS[which]
+    files = package_files(plan, PackageInput("demo", "1.0", "Demo.so", (1000, 0)))
     sources = {name: data for name, data in files.items() if name.endswith((".py", ".pyi"))}
-    assert "_aotwheel.py" in sources and (not with_api or "_dotnet.py" in sources)
+    assert "_aotwheel.py" in sources and "_api.py" in sources and ("_dotnet.py" in sources) is plan.has_api
     for name, data in sources.items():
         ast.parse(data.decode(), filename=name, feature_version=(3, 8))

@@ -1,6 +1,6 @@
-"""aotwheel's modules import each other without cycles: every module-level import points down the
-layers (errors, log, resources -> project, compile, ... -> builder, cli). An import inside a
-function (done when it runs) is how a module reaches up, and is not counted."""
+"""aotwheel's modules import each other without cycles, and every module-level import points to a
+module of the same or a lower layer (LAYERS, bottom first). An import inside a function (done when
+it runs) is how a module reaches up, and is not counted."""
 
 from __future__ import annotations
 
@@ -8,6 +8,23 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "pytools"
+
+# Bottom first; "" is the package itself (its __init__: the version). A module of no layer fails
+# the test: a new module is placed here, where its imports say it belongs.
+LAYERS: list[tuple[str, frozenset[str]]] = [
+    ("foundation", frozenset({"", "errors", "log", "atomic", "reproducible", "resources", "abi", "report", "xmldoc",
+                              "gitignore", "sources", "processes", "settings", "csharp_sources"})),
+    ("the binding plan", frozenset({"plan", "plan.model", "plan.naming", "plan.types", "plan.resolve", "plan.planner"})),
+    ("the renderers", frozenset({"bindings", "bindings.csharp", "bindings.python", "bindings.files"})),
+    ("the project and its compilation", frozenset({"project", "metadata", "toolchain", "targets", "linking", "windows",
+                                                   "inputs", "compile", "attributes", "support_sources"})),
+    ("the inspector", frozenset({"inspector"})),
+    ("the built library and the wheel", frozenset({"binary", "platform_tags", "wheel", "manifest", "discover"})),
+    ("packaging", frozenset({"package"})),
+    ("the builds", frozenset({"sdist", "editable", "builder"})),
+    ("the commands", frozenset({"backend", "new", "doctor", "inspect_cmd", "ci", "ci_providers"})),
+    ("the command line", frozenset({"cli", "__main__"})),
+]
 
 
 def module_name(path: Path) -> str:
@@ -36,8 +53,29 @@ def top_level_imports(path: Path) -> set[str]:
     return found
 
 
+def _graph() -> dict[str, set[str]]:
+    return {module_name(p): top_level_imports(p) for p in PACKAGE.rglob("*.py")}
+
+
+def test_every_module_has_one_layer() -> None:
+    placed = [module for _, modules in LAYERS for module in modules]
+    assert len(placed) == len(set(placed)), "a module is in two layers"
+    assert sorted(set(_graph()) - set(placed)) == [], "give each new module its layer in LAYERS"
+    assert sorted(set(placed) - set(_graph())) == [], "a module of LAYERS is gone"
+
+
+def test_no_module_imports_a_higher_layer() -> None:
+    layer = {module: (index, name) for index, (name, modules) in enumerate(LAYERS) for module in modules}
+    upward = [
+        f"{module or 'aotwheel'} ({layer[module][1]}) imports {imported or 'aotwheel'} ({layer[imported][1]})"
+        for module, imports in sorted(_graph().items()) if module in layer
+        for imported in sorted(imports) if imported in layer and layer[imported][0] > layer[module][0]
+    ]
+    assert upward == []
+
+
 def test_module_level_imports_have_no_cycle() -> None:
-    graph = {module_name(p): top_level_imports(p) for p in PACKAGE.rglob("*.py")}
+    graph = _graph()
     assert "compile" in graph and "builder" in graph  # the walk found the package
     state: dict[str, str] = {}
     cycles: list[list[str]] = []

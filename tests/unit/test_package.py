@@ -16,11 +16,16 @@ import pytest
 from aotwheel.errors import AotWheelError
 from aotwheel.manifest import MANIFEST_FORMAT, Manifest
 from aotwheel.package import package_library
-from aotwheel.report import CONTRACT
+from aotwheel.plan.model import PLAN_FORMAT, Backend
+from aotwheel.plan.planner import plan_binding
+from aotwheel.report import CONTRACT, Report
+from aotwheel.xmldoc import parse_xml_docs
 
+# The library carries its plan's digest (it is checked at import, on Windows; here only exported).
 DLL_SOURCE = r"""
 __declspec(dllexport) int add(int a, int b) { return a + b; }
 __declspec(dllexport) double total(double *values, int count) { double s = 0; for (int i = 0; i < count; i++) s += values[i]; return s; }
+__declspec(dllexport) const char *aotwheel_plan_digest(void) { return "see the manifest"; }
 """
 
 
@@ -35,20 +40,26 @@ def _export(entry, method, returns, **parameters):
     }
 
 
-def _manifest(path, **overrides):
+def _plan(*exports):
+    """The plan `aotwheel build` would save for the Demo assembly with *exports* (by default add and total)."""
     docs = ('<?xml version="1.0"?><doc><members><member name="M:Demo.Exports.Add(System.Int32,System.Int32)">'
             "<summary>Adds on Windows.</summary></member></members></doc>")
+    exports = exports or (
+        _export("add", "Add", _primitive("int"), a=_primitive("int"), b=_primitive("int")),
+        _export("total", "Total", _primitive("double"),
+                values={"kind": "pointer", "name": "double*", "element": _primitive("double")}, count=_primitive("int")),
+    )
+    report = Report.from_json({"contract": CONTRACT, "assembly": "Demo", "types": [], "exports": list(exports)}, "test")
+    return plan_binding(report, parse_xml_docs(docs, "Demo.xml"), Backend.CTYPES)
+
+
+def _manifest(path, plan=None, **overrides):
     data = {
         "format": MANIFEST_FORMAT,
         "import_name": "demo",
         "assembly": "Demo",
         "metadata": {"name": "demo", "version": "1.0.0", "summary": "A demo", "urls": [["Home", "https://x.example"]]},
-        "report": {"contract": CONTRACT, "assembly": "Demo", "types": [], "exports": [
-            _export("add", "Add", _primitive("int"), a=_primitive("int"), b=_primitive("int")),
-            _export("total", "Total", _primitive("double"),
-                    values={"kind": "pointer", "name": "double*", "element": _primitive("double")}, count=_primitive("int")),
-        ]},
-        "docs_xml": docs,
+        "plan": (plan or _plan()).to_json(),
         **overrides,
     }
     path.write_text(json.dumps(data))
@@ -70,13 +81,15 @@ def test_windows_dll_becomes_a_win_amd64_wheel(windows_dll, tmp_path):
     manifest = _manifest(tmp_path / "aotwheel-manifest.json")
     built = package_library(windows_dll, manifest, tmp_path / "dist", log=lambda line: None)
     assert built.path.name == "demo-1.0.0-py3-none-win_amd64.whl"
-    assert [e.entry_point for e in built.exports] == ["add", "total"]
+    assert built.plan == _plan() and [e.symbol for e in built.plan.exports] == ["add", "total"]
     with zipfile.ZipFile(built.path) as archive:
         names = archive.namelist()
-        init = archive.read("demo/__init__.py").decode()
+        api = archive.read("demo/_api.py").decode()
+        native = archive.read("demo/_native.py").decode()
     assert "demo/Demo.dll" in names and "demo/__init__.pyi" in names
-    assert 'load_library(__file__, "Demo.dll")' in init
-    assert "Adds on Windows." in init
+    assert 'load_library(__file__, "Demo.dll")' in api
+    assert "Adds on Windows." in api  # the docs were read into the plan when it was made
+    assert f'PLAN = "{built.plan.digest}"' in native
 
 
 def test_cli_package_then_inspect(windows_dll, tmp_path):
@@ -93,10 +106,8 @@ def test_cli_package_then_inspect(windows_dll, tmp_path):
 
 
 def test_manifest_must_match_the_library(windows_dll, tmp_path):
-    manifest = _manifest(tmp_path / "m.json")
-    data = json.loads(manifest.read_text())
-    data["report"]["exports"].pop()
-    manifest.write_text(json.dumps(data))
+    manifest = _manifest(tmp_path / "m.json", _plan(_export("add", "Add", _primitive("int"), a=_primitive("int"),
+                                                            b=_primitive("int"))))
     with pytest.raises(AotWheelError, match="total: exported by Demo.dll but not declared"):
         package_library(windows_dll, manifest, tmp_path / "dist", log=lambda line: None)
     assert not (tmp_path / "dist").exists() or not list((tmp_path / "dist").iterdir())
@@ -105,8 +116,7 @@ def test_manifest_must_match_the_library(windows_dll, tmp_path):
 @pytest.mark.parametrize("content, message", [
     ("not json", "not a readable manifest"),
     ('{"format": "other"}', "not an aotwheel manifest"),
-    (json.dumps({"format": MANIFEST_FORMAT, "report": {"contract": CONTRACT, "assembly": "A", "exports": [], "types": []}}),
-     "incomplete manifest"),
+    (json.dumps({"format": MANIFEST_FORMAT, "plan": _plan().to_json()}), "incomplete manifest"),
 ])
 def test_bad_manifests_are_named(tmp_path, content, message):
     path = tmp_path / "m.json"
@@ -149,38 +159,41 @@ def test_python_source_clashing_with_generated_names_is_an_error(windows_dll, tm
     assert not (tmp_path / "dist").exists() or not list((tmp_path / "dist").iterdir())
 
 
-def _with_report(path, change):
+def _with_plan(path, change):
     data = json.loads(path.read_text())
-    change(data["report"])
+    change(data["plan"])
     path.write_text(json.dumps(data))
     return path
 
 
 @pytest.mark.parametrize("change, found", [
-    (lambda report: report.pop("contract"), "its report has no contract version"),
-    (lambda report: report.update(contract=CONTRACT + 1), f"its report is of contract {CONTRACT + 1}"),
+    (lambda plan: plan.pop("format"), "its binding plan is of format null"),
+    (lambda plan: plan.update(format=PLAN_FORMAT + 1), f"its binding plan is of format {PLAN_FORMAT + 1}"),
 ])
-def test_a_manifest_of_another_contract_is_refused_before_anything_else(tmp_path, change, found):
-    manifest = _with_report(_manifest(tmp_path / "aotwheel-manifest.json"), change)
+def test_a_manifest_of_another_plan_format_is_refused_before_anything_else(tmp_path, change, found):
+    manifest = _with_plan(_manifest(tmp_path / "aotwheel-manifest.json"), change)
     with pytest.raises(AotWheelError) as raised:
         package_library(tmp_path / "Demo.dll", manifest, tmp_path / "dist", log=lambda line: None)  # no library needed
     message = str(raised.value)
     assert message.startswith(f"{manifest}: built by an incompatible aotwheel ({found}; ")
-    assert f"reads contract {CONTRACT}); rebuild the library with this aotwheel" in message
+    assert f"reads format {PLAN_FORMAT}); rebuild the library with this aotwheel" in message
 
 
-def test_a_manifest_written_before_contracts_existed_is_incompatible_not_foreign(tmp_path):
-    manifest = _with_report(_manifest(tmp_path / "m.json", format="aotwheel-manifest/1"), lambda r: r.pop("contract"))
+def test_a_manifest_written_before_plans_existed_is_incompatible_not_foreign(tmp_path):
+    # An older aotwheel saved the inspector's report instead of a plan.
+    manifest = _manifest(tmp_path / "m.json", format="aotwheel-manifest/1", report={"assembly": "Demo"})
+    data = json.loads(manifest.read_text())
+    del data["plan"]
+    manifest.write_text(json.dumps(data))
     with pytest.raises(AotWheelError, match="built by an incompatible aotwheel"):
         Manifest.load(manifest)
 
 
-def test_a_malformed_report_names_the_manifest_and_the_field(tmp_path):
-    manifest = _with_report(_manifest(tmp_path / "m.json"), lambda r: r["exports"][1]["parameters"][0]["type"].pop("element"))
+def test_a_malformed_plan_names_the_manifest_and_the_field(tmp_path):
+    manifest = _with_plan(_manifest(tmp_path / "m.json"), lambda plan: plan["exports"][1]["params"][0]["type"].pop("tag"))
     with pytest.raises(AotWheelError) as raised:
         Manifest.load(manifest)
-    assert str(raised.value) == (f'{manifest}: report.exports["total"].parameters["values"].type.element: missing '
-                                 "(a pointer type has an element type)")
+    assert str(raised.value) == f"{manifest}: plan.exports[1].params[0].type.tag: missing"
 
 
 def test_a_saved_manifest_loads_back_equal(tmp_path):
@@ -193,7 +206,7 @@ def test_a_saved_manifest_loads_back_equal(tmp_path):
 # `aotwheel package`, run where no SDK is, must not even import it.
 COMPILE_STACK = frozenset({
     "aotwheel.builder", "aotwheel.compile", "aotwheel.toolchain", "aotwheel.inputs", "aotwheel.linking",
-    "aotwheel.inspector", "aotwheel.pyexport.stage",
+    "aotwheel.inspector", "aotwheel.plan.planner",  # the plan is read from the manifest, not made again
 })
 
 
@@ -208,5 +221,5 @@ def test_the_package_command_never_imports_the_compile_stack(windows_dll, tmp_pa
     assert result.returncode == 0, result.stderr
     assert "Built wheel:" in result.stdout
     loaded = set(ast.literal_eval(result.stdout.splitlines()[-1]))
-    assert {"aotwheel.package", "aotwheel.discover", "aotwheel.pyexport.api"} <= loaded  # the command ran
+    assert {"aotwheel.package", "aotwheel.discover", "aotwheel.bindings.python"} <= loaded  # the command ran
     assert not loaded & COMPILE_STACK, sorted(loaded & COMPILE_STACK)

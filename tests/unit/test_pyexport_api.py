@@ -1,13 +1,18 @@
-"""[PyExport] API model building and validation from fake inspector reports (no SDK needed)."""
+"""The [PyExport] part of the binding plan (plan/planner.py), from fake inspector reports (no SDK
+needed): kinds, numbers, symbols, typed defaults, enum members, records, and every refusal."""
 
 from __future__ import annotations
 
 import pytest
 
+from aotwheel.bindings.python import render_package
 from aotwheel.errors import AotWheelError
-from aotwheel.pyexport.api import build_api
+from aotwheel.plan.model import (
+    Backend, Construct, Container, Default, DefaultKind, EnumMember, Layout, MemberKind, Tag, TypeRef,
+)
+from aotwheel.plan.planner import plan_binding
 from aotwheel.xmldoc import MemberDoc
-from pyexport_reports import array, byref, generic, method, named, param, prim, prop, report, static_class, type_
+from pyexport_reports import array, byref, export, generic, method, named, param, prim, prop, report, static_class, type_
 
 POINT = type_("Lib.Point", record=True, properties=[prop("X", prim("double"), init=True), prop("Y", prim("double"), init=True)],
               methods=[method("", param("X", prim("double")), param("Y", prim("double")), ctor=True)])
@@ -15,32 +20,42 @@ COLOR = type_("Lib.Color", kind="enum", values=[{"name": "Red", "value": {"kind"
                                                  {"name": "None", "value": {"kind": "int", "value": 1}}])
 
 
-def build(*types, reserved=()):
-    return build_api(report(*types), {}, reserved)
+def build(*types, exports=(), docs=None):
+    return plan_binding(report(*types, exports=exports), docs or {})
 
 
-def test_static_class_functions_get_snake_case_names_defaults_and_outputs():
-    api = build(static_class(
+def test_static_class_functions_get_snake_case_names_typed_defaults_and_outputs():
+    plan = build(static_class(
         method("CountWords", param("text", prim("string")), returns=prim("int")),
         method("Greet", param("name", prim("string")), param("times", prim("int"), default={"kind": "int", "value": 2}),
                param("mood", named("Lib.Color"), default={"kind": "int", "value": 1}), returns=prim("string")),
         method("TryParse", param("text", prim("string")), param("value", byref(prim("int")), out=True), returns=prim("bool")),
         method("Hidden", public=False),  # not public and not marked: not reported by the inspector in practice
     ), COLOR)
-    names = [f.python_name for f in api.functions]
-    assert names == ["count_words", "greet", "try_parse"]
-    greet = api.functions[1]
-    assert [p.default.python if p.default else None for p in greet.params] == [None, "2", "Color(1)"]
-    try_parse = api.functions[2]
-    assert [o.tag for o in try_parse.outputs] == ["bool", "int"] and [p.python_name for p in try_parse.inputs] == ["text"]
-    assert api.enums[0].python_name == "Color" and api.enums[0].members == (("Red", 0), ("None", 1))
+    assert [(f.number, f.kind, f.python_name, f.symbol) for f in plan.functions] == [
+        (0, MemberKind.FUNCTION, "count_words", "aotwheel_0_count_words"),
+        (1, MemberKind.FUNCTION, "greet", "aotwheel_1_greet"),
+        (2, MemberKind.FUNCTION, "try_parse", "aotwheel_2_try_parse"),
+    ]
+    count_words, greet, try_parse = plan.functions
+    assert [p.default for p in greet.params] == [None, Default(DefaultKind.INT, 2), Default(DefaultKind.ENUM, 1)]
+    assert greet.params[2].type == TypeRef(Tag.ENUM, "global::Lib.Color", name="Lib.Color")
+    assert [t.tag for t in try_parse.outputs] == [Tag.BOOL, Tag.INT] and [p.python_name for p in try_parse.inputs] == ["text"]
+    assert try_parse.map is None  # an out parameter has no column
+    assert count_words.map is not None and count_words.map.symbol == "aotwheel_map_0_count_words"
+    assert [leaf.layout for value in count_words.map.inputs for leaf in value.leaves] == [Layout.STRING]
+    assert count_words.map.result.leaves[0].layout is Layout.FIXED
+    (color,) = plan.enums
+    assert (color.name, color.python_name, color.underlying, color.flags) == ("Lib.Color", "Color", Tag.INT, False)
+    assert color.members == (EnumMember("Red", 0), EnumMember("None_", 1))  # `None` is a keyword
 
 
 def test_single_marked_method_and_rename():
-    api = build(type_("Lib.Misc", methods=[method("MakeLoud", param("t", prim("string")), returns=prim("string"),
-                                                  export={"name": "shout"}), method("Other")]))
-    assert [f.python_name for f in api.functions] == ["shout"]
-    assert api.functions[0].entry_point == "aotwheel_fn_shout"
+    plan = build(type_("Lib.Misc", methods=[method("MakeLoud", param("t", prim("string")), returns=prim("string"),
+                                                   export={"name": "shout"}), method("Other")]))
+    (shout,) = plan.functions
+    assert (shout.python_name, shout.qualified_name, shout.symbol, shout.origin) == (
+        "shout", "shout", "aotwheel_0_shout", "Lib.Misc.MakeLoud")
 
 
 def test_class_members_properties_and_records():
@@ -52,13 +67,36 @@ def test_class_members_properties_and_records():
         method("ToString", returns=prim("string"), static=False),
         method("Equals", param("obj", prim("object")), returns=prim("bool"), static=False),
     ], properties=[prop("Count", prim("int")), prop("Name", prim("string"), write=True)])
-    api = build(counter, POINT)
-    cls = api.classes[0]
-    assert cls.constructor is not None and cls.constructor.python_name == "__init__"
-    assert [(m.kind, m.python_name) for m in cls.members] == [
-        ("method", "increment"), ("method", "where"), ("static", "parse"), ("method", "__str__"),
-        ("getter", "count"), ("getter", "name"), ("setter", "name")]
-    assert api.records[0].construct == "constructor" and [f.python_name for f in api.records[0].fields] == ["x", "y"]
+    plan = build(counter, POINT)
+    (cls,) = plan.classes
+    assert cls.constructor is not None and not cls.abstract
+    assert (cls.constructor.kind, cls.constructor.python_name, cls.constructor.qualified_name, cls.constructor.symbol) == (
+        MemberKind.CONSTRUCTOR, "__init__", "Counter", "aotwheel_0_Counter")
+    assert [(m.number, m.kind, m.python_name, m.symbol) for m in cls.members] == [
+        (1, MemberKind.METHOD, "increment", "aotwheel_1_Counter_increment"),
+        (2, MemberKind.METHOD, "where", "aotwheel_2_Counter_where"),
+        (3, MemberKind.STATIC, "parse", "aotwheel_3_Counter_parse"),
+        (4, MemberKind.METHOD, "__str__", "aotwheel_4_Counter___str__"),
+        (5, MemberKind.GETTER, "count", "aotwheel_5_Counter_count"),
+        (6, MemberKind.GETTER, "name", "aotwheel_6_Counter_name"),
+        (7, MemberKind.SETTER, "name", "aotwheel_7_Counter_name"),
+    ]
+    assert cls.constructor.results == (TypeRef(Tag.OBJECT, "global::Lib.Counter", name="Lib.Counter"),)
+    assert not any(m.map for m in cls.members)  # methods have no .map, and parse's object result no column
+    (point,) = plan.records
+    assert point.construct is Construct.CONSTRUCTOR and [f.python_name for f in point.fields] == ["x", "y"]
+    assert plan.python_classes() == ["Lib.Point", "Lib.Counter"]
+
+
+def test_numbers_count_over_the_whole_plan_and_symbols_are_unique():
+    # Box.area and a function named Box_area share a symbol part; the numbers keep their symbols apart.
+    box = type_("Lib.Box", export={}, methods=[method("", ctor=True), method("Area", returns=prim("int"), static=False)])
+    plan = build(static_class(method("Other", export={"name": "Box_area"})), box,
+                 exports=[export("raw", ("a", prim("int")), returns=prim("int"))])
+    members = plan.members()
+    assert [m.number for m in members] == list(range(len(members)))
+    assert [m.symbol for m in members] == ["aotwheel_0_Box_area", "aotwheel_1_Box", "aotwheel_2_Box_area", "raw"]
+    assert len(plan.symbols()) == len({m.symbol for m in members} | {m.map.symbol for m in members if m.map}) + 2  # digest, PyInit
 
 
 @pytest.mark.parametrize(
@@ -102,13 +140,19 @@ def test_every_problem_is_reported_together():
     "types, fragment",
     [
         ((static_class(method("Add")), static_class(method("add"), name="Lib.Other")),
-         "Lib.Other.add and Lib.Api.Add both map to the Python name 'add'"),
+         "Lib.Other.add and Lib.Api.Add both map to the Python name 'add' in the module Lib"),
         ((type_("Lib.C", export={}, methods=[method("", ctor=True), method("", param("a", prim("int")), ctor=True)]),),
          "2 public constructors all map to C.__init__"),
-        ((type_("Lib.C", export={}, methods=[method("Close", static=False)]),), "map to the Python name 'close'"),
+        ((type_("Lib.C", export={}, methods=[method("Close", static=False)]),),
+         "aotwheel's own C.close and Lib.C.Close both map to the Python name 'close' in the class C"),
         ((type_("Lib.Hidden", export={}, public=False),), "Lib.Hidden: a [PyExport] type must be public"),
         ((type_("Lib.M", methods=[method("Run", static=False, export={})]),), "needs a static method"),
         ((static_class(method("Do", export={"name": "_private"})),), "'_private' cannot be a public Python name"),
+        ((static_class(method("Raise", export={"name": "DotNetError"})),),
+         "Lib.Api.Raise and aotwheel's own DotNetError both map to the Python name 'DotNetError'"),
+        ((COLOR, type_("Lib.Twice", kind="enum", export={}, values=[{"name": n, "value": {"kind": "int", "value": i}}
+                                                                    for i, n in enumerate(("mro", "mro_"))])),
+         "Lib.Twice.mro_ and Lib.Twice.mro both map to the Python name 'mro_' in the enum Twice"),
         ((static_class(method("Dump"), method("Dotnet")), static_class(method("X"), name="Lib.DotNetError")), None),
     ],
 )
@@ -116,15 +160,19 @@ def test_collisions_and_shapes_that_cannot_be_exported(types, fragment):
     if fragment is None:  # a C# class named DotNetError is fine when it is not exported itself
         build(*types)
         return
-    with pytest.raises(AotWheelError, match=None) as error:
+    with pytest.raises(AotWheelError) as error:
         build(*types)
     assert fragment in str(error.value)
 
 
-def test_hand_written_exports_reserve_their_names():
+def test_hand_written_exports_reserve_their_python_names():
     with pytest.raises(AotWheelError) as error:
-        build(static_class(method("Add")), reserved=[("add", "Lib.Exports.Add")])
-    assert "Lib.Api.Add and hand-written export add both map to the Python name 'add'" in str(error.value)
+        build(static_class(method("Add")), exports=[export("add")])
+    assert "Lib.Api.Add and hand-written export Lib.Exports.Add both map to the Python name 'add'" in str(error.value)
+    # The export `lambda` is the Python function `lambda_`: that is the name it takes.
+    with pytest.raises(AotWheelError) as error:
+        build(static_class(method("Other", export={"name": "lambda_"})), exports=[export("lambda")])
+    assert "both map to the Python name 'lambda_'" in str(error.value)
 
 
 def test_record_needs_a_way_to_be_constructed():
@@ -136,20 +184,23 @@ def test_record_needs_a_way_to_be_constructed():
 
 def test_struct_with_public_fields_uses_an_initializer_and_arrays_become_buffers_or_lists():
     size = type_("Lib.Size", kind="struct", fields=[{"name": "Width", "type": prim("int"), "isReadOnly": False, "nullable": False}])
-    api = build(static_class(
+    plan = build(static_class(
         method("Area", param("size", named("Lib.Size"))),
         method("Sum", param("values", array(prim("double")))),
         method("Names", param("values", array(prim("string")))),
     ), size)
-    assert api.records[0].construct == "initializer"
-    assert [f.params[0].type.tag for f in api.functions] == ["record", "span", "list"]
+    assert plan.records[0].construct is Construct.INITIALIZER
+    area, total, names = (f.params[0].type for f in plan.functions)
+    assert area.tag is Tag.RECORD and area.name == "Lib.Size"
+    assert (total.tag, total.container, total.item.tag) == (Tag.SPAN, Container.ARRAY, Tag.DOUBLE)
+    assert (names.tag, names.container, names.item.tag) == (Tag.LIST, Container.ARRAY, Tag.STRING)
 
 
 def test_business_types_resolve_everywhere_with_their_defaults():
     decimal_, date, half = named("System.Decimal"), named("System.DateOnly"), named("System.Half")
     line = type_("Lib.Line", record=True, properties=[prop("Amount", decimal_, init=True), prop("Weight", half, init=True)],
                  methods=[method("", param("Amount", decimal_), param("Weight", half), ctor=True)])
-    api = build(static_class(
+    plan = build(static_class(
         method("Net", param("gross", decimal_), param("rate", decimal_, default={"kind": "decimal", "value": "0.20"}),
                returns=decimal_),
         method("Shift", param("day", date, default={"kind": "null"}), param("at", named("System.TimeOnly"), default={"kind": "null"}),
@@ -160,18 +211,73 @@ def test_business_types_resolve_everywhere_with_their_defaults():
                param("prices", array(decimal_)), returns=generic("System.ReadOnlyMemory`1", half)),
         method("Line", param("line", named("Lib.Line", "class")), param("serial", byref(named("System.UInt128")), out=True)),
     ), line)
-    net, shift, halves, line_fn = api.functions
-    assert [p.type.tag for p in net.params] == ["decimal", "decimal"] and net.params[1].default.python == "_decimal.Decimal('0.20')"
-    assert [p.default.python for p in shift.params] == [
-        "_datetime.date.min", "_datetime.time()", "0", "None", "_decimal.Decimal('1.5')"]
-    assert [p.type.tag for p in halves.params] == ["span", "span", "list"] and halves.returns.tag == "span"
-    assert [o.tag for o in line_fn.outputs] == ["uint128"]
-    assert [f.type.tag for f in api.records[0].fields] == ["decimal", "half"]
+    net, shift, halves, line_fn = plan.functions
+    assert [p.type.tag for p in net.params] == [Tag.DECIMAL, Tag.DECIMAL]
+    assert net.params[1].default == Default(DefaultKind.DECIMAL, "0.20")  # the decimal's text, exactly
+    assert [p.default for p in shift.params] == [
+        Default(DefaultKind.ZERO), Default(DefaultKind.ZERO), Default(DefaultKind.ZERO), Default(DefaultKind.NONE),
+        Default(DefaultKind.DECIMAL, "1.5")]
+    assert [(p.type.tag, p.type.container) for p in halves.params] == [
+        (Tag.SPAN, Container.SPAN), (Tag.SPAN, Container.ARRAY), (Tag.LIST, Container.ARRAY)]
+    assert (halves.returns.tag, halves.returns.container) == (Tag.SPAN, Container.READONLYMEMORY)
+    assert [o.tag for o in line_fn.outputs] == [Tag.UINT128]
+    assert [f.type.tag for f in plan.records[0].fields] == [Tag.DECIMAL, Tag.HALF]
+
+
+@pytest.mark.parametrize(
+    "shape, constant, expected",
+    [
+        (prim("double"), {"kind": "float", "value": "nan"}, Default(DefaultKind.FLOAT, "nan")),
+        (prim("double"), {"kind": "float", "value": "-inf"}, Default(DefaultKind.FLOAT, "-inf")),
+        (prim("double"), {"kind": "float", "value": -0.0}, Default(DefaultKind.FLOAT, -0.0)),
+        (prim("double"), {"kind": "int", "value": 3}, Default(DefaultKind.FLOAT, 3.0)),
+        (prim("bool"), {"kind": "bool", "value": True}, Default(DefaultKind.BOOL, True)),
+        (prim("char"), {"kind": "char", "value": 65}, Default(DefaultKind.STRING, "A")),
+        (prim("char"), {"kind": "char", "value": 0xD800}, Default(DefaultKind.STRING, "\ud800")),  # a lone surrogate
+        (prim("string"), {"kind": "string", "value": "hé"}, Default(DefaultKind.STRING, "hé")),
+        (prim("string"), {"kind": "null"}, Default(DefaultKind.NONE)),
+        (prim("long"), {"kind": "int", "value": -(2**63)}, Default(DefaultKind.INT, -(2**63))),
+        (prim("int"), {"kind": "null"}, Default(DefaultKind.ZERO)),
+        (named("System.Guid"), {"kind": "null"}, Default(DefaultKind.ZERO)),
+        (named("Lib.Point", "class"), {"kind": "null"}, None),  # a record has no zero
+        (named("Lib.Color"), {"kind": "null"}, Default(DefaultKind.ENUM, 0)),
+    ],
+)
+def test_defaults_are_typed(shape, constant, expected):
+    plan = build(static_class(method("Use", param("value", shape, default=constant))), POINT, COLOR)
+    assert plan.functions[0].params[0].default == expected
+
+
+def test_a_default_python_cannot_spell_leaves_the_parameters_before_it_required():
+    # `int a = 1, DateTimeOffset when = default`: `when` is required in Python, so `a` must be too
+    # (no required parameter may follow one with a default).
+    plan = build(static_class(method("Use", param("a", prim("int"), default={"kind": "int", "value": 1}),
+                                     param("when", named("System.DateTimeOffset"), default={"kind": "null"}))))
+    assert [p.default for p in plan.functions[0].params] == [None, None]
+    module = render_package(plan, "lib.so", "Docs.")["_api.py"].decode()
+    compile(module, "_api.py", "exec")
+
+
+def test_a_params_array_defaults_to_empty():
+    api = static_class(method("Join", {**param("parts", array(prim("string"))), "isParams": True}, returns=prim("string")))
+    assert build(api).functions[0].params[0].default == Default(DefaultKind.EMPTY)
+
+
+def test_release_gil_comes_from_the_method_or_its_class():
+    plan = build(static_class(method("Crunch", export={"releaseGil": True}), method("Quick")),
+                 type_("Lib.Slow", static=True, export={"releaseGil": True}, methods=[method("Wait")]))
+    assert {f.python_name: f.release_gil for f in plan.functions} == {"crunch": True, "quick": False, "wait": True}
 
 
 def test_a_record_docstring_names_the_dataclass_fields_not_the_csharp_ones():
     docs = {"T:Lib.Point": MemberDoc(summary="A point.", parameters={"X": "Across.", "Y": "Up."})}
     uses = static_class(method("Origin", returns=named("Lib.Point", "class")))
-    doc = build_api(report(uses, POINT), docs).records[0].doc
+    doc = build(uses, POINT, docs=docs).records[0].doc
     assert "Args:\n    x: Across.\n    y: Up." in doc
     assert "X:" not in doc and "Y:" not in doc
+
+
+def test_the_backend_is_the_callers():
+    uses = static_class(method("Origin", returns=named("Lib.Point", "class")))
+    assert plan_binding(report(uses, POINT), {}, Backend.CTYPES).backend is Backend.CTYPES
+    assert build(uses, POINT).backend is Backend.NATIVE

@@ -1,10 +1,17 @@
-"""[PyExport] naming: snake_case, keywords, collisions."""
+"""Python and native names of .NET members (plan/naming.py): snake_case, keywords, enum members,
+symbols, collisions."""
 
 from __future__ import annotations
 
+import enum
+import keyword
+import re
+
 import pytest
 
-from aotwheel.pyexport.naming import check_collisions, export_parameter_name, parameter_name, snake_case
+from aotwheel.plan.naming import (
+    check_collisions, enum_member_name, export_parameter_name, parameter_name, snake_case, symbol_part,
+)
 
 
 @pytest.mark.parametrize(
@@ -32,3 +39,32 @@ def test_collisions_name_both_members():
     assert problems == [
         "Lib.B.add and Lib.A.Add both map to the Python name 'add' in the module lib; rename one with [PyExport(Name = \"...\")]"
     ]
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [("Red", "Red"), ("None", "None_"), ("class", "class_"), ("mro", "mro_"), ("_ignore_", "ignore_"),
+     ("_Hidden", "Hidden_"), ("__init__", "init_"), ("__", "member_"), ("name", "name"), ("value", "value")],
+)
+def test_enum_member_names(name, expected):
+    assert enum_member_name(name) == expected
+
+
+def test_every_renamed_enum_member_is_one_python_enum_accepts():
+    names = ["None", "class", "mro", "_ignore_", "_Hidden", "__init__", "__", "_missing_", "_generate_next_value_", "True"]
+    renamed = {enum_member_name(n): i for i, n in enumerate(names)}
+    assert len(renamed) == len(names)
+    made = enum.IntEnum("Made", renamed)
+    assert [m.name for m in made] == list(renamed) and [m.value for m in made] == list(range(len(names)))
+
+
+@pytest.mark.parametrize(
+    "qualified, expected",
+    [("add", "add"), ("Box.area", "Box_area"), ("Box.__init__", "Box___init__"), ("Größe", "Gr_xf6__xdf_e"),
+     ("Outer.Größe.get", "Outer_Gr_xf6__xdf_e_get"), ("日本", "_x65e5__x672c_")],
+)
+def test_symbol_parts_are_ascii_c_identifiers(qualified, expected):
+    part = symbol_part(qualified)
+    assert part == expected
+    assert re.fullmatch(r"[A-Za-z0-9_]+", part) and not keyword.iskeyword(part)
+

@@ -28,6 +28,7 @@ FULL = {
             method("Scale", param("by", prim("double"), default={"kind": "float", "value": "nan"}),
                    param("name", prim("string"), default={"kind": "null"}, nullable=True),
                    param("rate", named("System.Decimal"), default={"kind": "decimal", "value": "1.10"}),
+                   param("fill", prim("char"), default={"kind": "char", "value": 0xD800}),
                    returns=generic("System.Collections.Generic.Dictionary`2", prim("string"),
                                    {"kind": "array", "name": "int[]", "element": prim("int")})),
             method("Try", param("value", {"kind": "byref", "name": "ref int", "element": prim("int")}, out=True),
@@ -67,7 +68,8 @@ def test_every_part_is_read_into_its_typed_field():
     assert point.py_export is not None and point.py_export.name == "Pt" and point.fields[0].is_read_only
     assert point.properties[0].can_write and point.underlying is None
     scale, attempt = api.methods
-    assert [p.default for p in scale.parameters] == [Constant("float", "nan"), Constant("null"), Constant("decimal", "1.10")]
+    assert [p.default for p in scale.parameters] == [Constant("float", "nan"), Constant("null"), Constant("decimal", "1.10"),
+                                                     Constant("char", 0xD800)]  # a char as its UTF-16 code unit
     assert scale.parameters[1].nullable and scale.returns.arguments[1].element == TypeShape("primitive", "int")
     assert attempt.py_export is not None and attempt.py_export.name == "attempt" and attempt.py_export.release_gil
     assert attempt.parameters[0].is_out and point.py_export.release_gil is False  # written only when true
@@ -116,6 +118,12 @@ def test_another_contract_is_refused_first_and_says_rebuild(contract, found):
     (lambda d: d["types"][2]["methods"][0]["parameters"][0]["default"].update(value="many"),
      'report.types["Lib.Api"].methods["Scale"].parameters["by"].default.value: '
      'expected a number, "nan", "inf" or "-inf" (a float constant), got "many"'),
+    (lambda d: d["types"][2]["methods"][0]["parameters"][3]["default"].update(value="A"),
+     'report.types["Lib.Api"].methods["Scale"].parameters["fill"].default.value: '
+     'expected a UTF-16 code unit (a char constant), got "A"'),
+    (lambda d: d["types"][2]["methods"][0]["parameters"][3]["default"].update(value=0x10000),
+     'report.types["Lib.Api"].methods["Scale"].parameters["fill"].default.value: '
+     'expected a UTF-16 code unit (a char constant), got 65536'),
     (lambda d: d["types"][1]["properties"].append("Label"), 'report.types["Lib.Point"].properties[1]: expected an object, got "Label"'),
     (lambda d: d.update(types={}), "report.types: expected an array, got {}"),
     (lambda d: d["types"][1].update(kind="record"),

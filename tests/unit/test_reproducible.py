@@ -43,7 +43,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     script = tmp_path / "build.sh"
     script.write_text("#!/bin/sh\n")
     script.chmod(0o755)
-    monkeypatch.setattr(sdist, "sdist_files", lambda project: {"Lib.cs": b"class A {}", "build.sh": script})
+    monkeypatch.setattr(sdist, "sdist_files", lambda project, log: {"Lib.cs": b"class A {}", "build.sh": script})
     metadata = metadata_from_pyproject({}, tmp_path, fallback_name="lib", fallback_version="1.0")
     return Project(tmp_path, tmp_path / "Lib.csproj", "Lib", ("net10.0",), "lib", metadata, ToolConfig())
 

@@ -315,7 +315,7 @@ def test_failed_rewrite_keeps_previous_wheel(tmp_path: Path, epoch: int, monkeyp
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("aotwheel.atomic.os.replace", failing_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(AotWheelError, match=f"{path.name}: No space left on device"):  # named, no traceback
         make_writer(tmp_path, library=b"new contents").write(out)
     assert sorted(p.name for p in out.iterdir()) == [path.name]
     assert path.read_bytes() == previous

@@ -165,7 +165,8 @@ sealed class TypeReport(MetadataReader reader, ShapeProvider provider)
             json.WritePropertyName("returns");
             signature.ReturnType.Write(json);
             var rows = method.GetParameters().Select(reader.GetParameter).ToDictionary(p => p.SequenceNumber);
-            json.WriteBoolean("returnsNullable", rows.TryGetValue(0, out var ret) && Nullable(ret.GetCustomAttributes(), context) == 2);
+            // No row for the return value: its annotation is the method's [NullableContext] (string? F(string? s)).
+            json.WriteBoolean("returnsNullable", (rows.TryGetValue(0, out var ret) ? Nullable(ret.GetCustomAttributes(), context) : context) == 2);
             json.WriteStartArray("parameters");
             for (var i = 0; i < signature.ParameterTypes.Length; i++)
             {
@@ -236,18 +237,45 @@ sealed class TypeReport(MetadataReader reader, ShapeProvider provider)
         {
             case null: json.WriteString("kind", "null"); break;
             case bool b: json.WriteString("kind", "bool"); json.WriteBoolean("value", b); break;
-            case char c: json.WriteString("kind", "char"); json.WriteString("value", c.ToString()); break;
-            case string s: json.WriteString("kind", "string"); json.WriteString("value", s); break;
+            // A char as its UTF-16 code unit and a string escaped unit by unit: a lone surrogate, which
+            // JSON text cannot hold as UTF-8, arrives as itself.
+            case char c: json.WriteString("kind", "char"); json.WriteNumber("value", (int)c); break;
+            case string s:
+                json.WriteString("kind", "string");
+                json.WritePropertyName("value");
+                json.WriteRawValue(Escaped(s), skipInputValidation: true);
+                break;
             case float or double:
                 var d = Convert.ToDouble(value);
                 json.WriteString("kind", "float");
-                if (double.IsFinite(d)) json.WriteNumber("value", d);
-                else json.WriteString("value", double.IsNaN(d) ? "nan" : d > 0 ? "inf" : "-inf");
+                json.WritePropertyName("value");
+                if (double.IsFinite(d)) json.WriteRawValue(FloatText(d), skipInputValidation: true);
+                else json.WriteStringValue(double.IsNaN(d) ? "nan" : d > 0 ? "inf" : "-inf");
                 break;
             case ulong u: json.WriteString("kind", "int"); json.WriteNumber("value", u); break;
             default: json.WriteString("kind", "int"); json.WriteNumber("value", Convert.ToInt64(value)); break;
         }
         json.WriteEndObject();
+    }
+
+    /// <summary>A JSON string literal of *text*, every character outside printable ASCII as \\uXXXX.</summary>
+    static string Escaped(string text)
+    {
+        var escaped = new System.Text.StringBuilder(text.Length + 2).Append('"');
+        foreach (var c in text)
+        {
+            if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') escaped.Append(c);
+            else escaped.Append("\\u").Append(((int)c).ToString("x4"));
+        }
+        return escaped.Append('"').ToString();
+    }
+
+    /// <summary>A JSON number that reads back as the same double: with a point or an exponent, so
+    /// that -0.0 stays negative zero and 1.0 stays a float.</summary>
+    static string FloatText(double value)
+    {
+        var text = value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        return text.Contains('.') || text.Contains('E') ? text : text + ".0";
     }
 
     /// <summary>The value of a [DecimalConstant(scale, sign, hi, mid, lo)] (kept exactly: 1.10m stays 1.10).</summary>

@@ -4,12 +4,15 @@
 // mirrored by _columns.py in Python.
 #nullable enable
 #pragma warning disable
-using System;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace AotWheel.Interop
 {
+    // Inside the namespace: a user's type in the global namespace (an `Exception`, a `Span`)
+    // must not capture these names.
+    using System;
+    using System.Runtime.CompilerServices;
+    using System.Runtime.InteropServices;
+
     /// <summary>One column as Python lends it (inputs) or allocates it (outputs).</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal unsafe struct Column
@@ -73,11 +76,33 @@ namespace AotWheel.Interop
 
         public static void SetFixed<T>(in Column c, long i, T value) where T : unmanaged => ((T*)c.Data)[i] = value;
 
-        public static void SetNullable<T>(in Column c, long i, T? value) where T : unmanaged
+        public static void SetValid(in Column c, long i, bool valid) => c.Valid[i] = valid ? (byte)1 : (byte)0;
+
+        // Ticks columns: one int64 per row, converted by numpy on the Python side (_columns.Ticks).
+        // A DateTime is its ticks with bit 62 set for DateTimeKind.Utc (an aware datetime);
+        // a DateOnly is its day number.
+        const long UtcBit = 1L << 62;
+
+        public static global::System.DateTime DateTime(in Column c, long i)
         {
-            c.Valid[i] = value.HasValue ? (byte)1 : (byte)0;
-            ((T*)c.Data)[i] = value.GetValueOrDefault();
+            var value = Fixed<long>(c, i);
+            return new global::System.DateTime(value & (UtcBit - 1),
+                (value & UtcBit) != 0 ? global::System.DateTimeKind.Utc : global::System.DateTimeKind.Unspecified);
         }
+
+        public static global::System.TimeSpan TimeSpan(in Column c, long i) => new(Fixed<long>(c, i));
+
+        public static global::System.DateOnly DateOnly(in Column c, long i) => global::System.DateOnly.FromDayNumber(checked((int)Fixed<long>(c, i)));
+
+        public static global::System.TimeOnly TimeOnly(in Column c, long i) => new(Fixed<long>(c, i));
+
+        public static long Ticks(global::System.DateTime value) => value.Ticks | (value.Kind == global::System.DateTimeKind.Utc ? UtcBit : 0);
+
+        public static long Ticks(global::System.TimeSpan value) => value.Ticks;
+
+        public static long Ticks(global::System.DateOnly value) => value.DayNumber;
+
+        public static long Ticks(global::System.TimeOnly value) => value.Ticks;
     }
 
     /// <summary>A string or wire result column, built row by row; Finish hands Python one block:

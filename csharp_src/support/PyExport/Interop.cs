@@ -3,18 +3,21 @@
 // here runs inside UnmanagedCallersOnly exports, so nothing may let an exception escape to native code.
 #nullable enable
 #pragma warning disable
-using System;
-using System.Buffers;
-using System.Buffers.Binary;
-using System.Collections.Generic;
-using System.IO;
-using System.Numerics;
-using System.Runtime.InteropServices;
-using System.Text;
-using System.Threading;
 
 namespace AotWheel.Interop
 {
+    // Inside the namespace: a user's type in the global namespace (an `Exception`, a `Span`)
+    // must not capture these names.
+    using System;
+    using System.Buffers;
+    using System.Buffers.Binary;
+    using System.Collections.Generic;
+    using System.IO;
+    using System.Numerics;
+    using System.Runtime.InteropServices;
+    using System.Text;
+    using System.Threading;
+
     /// <summary>What every generated export returns; details of an error go to its error out-parameter.</summary>
     internal static class Status
     {
@@ -157,6 +160,13 @@ namespace AotWheel.Interop
         }
 
         public static T? GetOrNull<T>(nint handle) where T : class => handle == 0 ? null : Get<T>(handle);
+
+        /// <summary>The object of a live handle, if it is a T; false otherwise (the caller explains).</summary>
+        public static bool TryGet<T>(long handle, out T value) where T : class
+        {
+            value = (Find((nint)handle)?.Target as T)!;
+            return value is not null;
+        }
 
         public static void Release(nint handle)
         {

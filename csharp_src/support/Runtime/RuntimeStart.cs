@@ -3,11 +3,14 @@
 // library, and starting it there, under the environment the binding chose, lets the binding put
 // the process's environment back at once (the runtime reads its settings when it starts) and
 // put the signal front (signal_front.c) before .NET's fault handlers.
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace AotWheel
 {
+    // Inside the namespace: a user's type in the global namespace (an `Exception`, a `Span`)
+    // must not capture these names.
+    using System.Runtime.CompilerServices;
+    using System.Runtime.InteropServices;
+
     internal static class RuntimeStart
     {
         /// <summary>1 when the signal front is in place, 0 where there is none (not Linux).</summary>
