@@ -169,6 +169,18 @@ def _inside_archive(folder: str) -> bool:
     return os.path.isfile(path)
 
 
+def _in_subinterpreter() -> bool:
+    """Whether this is not CPython's main interpreter (whose ID is 0); False where the C API is
+    not reachable (PyPy, an embedding that hides it), which have no subinterpreters to speak of.
+    The functions are made here, not set up on ctypes.pythonapi, which other code shares."""
+    try:
+        current = ctypes.PYFUNCTYPE(ctypes.c_void_p)(("PyInterpreterState_Get", ctypes.pythonapi))
+        ident = ctypes.PYFUNCTYPE(ctypes.c_int64, ctypes.c_void_p)(("PyInterpreterState_GetID", ctypes.pythonapi))
+    except (AttributeError, OSError):
+        return False
+    return ident(current()) != 0
+
+
 def load_library(package_file: str, filename: str) -> ctypes.CDLL:
     """Load the native library shipped next to *package_file*, by absolute path only, after
     checking it is the file the wheel shipped (its size and ends: a damaged install), start its
@@ -182,6 +194,12 @@ def load_library(package_file: str, filename: str) -> ctypes.CDLL:
         raise ImportError(f"the package is imported from inside a zip archive ({folder}), and its native library "
                           f"{filename} cannot be loaded from there; install the wheel (pip install) instead of "
                           "zip-importing it (for Spark: spark.archives or a virtualenv on the workers, not --py-files)")
+    if _in_subinterpreter():
+        # The library's one .NET runtime keeps the Python objects of the interpreter that first
+        # imported it; a subinterpreter's would outlive it there, and break the main one's calls.
+        raise ImportError(f"{_package} cannot be imported in a subinterpreter: its native library {filename} holds "
+                          "one .NET runtime per process, bound to the main interpreter; import it in the main "
+                          "interpreter (or in a worker process)")
     from ._native import FINGERPRINT, PLAN
 
     _check_intact(path, FINGERPRINT)

@@ -552,12 +552,18 @@ def apply(library: ctypes.CDLL, plan: Plan, arguments: Sequence[Any]) -> Any:
     if native is None:
         native = _entry_point(library, plan)
     numpy = _numpy()
-    index = None
+    index, indexed = None, ""
     columns: List[Tuple[Leaf, Any, str]] = []
     for value, argument in zip(plan.inputs, arguments):
         where = f"{plan.function}.map() argument '{value.name}'"
-        if index is None and _pandas_kind(argument) in ("Series", "DataFrame"):
-            index = argument.index
+        if _pandas_kind(argument) in ("Series", "DataFrame"):
+            if index is None:
+                index, indexed = argument.index, where
+            elif argument.index is not index and not argument.index.equals(index):
+                # Rows are paired by position; pandas would pair them by label.
+                raise ValueError(f"{where} has another index than {indexed}: .map() pairs rows by position, so the "
+                                 "pandas arguments must have equal indexes; align them first (a, b = a.align(b), or "
+                                 "b.reindex(a.index)), or pass .to_numpy() to pair by position")
         if value.record is None:
             columns.append((value.leaves[0], argument, where))
         else:

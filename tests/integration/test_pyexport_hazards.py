@@ -4,9 +4,14 @@ every case runs in a child process under a timeout."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
 import pytest
 
-from support import call_json
+from support import call_json, environment_without_dotnet
 
 # Every test against both backends of the same wheel (conftest.backend).
 pytestmark = [pytest.mark.sdk, pytest.mark.usefixtures("backend")]
@@ -167,3 +172,80 @@ except ValueError as exc:
     print(json.dumps([type(exc).__name__, exc.dotnet_type, exc.message, "Hazards.ThrowUnencodable" in exc.dotnet_stack_trace]))
 """
     assert call_json(two_pyexport_wheels, code) == ["DotNetValueError", "System.ArgumentException", "bad \ufffd argument", True]
+
+
+SUBINTERPRETER = """
+import json, sys
+try:
+    import _interpreters as subinterpreters  # CPython 3.13+
+except ImportError:
+    import _xxsubinterpreters as subinterpreters
+
+def in_subinterpreter(path):
+    interpreter = subinterpreters.create()
+    try:
+        subinterpreters.run_string(interpreter, f'''
+try:
+    import pyexportsample
+    said = "imported"
+except ImportError as exc:
+    said = str(exc)
+open({str(path)!r}, "w").write(said)
+''')
+    finally:
+        subinterpreters.destroy(interpreter)
+    return open(path).read()
+
+def main_calls(m):
+    found = []
+    for call in (lambda: m.clamp(2**63), lambda: m.line_price(m.Order(1.0, -3, m.Channel.Web, "c", None))):
+        try:
+            call()
+        except Exception as exc:
+            found.append([type(exc).__name__, isinstance(exc, (OverflowError, ValueError))])
+    return found
+
+if sys.argv[1] == "main-first":
+    import pyexportsample as m
+    said = in_subinterpreter(sys.argv[2])
+else:
+    said = in_subinterpreter(sys.argv[2])
+    import pyexportsample as m
+print(json.dumps([said, main_calls(m), m.hypot(3.0, 4.0)]))
+"""
+
+
+@pytest.mark.parametrize("order", ["main-first", "subinterpreter-first"])
+def test_a_subinterpreter_is_refused_and_the_main_interpreter_keeps_working(pyexport_clean, tmp_path, order):
+    result = subprocess.run([str(pyexport_clean), "-c", SUBINTERPRETER, order, str(tmp_path / "said")],
+                            env=environment_without_dotnet(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    said, errors, hypot = json.loads(result.stdout.splitlines()[-1])
+    assert said.startswith("pyexportsample cannot be imported in a subinterpreter: its native library")
+    # the main interpreter's error paths (before: TypeError 'NoneType' object is not callable)
+    assert errors == [["OverflowError", True], ["DotNetValueError", True]] and hypot == 5.0
+
+
+def test_a_zip_imported_package_says_to_install_the_wheel(pyexport_clean, tmp_path):
+    # As Spark's --py-files ships it: the package folder in a zip on sys.path.
+    folder = call_json(pyexport_clean, "import json, importlib.util; "
+                       "print(json.dumps(importlib.util.find_spec('pyexportsample').submodule_search_locations[0]))")
+    archive = tmp_path / "deps.zip"
+    with zipfile.ZipFile(archive, "w") as written:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                written.write(path, str(path.relative_to(Path(folder).parent)))
+    code = f"""
+import json, sys
+sys.path.insert(0, {str(archive)!r})
+try:
+    import pyexportsample
+    print(json.dumps(["imported", pyexportsample.__file__]))
+except ImportError as exc:
+    print(json.dumps(["ImportError", str(exc)]))
+"""
+    result = subprocess.run([str(pyexport_clean), "-I", "-S", "-c", code], env=environment_without_dotnet(),
+                            capture_output=True, text=True, timeout=120)
+    kind, message = json.loads(result.stdout.splitlines()[-1])
+    assert kind == "ImportError" and "imported from inside a zip archive" in message
+    assert "install the wheel (pip install) instead of zip-importing it" in message

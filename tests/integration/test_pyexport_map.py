@@ -334,3 +334,24 @@ print(json.dumps([
     assert out[3:6] == ["Series", ["a", "b"], ["2020-03-01 22:00:00", "2020-03-02 23:00:00"]]
     assert out[6] == ["2020-01-02 11:00:00+00:00"]  # a tz-aware column reaches .NET as UTC, and comes back so
     assert out[7:] == ["<m8[us]", -1500]
+
+
+def test_pandas_arguments_with_different_indexes_are_refused_not_paired_by_position(pyexport_numpy):
+    code = """
+import json, pandas as pd
+import pyexportsample as m
+x = pd.Series([3.0, 5.0], index=["a", "b"])
+y = pd.Series([4.0, 12.0], index=["b", "a"])  # the same labels, in the other order
+same = pd.Series([4.0, 12.0], index=pd.Index(["a", "b"]))  # an equal index, another object
+out = [m.hypot.map(x, same).tolist(), m.hypot.map(*x.align(y)).tolist(), m.hypot.map(x, y.to_numpy()).tolist()]
+try:
+    m.hypot.map(x, y)
+except ValueError as exc:
+    out.append(str(exc))
+print(json.dumps(out))
+"""
+    out = call_json(pyexport_numpy, code)
+    # equal indexes; aligned by label (a: 3 and 12, b: 5 and 4); by position on request
+    assert out[:3] == [[5.0, 13.0], [12.36931687685298, 6.4031242374328485], [5.0, 13.0]]
+    assert out[3].startswith("hypot.map() argument 'y' has another index than hypot.map() argument 'x': .map() pairs "
+                             "rows by position")

@@ -245,6 +245,28 @@ print(json.dumps([outcome, os.environ["DOTNET_GCHeapHardLimit"]]))
     assert call_json(faults_python, code) == ["MemoryError", value]
 
 
+@pytest.mark.parametrize("limit", ["4000000", "8000000", "10000000"])
+def test_a_heap_that_fills_its_whole_reservation_raises_memory_error(faults_python, limit):
+    # A reservation of twice the limit: the heap reaches the top of its range, where the .NET 10
+    # GC leaves the last page of its region map uncommitted (gc_bookkeeping.c). Before the guard,
+    # a 128 MiB limit died by SIGSEGV here every time, with nothing on stderr.
+    code = f"""
+import json, os
+os.environ["DOTNET_GCHeapHardLimit"] = {limit!r}
+os.environ["DOTNET_GCRegionRange"] = {format(2 * int(limit, 16), "x")!r}
+import faults
+outcome = []
+for _ in range(2):
+    try:
+        faults.allocate(4000)
+    except MemoryError:
+        outcome.append("MemoryError")
+outcome.append(faults.divide(6, 3))
+print(json.dumps(outcome))
+"""
+    assert call_json(faults_python, code) == ["MemoryError", "MemoryError", 2]
+
+
 def test_a_gc_setting_dotnet_would_ignore_fails_the_import_naming_it(faults_python):
     code = """
 import json, os
