@@ -166,3 +166,28 @@ def windows_host(tmp_path_factory) -> Path:
     subprocess.run([compiler, "-municode", "-O2", "-Wall", "-Werror", str(REPO / "tests" / "windows" / "host.c"), "-o", str(host)],
                    check=True, capture_output=True)
     return host
+
+
+LIBRARY_PROJECT = REPO / "csharp_src" / "samples" / "LibraryShaped"
+
+
+@pytest.fixture(scope="session")
+def library_wheel(build_root: Path) -> Path:
+    """The library-shaped sample (csharp_src/samples/LibraryShaped), built once for the session."""
+    return build_wheel(LIBRARY_PROJECT, build_root / "dist-library", build_root / "library")
+
+
+@pytest.fixture(scope="session")
+def library_clean(tmp_path_factory, library_wheel: Path) -> Path:
+    """A venv with no site packages (no numpy) holding only the library-shaped sample."""
+    python = make_venv(tmp_path_factory.mktemp("library-clean") / "venv", system_site_packages=False)
+    pip_install(python, library_wheel)
+    return python
+
+
+@pytest.fixture(scope="session")
+def library_numpy(tmp_path_factory, library_wheel: Path) -> Path:
+    """A venv seeing Debian's numpy, holding the library-shaped sample."""
+    python = make_venv(tmp_path_factory.mktemp("library-numpy") / "venv", system_site_packages=True)
+    pip_install(python, library_wheel)
+    return python
