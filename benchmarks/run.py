@@ -317,13 +317,12 @@ def build_cffi_floor() -> Path:
     return folder
 
 
-# `aotwheel build`'s progress lines (pytools/builder.py, compile.py, pyexport/stage.py), each with the
-# name of the phase it ends; the phases are timed by when these lines appear.
+# `aotwheel build`'s progress lines (pytools/builder.py, compile.py), each with the name of the
+# phase it ends; the phases are timed by when these lines appear.
 BUILD_EVENTS = (
     (re.compile(r"^\[project\] done"), "start-up + project evaluation"),
-    (re.compile(r"^dotnet build "), "[PyExport] set-up"),
-    (re.compile(r"^dotnet publish "), "[PyExport] phase A: managed build (or hash check)"),
-    (re.compile(r"^\[compile\] done"), "NativeAOT publish (or hash check)"),
+    (re.compile(r"^dotnet publish "), "input check, sources chosen"),
+    (re.compile(r"^\[compile\] done"), "NativeAOT publish with the generate step (or hash check)"),
     (re.compile(r"^\[discover\] done"), "discover exports"),
     (re.compile(r"^\[package\] done"), "generate + write wheel"),
 )
@@ -361,10 +360,10 @@ def aotwheel_build(project: Path, out: Path, build_dir: Path) -> Dict[str, Any]:
 def bare_publish(project: Path, out: Path) -> Path:
     """`dotnet publish` of *project* (a copy of the sample) as a C# author would run it without aotwheel,
     given the attributes that aotwheel supplies to its own builds (the sample uses [AotWheel.ReleaseGil])."""
-    from aotwheel.resources import support_dir
+    from aotwheel.attributes import attribute_sources
 
-    for attribute in sorted((support_dir() / "PyExport").glob("*Attribute.cs")):
-        shutil.copy2(attribute, project / attribute.name)
+    for name, data in attribute_sources().items():
+        (project / name).write_bytes(data)
     csproj = next(project.glob("*.csproj"))
     run(["dotnet", "publish", csproj, "-c", "Release", "-r", RID, "-p:PublishAot=true", "-p:NativeLib=Shared",
          "-o", out, "-nologo"], what="bare dotnet publish", env=dotnet_environment())

@@ -2,9 +2,10 @@
 
     ProjectBuilder(Path("MyLib")).build(Path("dist"))
 
-Stages: project (project.py) -> inspect (inspector.py: phase A, the managed build) -> plan (plan/)
--> generate (bindings/: the C# compiled in) -> compile (compile.py: phase B, NativeAOT) -> discover
-(discover.py: the library against the plan) -> package (package.py, bindings/ for the Python side).
+Stages: project (project.py) -> compile (compile.py: one `dotnet publish`, inside which the
+generate step, generate.py, inspects the compiled assembly, plans the binding and writes its C#)
+-> discover (discover.py: the library against the plan) -> package (package.py, bindings/ for the
+Python side).
 """
 
 from __future__ import annotations
@@ -17,25 +18,21 @@ from typing import Iterator, Sequence
 
 from .atomic import check_folder
 from .binary import read_native_library
-from .bindings.csharp import render_csharp
-from .compile import NativeBuild, NativeCompiler, sync_sources
+from .compile import NativeBuild, NativeCompiler
 from .discover import check_library
 from .errors import AotWheelError
-from .inspector import SOURCE_SUFFIX, inspect_project
+from .generate import GenerateRequest, generated_plan, write_request
 from .linking import HOST_LINKER, LinkPlan
 from .log import Log
 from .manifest import MANIFEST_NAME, Manifest
-from .package import check_python_source, planned_package, write_wheel
-from .plan.model import Backend, BindingPlan
-from .plan.planner import plan_binding
+from .package import write_wheel
+from .plan.model import BindingPlan
 from .platform_tags import PlatformTag, check_machine, glibc_floor
 from .project import Project, default_build_dir
 from .settings import BuildSettings
-from .support_sources import check_no_clash
+from .support_sources import SupportSources
 from .targets import Target, check_buildable_here, host_os, host_rid, target_for
 from .windows import LLD, windows_linker
-
-GENERATED_SOURCE = "AotWheel.Generated" + SOURCE_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -122,22 +119,21 @@ class ProjectBuilder:
 
     def _build_with(self, compiler: NativeCompiler, out_dir: Path) -> BuiltWheel:
         target = compiler.target
-        with self._stage("inspect"):
-            inspection = inspect_project(compiler, self.log)
-        with self._stage("plan"):
-            plan = plan_binding(inspection.report, inspection.docs, Backend(self.project.config.backend))
-            if not plan.members():
-                raise AotWheelError(
-                    f"{self.project.csproj.name}: nothing to bind: no [UnmanagedCallersOnly(EntryPoint = \"...\")] export "
-                    "and no [PyExport] member (docs/types.md)")
         with self._stage("compile"):
-            generated = compiler.build_dir.resolve() / "pyexport" / target.rid / "generated"
-            shims = render_csharp(plan).encode()
-            if inspection.user is not None:  # the project's sources were read: the generated code may not clash with them
-                check_no_clash(inspection.user, {GENERATED_SOURCE: shims})
-            self._check_python_source(compiler, plan)  # before the long NativeAOT step, not after it
-            sync_sources(generated, {**inspection.support, GENERATED_SOURCE: shims})
-            native = compiler.publish(extra_sources=generated)
+            # One publish: the project's assembly is compiled with aotwheel's run-time support, then
+            # the generate step plans and writes the binding, then NativeAOT compiles both (generate.py).
+            root = compiler.build_dir.resolve() / "pyexport" / target.rid
+            support = SupportSources(self.project, root / "support", self.log)
+            write_request(root / "generate", GenerateRequest(
+                backend=self.project.config.backend, csproj_name=self.project.csproj.name,
+                import_name=self.project.import_name, distribution=self.project.metadata.name,
+                version=self.project.metadata.version,
+                built_library=target.library_name(self.project.assembly_name),
+                python_files=tuple(sorted(self.project.python_source_files())),
+            ))
+            native = compiler.publish(extra_sources=support.folder, generate=root / "generate",
+                                      choose_sources=support.choose)
+            plan = generated_plan(root / "generate")
         with self._stage("discover"):
             library = read_native_library(native.library)
             check_machine(library, target)
@@ -155,14 +151,6 @@ class ProjectBuilder:
         with self._stage("package"):
             packaged = write_wheel(manifest, library, out_dir, self.log)
         return BuiltWheel(packaged.path, target, packaged.tag, plan, native)
-
-    def _check_python_source(self, compiler: NativeCompiler, plan: BindingPlan) -> None:
-        """`write_wheel`'s check of the python-source files, against the package as it will be."""
-        files = self.project.python_source_files()
-        if files:
-            shipped = compiler.target.library_name(self.project.assembly_name)
-            check_python_source(self.project.import_name, files, planned_package(plan, self.project.metadata, shipped),
-                                set(plan.public_names))
 
     def _warn_about_floor(self, link: LinkPlan, floor: tuple[int, int]) -> None:
         got = "{}.{}".format(*floor)

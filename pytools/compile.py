@@ -13,6 +13,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from xml.sax.saxutils import escape
@@ -23,17 +24,22 @@ from typing import Callable, Iterable, TypeVar
 from . import __version__, processes
 from .atomic import write_file
 from .errors import AotWheelError
-from .inputs import InputStamp, query_command
+from .inputs import BuildInputs, InputStamp, query_command
 from .linking import LinkPlan, plan_link
 from .log import Log
 from .project import DEFAULT_BUILD_DIR, FACTS_CACHE, Project, save_facts
-from .resources import support_dir
+from .resources import support_dir, templates_dir
 from .targets import Target, check_buildable_here
 from .toolchain import OLDEST_AOT_FRAMEWORK, dotnet_command, dotnet_environment, native_linker, sdk_info
 from .windows import WindowsCrossLink, plan_windows_link, runtime_pack_version, unresolved_error, unresolved_symbols
 
 T = TypeVar("T")
 STAMP_NAME = "inputs.json"
+# The generate step's files (generate.py, run by AotWheel.targets inside the publish).
+GENERATE_REQUEST = "request.json"
+GENERATED_SOURCE = "AotWheel.Generated.cs"
+GENERATED_PLAN = "plan.json"
+GENERATE_ERROR = "error.txt"
 
 ERROR_LINE = re.compile(r": (?:fatal )?error [A-Z]+\d*:")
 # What a native compiler or linker prints ("ld.lld: error: ...", "error: undefined symbol: ..."); MSBuild's
@@ -131,51 +137,60 @@ class NativeCompiler:
         """MSBuild's obj folder of this build (AotWheel.props), where NativeAOT leaves link.rsp."""
         return self.out / ".msbuild" / "obj" / self.project.csproj.stem / self.configuration / self.framework / self.target.rid
 
-    def build_managed(self, extra_sources: Path | None = None) -> Path:
-        """`dotnet build`: the managed assembly only (for reading metadata before shims exist)."""
-        self._with_fallback(lambda: self._run("build", extra_sources))
-        return self.assembly
-
-    def publish(self, extra_sources: Path | None = None) -> NativeBuild:
+    def publish(self, extra_sources: Path | None = None, generate: Path | None = None,
+                choose_sources: Callable[[BuildInputs], bool] | None = None) -> NativeBuild:
         """`dotnet publish` with NativeAOT, skipped when none of its inputs changed.
 
-        *extra_sources* is a folder of C# files compiled into the project as well (generated code)."""
+        *extra_sources* is a folder of C# files compiled into the project as well (aotwheel's
+        run-time support), which *choose_sources* may rewrite from the project's inputs when they
+        changed (returning whether it did); *generate* is the generate step's folder
+        (GENERATE_REQUEST in; the binding's C#, GENERATED_PLAN or GENERATE_ERROR out)."""
         started = time.monotonic()
-        skipped = self._with_fallback(lambda: self._publish_unless_current(extra_sources))
+        skipped = self._with_fallback(lambda: self._publish_unless_current(extra_sources, generate, choose_sources))
         if not self.assembly.is_file():
             raise AotWheelError(f"dotnet publish did not leave the managed assembly at {self.assembly}")
         return NativeBuild(
             self.target, self.framework, self.library, self.assembly, skipped, time.monotonic() - started
         )
 
-    def _publish_unless_current(self, extra_sources: Path | None) -> bool:
+    def _publish_unless_current(self, extra_sources: Path | None, generate: Path | None,
+                                choose_sources: Callable[[BuildInputs], bool] | None) -> bool:
         # Bound here, per attempt: after a framework fallback the stamp belongs to the new framework's folder.
-        stamp = self.input_stamp("publish", extra_sources)
-        # A managed build since (phase A writes the same assembly, without the shims) means the
-        # assembly beside the library is no longer the one it was compiled from: publish again.
-        skipped = (self.library.is_file() and self.assembly.is_file()
-                   and self.assembly.stat().st_mtime_ns <= self.library.stat().st_mtime_ns and stamp.is_current())
+        stamp = self.input_stamp("publish", extra_sources, generate=generate)
+        skipped = (self.library.is_file() and self.assembly.is_file() and stamp.is_current()
+                   and (generate is None or (generate / GENERATED_PLAN).is_file()))
         if skipped:
             self.log(f"dotnet publish skipped: inputs unchanged since {self.library.name} was built")
         else:
+            if choose_sources is not None and choose_sources(stamp.inputs()):
+                stamp = self.input_stamp("publish", extra_sources, generate=generate).reading_of(stamp)
+            # A first build restores the packages, whose props and targets the project then imports
+            # too: the inputs read before it are not the ones to keep.
+            first = stamp.load() is None
             stamp.forget()
-            self._run("publish", extra_sources)
+            self._run("publish", extra_sources, generate)
             if not self.library.is_file():
                 raise AotWheelError(f"dotnet publish reported success but wrote no {self.library}")
+            if first:
+                stamp = self.input_stamp("publish", extra_sources, generate=generate)
             stamp.save()
         record = stamp.load()
         if record is not None:
             save_facts(self.build_dir / FACTS_CACHE, self.project, record)
         return skipped
 
-    def input_stamp(self, verb: str, extra_sources: Path | None, path: Path | None = None) -> InputStamp:
-        """The stamp that says whether `dotnet <verb>` with *extra_sources* would read anything new."""
-        command = self.command(verb, extra_sources)
+    def input_stamp(self, verb: str, extra_sources: Path | None, path: Path | None = None,
+                    generate: Path | None = None) -> InputStamp:
+        """The stamp that says whether `dotnet <verb>` with *extra_sources* (and the generate step
+        in *generate*) would read anything new."""
+        command = self.command(verb, extra_sources, generate)
         key = hashlib.sha256(f"aotwheel {__version__}\0{chr(0).join(command)}\0".encode())
         key.update(repr(sorted(self.project.config.all_runtime_options().items())).encode())
         key.update(repr(sorted(self.project.config.runtime_settings().items())).encode())
         for source in sorted(extra_sources.iterdir()) if extra_sources else ():
             key.update(source.name.encode() + b"\0" + hashlib.sha256(source.read_bytes()).digest())
+        if generate is not None:  # what the step is asked, and the code that answers
+            key.update((generate / GENERATE_REQUEST).read_bytes() + generator_digest().encode())
         return InputStamp(
             path or self.out / STAMP_NAME, key.hexdigest(), query_command(command, verb), self.build_dir,
             dotnet_environment(), self.log,
@@ -193,7 +208,7 @@ class NativeCompiler:
                 self._candidates.pop(0)
                 self.log(f"warning: {missing}\nwarning: building for {self.framework} instead")
 
-    def command(self, verb: str, extra_sources: Path | None) -> list[str]:
+    def command(self, verb: str, extra_sources: Path | None, generate: Path | None = None) -> list[str]:
         config = self.project.config
         support = support_dir() / "build"
         properties = {
@@ -214,6 +229,7 @@ class NativeCompiler:
             "AotWheelDefaultBuildDir": f"{DEFAULT_BUILD_DIR}/",
             "AotWheelProject": str(self.project.csproj),
             "AotWheelExtraCompileDir": str(extra_sources) + os.sep if extra_sources else "",
+            **({"AotWheelGenerateDir": str(generate.resolve()) + os.sep, "AotWheelPython": sys.executable} if generate else {}),
             "GenerateDocumentationFile": "true",
             # Deterministic, path-independent IL, so a rebuild elsewhere gives the same library.
             "Deterministic": "true",
@@ -246,7 +262,7 @@ class NativeCompiler:
             items.append(f'    <IlcArg Include="{escape(f"--runtimeopt:{name}={value}", QUOTE)}" />\n')
         write_file(self.out / "runtime-options.targets", f"<Project>\n  <ItemGroup>\n{''.join(items)}  </ItemGroup>\n</Project>\n")
 
-    def _run(self, verb: str, extra_sources: Path | None) -> None:
+    def _run(self, verb: str, extra_sources: Path | None, generate: Path | None = None) -> None:
         if self.target.os != "windows" and (self.link is None or self.link.zig is None) and native_linker() is None:
             raise AotWheelError("NativeAOT needs a native linker: install clang (apt-get install clang) or gcc")
         self._write_runtime_options()
@@ -254,7 +270,9 @@ class NativeCompiler:
         linker = self.link or self.windows_link
         linked = f", linked with {linker.describe()}" if verb == "publish" and linker else ""
         self.log(f"dotnet {verb} {self.project.csproj.name} ({self.framework}, {self.target.rid}, {what}{linked})")
-        command = self.command(verb, extra_sources)
+        command = self.command(verb, extra_sources, generate)
+        if generate is not None:
+            (generate / GENERATE_ERROR).unlink(missing_ok=True)
         self.log("$ " + " ".join(shlex.quote(part) for part in command))
         started = time.monotonic()
         lines, status = _run_streaming(command, self.log, cwd=self.project.csproj.parent)
@@ -267,11 +285,25 @@ class NativeCompiler:
         if undefined:
             version = runtime_pack_version(self.intermediate / "native" / "link.rsp")
             raise unresolved_error(self.library, self.target, undefined, self.framework, version)
+        if generate is not None and (generate / GENERATE_ERROR).is_file():  # the generate step's own error
+            raise AotWheelError((generate / GENERATE_ERROR).read_text(encoding="utf-8"))
         if errors or status != 0:
             native = [line.strip() for line in lines if NATIVE_ERROR_LINE.search(line) and not ERROR_LINE.search(line)]
             errors = _unique(native[:1] + errors)
             detail = "\n".join(map(_shorten, errors)) if errors else "\n".join(lines[-20:])
             raise AotWheelError(f"dotnet {verb} of {self.project.csproj} failed:\n{detail}")
+
+
+def generator_digest() -> str:
+    """A digest of aotwheel's code and templates, which write the binding a publish compiles: a
+    changed aotwheel publishes again, whatever its version says."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for root in (package, templates_dir(), support_dir()):
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                digest.update(str(path.relative_to(root)).encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def sync_sources(folder: Path, files: dict[str, bytes]) -> bool:

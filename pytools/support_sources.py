@@ -18,12 +18,39 @@ from pathlib import Path
 from typing import Mapping
 
 from .attributes import PACKAGE_ID, attribute_sources, stale_cached_package
+from .compile import sync_sources
 from .csharp_sources import SourceScan, declared_types
 from .errors import AotWheelError
 from .inputs import BuildInputs
 from .log import Log
 from .project import Project
 from .resources import support_dir
+
+# Not *.cs: the build folder may sit inside the project, where the SDK compiles every *.cs it finds
+# (AotWheel.targets compiles *.cs.aotwheel from the extra-sources folder only).
+SOURCE_SUFFIX = ".cs.aotwheel"
+
+
+class SupportSources:
+    """The folder of aotwheel's C# sources a build compiles into *project*: as the last build chose
+    them (the run-time support, and the attributes the folder still holds; all of them before a
+    first build), so that an unchanged project compares equal with its last build, and chosen
+    again (`choose`) when the project's inputs changed."""
+
+    def __init__(self, project: Project, folder: Path, log: Log) -> None:
+        self.project, self.folder, self.log = project, folder, log
+        attributes = _suffixed(attribute_sources())
+        kept = {n: d for n, d in attributes.items() if not folder.is_dir() or (folder / n).is_file()}
+        sync_sources(folder, {**_suffixed(runtime_support()), **kept})
+
+    def choose(self, inputs: BuildInputs) -> bool:
+        """Choose the sources for a build reading *inputs*; return whether the folder changed."""
+        chosen = chosen_sources(self.project, inputs, project_sources(inputs), self.log)
+        return sync_sources(self.folder, _suffixed(chosen))
+
+
+def _suffixed(sources: dict[str, bytes]) -> dict[str, bytes]:
+    return {Path(name).stem + SOURCE_SUFFIX: data for name, data in sources.items()}
 
 
 def runtime_support() -> dict[str, bytes]:

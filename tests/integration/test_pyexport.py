@@ -542,11 +542,11 @@ def test_stubs_pass_mypy_strict(pyexport_numpy, tmp_path):
     assert wrong.returncode == 1 and all(f"bad.py:{n}" in wrong.stdout for n in (3, 4, 5)), wrong.stdout
 
 
-def test_repeat_build_skips_both_phases(pyexport_wheel, pyexport_build_dir, tmp_path):
+def test_repeat_build_skips_the_publish(pyexport_wheel, pyexport_build_dir, tmp_path):
     # Proved by the commands run (-v prints each one), not by a time that depends on the machine.
     result = run_aotwheel("build", str(PYEXPORT_PROJECT), "-o", str(tmp_path / "dist"), "--build-dir",
                           str(pyexport_build_dir), "-v")
-    assert "managed build skipped" in result.stdout and "dotnet publish skipped" in result.stdout
+    assert "dotnet publish skipped" in result.stdout
     assert not [line for line in result.stdout.splitlines() if line.startswith("$ ")], result.stdout
     again = Path(next(line.split(": ", 1)[1] for line in result.stdout.splitlines() if line.startswith("Built wheel: ")))
     first, second = zipfile.ZipFile(pyexport_wheel), zipfile.ZipFile(again)

@@ -21,7 +21,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ("the inspector", frozenset({"inspector"})),
     ("the built library and the wheel", frozenset({"binary", "platform_tags", "wheel", "manifest", "discover"})),
     ("packaging", frozenset({"package"})),
-    ("the builds", frozenset({"sdist", "editable", "builder"})),
+    ("the builds", frozenset({"sdist", "editable", "generate", "builder"})),
     ("the commands", frozenset({"backend", "new", "doctor", "inspect_cmd", "ci", "ci_providers"})),
     ("the command line", frozenset({"cli", "__main__"})),
 ]

@@ -3,13 +3,14 @@
 // Environment.FailFast) ends the process from inside .NET; .NET prints its own message, which
 // never says which library, of the several a process may hold, failed. This names the library and
 // the cause in one line on stderr first (docs/reliability.md, "Fatal errors in .NET").
-using System;
-using System.Runtime.InteropServices;
-using System.Text;
-using System.Threading;
-
 namespace AotWheel
 {
+    // Inside the namespace: a project type of the global namespace (an `Exception`) must not win.
+    using System;
+    using System.Runtime.InteropServices;
+    using System.Text;
+    using System.Threading;
+
     internal static unsafe class FatalErrors
     {
         /// <summary>From the runtime's start: every unhandled exception is then explained.</summary>

@@ -7,12 +7,13 @@
 // The hook reads this block in the child without entering .NET (entering could wait forever for a
 // collection the lost thread had started), so it lives in native memory with a fixed layout,
 // mirrored by _aotwheel.py's _ForkGuardBlock.
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Threading;
-
 namespace AotWheel
 {
+    // Inside the namespace: a project type of the global namespace (an `Exception`) must not win.
+    using System.Runtime.CompilerServices;
+    using System.Runtime.InteropServices;
+    using System.Threading;
+
     internal static unsafe class ForkGuard
     {
         [StructLayout(LayoutKind.Sequential)]
