@@ -37,7 +37,8 @@ T = TypeVar("T")
 STAMP_NAME = "inputs.json"
 # The generate step's files (generate.py, run by AotWheel.targets inside the publish).
 GENERATE_REQUEST = "request.json"
-GENERATED_SOURCE = "AotWheel.Generated.cs"
+# Not *.cs, as the support sources (support_sources.SOURCE_SUFFIX): the SDK's globs must not find it.
+GENERATED_SOURCE = "AotWheel.Generated.cs.aotwheel"
 GENERATED_PLAN = "plan.json"
 GENERATE_ERROR = "error.txt"
 

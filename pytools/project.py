@@ -148,6 +148,7 @@ class MSBuildFacts:
     target_frameworks: tuple[str, ...]
     allows_unsafe_blocks: bool = False  # the user's own AllowUnsafeBlocks, as a plain `dotnet build` has it
     central_package_versions: str | None = None  # the Directory.Packages.props of central package management
+    strong_name_key: str | None = None  # the key file the assembly is signed with (SignAssembly)
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,7 @@ class Project:
     config: ToolConfig
     metadata_files: tuple[Path, ...] = ()  # the readme and license files [project] names
     allows_unsafe_blocks: bool = False
+    strong_name_key: Path | None = None  # the key file the project's assembly is signed with
 
     @classmethod
     def load(cls, directory: Path, build_dir: Path | None = None) -> Project:
@@ -195,7 +197,8 @@ class Project:
         if not import_name.isidentifier() or keyword.iskeyword(import_name):
             raise AotWheelError(f"{pyproject_path}: module-name {import_name!r} is not a Python identifier")
         project = cls(root, csproj, facts.assembly_name, facts.target_frameworks, import_name, metadata, config,
-                      tuple(metadata_files), facts.allows_unsafe_blocks)
+                      tuple(metadata_files), facts.allows_unsafe_blocks,
+                      Path(facts.strong_name_key) if facts.strong_name_key else None)
         project.python_source_files()  # a missing or misplaced python-source stops the build before compiling
         return project
 
@@ -318,7 +321,8 @@ def cached_facts(cache: Path, csproj: Path) -> MSBuildFacts | None:
     try:
         data = json.loads(cache.read_text())
         if data["csproj"] == str(csproj) and unchanged_since(data["record"]):
-            return MSBuildFacts(data["assembly_name"], tuple(data["target_frameworks"]), data["allows_unsafe_blocks"])
+            return MSBuildFacts(data["assembly_name"], tuple(data["target_frameworks"]), data["allows_unsafe_blocks"],
+                                strong_name_key=data["strong_name_key"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return None
@@ -329,7 +333,7 @@ def save_facts(cache: Path, project: Project, record: dict[str, Any]) -> None:
     file it imports), so the next load need not evaluate the project while none of them moved."""
     data = {"csproj": str(project.csproj), "assembly_name": project.assembly_name,
             "target_frameworks": list(project.target_frameworks), "allows_unsafe_blocks": project.allows_unsafe_blocks,
-            "record": record}
+            "strong_name_key": str(project.strong_name_key) if project.strong_name_key else None, "record": record}
     write_file(cache, json.dumps(data))
 
 
@@ -341,7 +345,7 @@ def read_msbuild_facts(csproj: Path) -> MSBuildFacts:
         *dotnet_command(), "msbuild", str(csproj), "-nologo",
         "-getProperty:AssemblyName", "-getProperty:TargetFramework", "-getProperty:TargetFrameworks",
         "-getProperty:AllowUnsafeBlocks", "-getProperty:ManagePackageVersionsCentrally",
-        "-getProperty:DirectoryPackagesPropsPath",
+        "-getProperty:DirectoryPackagesPropsPath", "-getProperty:SignAssembly", "-getProperty:AssemblyOriginatorKeyFile",
     ]
     # From the project's folder, as dotnet picks the SDK by the global.json above the current folder.
     try:
@@ -360,11 +364,13 @@ def read_msbuild_facts(csproj: Path) -> MSBuildFacts:
         raise AotWheelError(f"{csproj}: unexpected output from MSBuild: {result.stdout[:500]}") from None
     frameworks = properties.get("TargetFrameworks") or properties.get("TargetFramework") or ""
     central = properties.get("ManagePackageVersionsCentrally", "").lower() == "true"
+    signed = properties.get("SignAssembly", "").lower() == "true"
     return MSBuildFacts(
         assembly_name=properties["AssemblyName"],
         target_frameworks=tuple(f.strip() for f in frameworks.split(";") if f.strip()),
         allows_unsafe_blocks=properties.get("AllowUnsafeBlocks", "").lower() == "true",
         central_package_versions=(properties.get("DirectoryPackagesPropsPath") or None) if central else None,
+        strong_name_key=str(csproj.parent / key) if signed and (key := properties.get("AssemblyOriginatorKeyFile")) else None,
     )
 
 

@@ -41,12 +41,40 @@ class SupportSources:
         self.project, self.folder, self.log = project, folder, log
         attributes = _suffixed(attribute_sources())
         kept = {n: d for n, d in attributes.items() if not folder.is_dir() or (folder / n).is_file()}
-        sync_sources(folder, {**_suffixed(runtime_support()), **kept})
+        sync_sources(folder, {**self._runtime_support(), **kept})
 
     def choose(self, inputs: BuildInputs) -> bool:
         """Choose the sources for a build reading *inputs*; return whether the folder changed."""
         chosen = chosen_sources(self.project, inputs, project_sources(inputs), self.log)
-        return sync_sources(self.folder, _suffixed(chosen))
+        return sync_sources(self.folder, {**_suffixed(chosen), **self._runtime_support()})
+
+    def _runtime_support(self) -> dict[str, bytes]:
+        support = _suffixed(runtime_support())
+        key = self.project.strong_name_key
+        if key is not None:  # a signed assembly names its friend by public key (the generated one is signed alike)
+            friend = "Friend" + SOURCE_SUFFIX
+            hex_key = strong_name_public_key(key).hex()
+            support[friend] = support[friend].replace(b'"AotWheel.Generated"', f'"AotWheel.Generated, PublicKey={hex_key}"'.encode())
+        return support
+
+
+def strong_name_public_key(key_file: Path) -> bytes:
+    """The strong-name public key (as InternalsVisibleTo names it) of a .snk file: a key pair or a
+    public key blob (CryptoAPI's PRIVATEKEYBLOB or PUBLICKEYBLOB), or the strong-name public key
+    itself (as delay and public signing use)."""
+    try:
+        data = key_file.read_bytes()
+    except OSError as exc:
+        raise AotWheelError(f"cannot read the strong-name key {key_file} the project signs with: {exc.strerror}") from None
+    if len(data) >= 20 and data[:1] in (b"\x06", b"\x07") and data[8:12] in (b"RSA1", b"RSA2"):
+        algorithm = int.from_bytes(data[4:8], "little")
+        bits = int.from_bytes(data[12:16], "little")
+        exponent, modulus = data[16:20], data[20:20 + bits // 8]
+        public = b"\x06\x02\x00\x00" + algorithm.to_bytes(4, "little") + b"RSA1" + bits.to_bytes(4, "little") + exponent + modulus
+        return algorithm.to_bytes(4, "little") + (0x8004).to_bytes(4, "little") + len(public).to_bytes(4, "little") + public
+    if len(data) > 12 and int.from_bytes(data[8:12], "little") == len(data) - 12:
+        return data
+    raise AotWheelError(f"{key_file}: not a strong-name key file (.snk) aotwheel can read")
 
 
 def _suffixed(sources: dict[str, bytes]) -> dict[str, bytes]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from support import REPO, forget_stale_attribute_package, git, run_aotwheel
+from support import REPO, call_json, forget_stale_attribute_package, git, make_venv, pip_install, run_aotwheel
 
 from aotwheel.attributes import attribute_sources, nuget_version
 from aotwheel.builder import ProjectBuilder
@@ -113,3 +113,32 @@ def test_a_clashing_python_source_module_is_found_before_the_nativeaot_step(tmp_
         ProjectBuilder(folder, build_dir=tmp_path / "build", log=log.append).build(tmp_path / "dist")
     assert [line for line in log if "Shop -> " in line]  # the assembly was compiled
     assert not [line for line in log if "Generating native code" in line]  # NativeAOT's long step never started
+
+
+def strong_name_key_pair() -> bytes:
+    """A fresh RSA key pair as a .snk file holds it (CryptoAPI's PRIVATEKEYBLOB)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    numbers = rsa.generate_private_key(public_exponent=65537, key_size=1024).private_numbers()
+    public = numbers.public_numbers
+
+    def le(value: int, size: int) -> bytes:
+        return value.to_bytes(size, "little")
+
+    return (bytes([7, 2, 0, 0]) + le(0x2400, 4) + b"RSA2" + le(1024, 4) + le(public.e, 4) + le(public.n, 128)
+            + le(numbers.p, 64) + le(numbers.q, 64) + le(numbers.dmp1, 64) + le(numbers.dmq1, 64)
+            + le(numbers.iqmp, 64) + le(numbers.d, 128))
+
+
+def test_a_strong_named_project_builds_and_answers(tmp_path):
+    # The binding is compiled into an assembly of its own, which a signed assembly can only let in
+    # by public key: aotwheel names it so, and signs the binding with the project's key.
+    folder = write_project(tmp_path / "Shop", {"Basket.cs": BASKET})
+    (folder / "shop.snk").write_bytes(strong_name_key_pair())
+    csproj = folder / "Shop.csproj"
+    csproj.write_text(csproj.read_text().replace(
+        "</PropertyGroup>", "<SignAssembly>true</SignAssembly><AssemblyOriginatorKeyFile>shop.snk</AssemblyOriginatorKeyFile></PropertyGroup>"))
+    (built,) = ProjectBuilder(folder, build_dir=tmp_path / "build", log=lambda line: None).build(tmp_path / "dist")
+    python = make_venv(tmp_path / "venv", system_site_packages=False)
+    pip_install(python, built.path)
+    assert call_json(python, "import json, shop; print(json.dumps(shop.total(2, 3)))") == 5
