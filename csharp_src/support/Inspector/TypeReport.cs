@@ -68,7 +68,8 @@ sealed class TypeReport(MetadataReader reader, ShapeProvider provider)
         json.WriteEndObject();
     }
 
-    string BaseTypeName(TypeDefinition type) => type.BaseType.Kind switch
+    // An interface has none: its nil handle is of kind TypeDefinition, and names no type.
+    string BaseTypeName(TypeDefinition type) => type.BaseType.IsNil ? "" : type.BaseType.Kind switch
     {
         HandleKind.TypeReference => Names.Of(reader, (TypeReferenceHandle)type.BaseType),
         HandleKind.TypeDefinition => Names.Of(reader, (TypeDefinitionHandle)type.BaseType),
