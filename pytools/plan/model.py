@@ -354,11 +354,14 @@ class BindingPlan:
     def public_names(self) -> list[str]:
         """The [PyExport] API's module names, then the exports'."""
         names = [e.python_name for e in self.enums] + [r.python_name for r in self.records]
-        candidates = {c for o in self.overloads for c in o.candidates}
-        names += [c.python_name for c in self.classes]
-        names += [f.python_name for f in self.functions if f.python_name not in candidates]
-        names += [o.python_name for o in self.overloads]
+        names += [c.python_name for c in self.classes] + self.function_names
         return names + [e.python_name for e in self.exports]
+
+    @property
+    def function_names(self) -> list[str]:
+        """The module functions' Python names: one per overload set, not its candidates'."""
+        candidates = {c for o in self.overloads for c in o.candidates}
+        return [f.python_name for f in self.functions if f.python_name not in candidates] + [o.python_name for o in self.overloads]
 
     def function(self, python_name: str) -> Member:
         return next(f for f in self.functions if f.python_name == python_name)

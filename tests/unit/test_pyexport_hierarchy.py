@@ -12,6 +12,7 @@ import pytest
 from aotwheel.bindings.csharp import render_csharp
 from aotwheel.bindings.python import render_package
 from aotwheel.errors import AotWheelError
+from aotwheel.inspect_cmd import _api_report
 from aotwheel.plan.model import CLASS_OF_SYMBOL, BindingPlan, MemberKind, OverloadSet, Tag
 from aotwheel.plan.planner import plan_binding
 from aotwheel.report import Report
@@ -191,3 +192,14 @@ def test_stubs_spell_overloads_with_typing_overload():
     assert "@_typing.overload\ndef add(a: int, b: int) -> int: ..." in stub
     assert "    @_typing.overload\n    def __init__(self, x: int) -> None: ..." in stub
     assert not re.search(r"\b_(add|init)_\d", stub)
+
+
+def test_inspect_lists_bases_and_each_overload_counting_a_set_once():
+    plan = build(SHAPE, CIRCLE, MEASURABLE, ADD)
+    report = _api_report(render_package(plan, "libLib.so", "doc")["_api.pyi"].decode())
+    assert report[0] == "api:      2 functions, 3 classes, 0 dataclasses, 0 enums ([PyExport])"
+    assert "  class Circle(Shape)" in report and "  class IMeasurable" in report
+    assert [line for line in report if line.startswith("  def add")] == [
+        "  def add(a: str, b: str) -> str  (overload)", "  def add(a: int, b: int) -> int  (overload)",
+        "  def add(a: float, b: float) -> float  (overload)"]
+    assert plan.function_names == ["other", "add"]
