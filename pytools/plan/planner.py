@@ -139,8 +139,11 @@ class Planner:
             member = self._member(declared, ctor, MemberKind.CONSTRUCTOR, "__init__", python_class)
             if member:
                 members.append(member)
+        overridden = self._inherited(declared)
         for method in declared.methods:
             if method.is_constructor or not method.is_public or method.name in SKIPPED_METHODS:
+                continue
+            if not method.is_static and (method.name, tuple(p.type for p in method.parameters)) in overridden:
                 continue
             if declared.kind == "interface" and method.is_static:
                 continue  # a static interface member is called through an implementation, not the interface
@@ -156,6 +159,8 @@ class Planner:
         for prop in declared.properties:
             if prop.is_static or prop.is_indexer:
                 continue  # Python modules and classes have no static properties; indexers are not exported
+            if (prop.name, (prop.type, prop.can_read, prop.can_write)) in overridden:
+                continue
             members += self._property(declared, prop, python_class)
         scope = f"the class {python_class}"
         members, overloads = self._overload_sets(members, python_class)
@@ -169,6 +174,21 @@ class Planner:
                          overloads=tuple(overloads))
 
     # -- hierarchies -----------------------------------------------------------------------------
+
+    def _inherited(self, declared: DeclaredType) -> set[tuple[str, tuple[object, ...]]]:
+        """The instance methods (name, parameter types) and properties (name, (type, readable,
+        writable)) an exported base class declares: a class declaring them again overrides them
+        (or hides them) in .NET, and in Python inherits them, so that the base's overloads of the
+        name stay callable on it; .NET's virtual dispatch reaches the override."""
+        found: set[tuple[str, tuple[object, ...]]] = set()
+        for ancestor in self.ancestors(declared.name):
+            base = self.types[ancestor]
+            if base.kind != "class":
+                continue  # an interface's members are implemented, not inherited: each class keeps its own
+            found |= {(m.name, tuple(p.type for p in m.parameters)) for m in base.methods
+                      if m.is_public and not m.is_static and not m.is_constructor}
+            found |= {(p.name, (p.type, p.can_read, p.can_write)) for p in base.properties if not p.is_static}
+        return found
 
     def _exported_bases(self, name: str) -> list[str]:
         """The exported classes and interfaces *name* derives from directly, or through types that

@@ -21,16 +21,21 @@ print(json.dumps([
     m._BACKEND, issubclass(m.Circle, m.Shape), issubclass(m.UnitSquare, m.Square), issubclass(m.UnitSquare, m.Shape),
     issubclass(m.Shape, m.IMeasurable), issubclass(m.Label, m.IMeasurable), issubclass(m.Label, m.Shape),
     [k.__name__ for k in m.UnitSquare.__mro__],
-    round(c.area(), 6), c.describe(), c.name, s.side, u.side, u.is_unit, u.describe(), u.area(),
-    "describe" in vars(m.Shape), "describe" in vars(m.Circle),
+    round(c.area(), 6), c.describe(), c.name, s.side, u.side, u.is_unit, u.area(),
+    # Square overrides Describe(); Describe(int), an overload in Shape, stays callable beside it.
+    s.describe(), u.describe(), c.describe(1), s.describe(1), m.Shape.describe(u),
+    [name in vars(cls) for cls in (m.Shape, m.Circle, m.Square) for name in ("describe", "area", "name")],
 ]))
 """
     result = call_json(library_clean, code)
     assert result[0] == backend
     assert result[1:7] == [True, True, True, True, True, False]
     assert result[7] == ["UnitSquare", "Square", "Shape", "IMeasurable", "DotNetObject", "object"]
-    assert result[8:16] == [3.141593, "Circle of area 3.142", "Circle", 2.0, 1.0, True, "UnitSquare of area 1", 1.0]
-    assert result[16:] == [True, False]  # inherited, not copied
+    assert result[8:15] == [3.141593, "Circle of area 3.142", "Circle", 2.0, 1.0, True, 1.0]
+    assert result[15:20] == ["Square of side 2", "UnitSquare of side 1", "Circle of area 3.1", "Square of area 4",
+                             "UnitSquare of side 1"]
+    # Overrides are inherited, not bound again: .NET's virtual dispatch reaches them.
+    assert result[20] == [True, True, True, False, False, False, False, False, False]
 
 
 def test_results_typed_as_a_base_come_back_as_their_own_class(library_clean):

@@ -16,7 +16,7 @@ from aotwheel.inspect_cmd import _api_report
 from aotwheel.plan.model import CLASS_OF_SYMBOL, BindingPlan, MemberKind, OverloadSet, Tag
 from aotwheel.plan.planner import plan_binding
 from aotwheel.report import Report
-from pyexport_reports import array, generic, method, named, param, prim, report, report_json, static_class, type_
+from pyexport_reports import array, generic, method, named, param, prim, prop, report, report_json, static_class, type_
 
 MEASURABLE = type_("Lib.IMeasurable", kind="interface", export={},
                    methods=[method("Area", returns=prim("double"), static=False)])
@@ -203,3 +203,22 @@ def test_inspect_lists_bases_and_each_overload_counting_a_set_once():
         "  def add(a: str, b: str) -> str  (overload)", "  def add(a: int, b: int) -> int  (overload)",
         "  def add(a: float, b: float) -> float  (overload)"]
     assert plan.function_names == ["other", "add"]
+
+
+def test_overrides_are_inherited_so_the_bases_overloads_stay_callable():
+    base = type_("Lib.Base", export={}, abstract=True, methods=[
+        method("Describe", returns=prim("string"), static=False),
+        method("Describe", param("digits", prim("int")), returns=prim("string"), static=False),
+        method("Make", returns=named("Lib.Base", "class")),
+    ], properties=[prop("Size", prim("double"))])
+    derived = type_("Lib.Derived", export={}, base="Lib.Base", methods=[
+        method("", ctor=True),
+        method("Describe", returns=prim("string"), static=False),  # an override
+        method("Describe", param("text", prim("string")), returns=prim("string"), static=False),  # a new overload
+        method("Make", returns=named("Lib.Base", "class")),  # static: hides, and is its own
+    ], properties=[prop("Size", prim("double")), prop("Extra", prim("int"))])
+    plan = build(base, derived)
+    members = {(m.kind, m.python_name, tuple(p.python_name for p in m.params)) for m in plan.class_plan("Lib.Derived").members}
+    assert members == {(MemberKind.METHOD, "describe", ("text",)), (MemberKind.STATIC, "make", ()),
+                       (MemberKind.GETTER, "extra", ())}
+    assert [o.python_name for o in plan.class_plan("Lib.Base").overloads] == ["describe"]

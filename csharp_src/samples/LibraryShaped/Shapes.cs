@@ -18,8 +18,11 @@ public abstract class Shape : IMeasurable
 
     public string Name => GetType().Name;
 
-    /// <summary>Defined once here, inherited by every shape.</summary>
-    public string Describe() => $"{Name} of area {Area():0.###}";
+    /// <summary>Defined here, inherited by every shape (a square overrides it).</summary>
+    public virtual string Describe() => $"{Name} of area {Area():0.###}";
+
+    /// <summary>An overload of Describe, inherited beside the override.</summary>
+    public string Describe(int digits) => $"{Name} of area {Math.Round(Area(), digits)}";
 
     /// <summary>The shape of largest area; typed Shape, returned as the shape's own class.</summary>
     public static Shape Largest(IReadOnlyList<Shape> shapes) =>
@@ -53,6 +56,8 @@ public class Square(double side) : Shape
     public double Side { get; } = side;
 
     public override double Area() => Side * Side;
+
+    public override string Describe() => $"{Name} of side {Side}";
 }
 
 /// <summary>A square of side 1: two levels below Shape.</summary>
