@@ -460,8 +460,9 @@ def _required(member: Member) -> int:
 
 
 def _signature(member: Member) -> str:
-    """`Lib.Calc.Add(int, int)`, as messages name an overload."""
-    return f"{member.origin}({', '.join(p.type.cs.replace('global::', '') for p in member.inputs)})"
+    """`Lib.Calc.Add(int, int)`, `Lib.Point(double)` (a constructor), as messages name an overload."""
+    name = member.owner if member.kind is MemberKind.CONSTRUCTOR else member.origin
+    return f"{name}({', '.join(p.type.cs.replace('global::', '') for p in member.inputs)})"
 
 
 def _default(constant: Constant, node: TypeRef) -> Optional[Default]:

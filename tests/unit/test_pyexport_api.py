@@ -143,7 +143,7 @@ def test_every_problem_is_reported_together():
          "Lib.Other.add and Lib.Api.Add both map to the Python name 'add' in the module Lib"),
         ((type_("Lib.C", export={}, methods=[method("", param("a", prim("int")), ctor=True),
                                              method("", param("a", prim("long")), ctor=True)]),),
-         "Lib.C..ctor(int) and Lib.C..ctor(long): Python cannot tell these overloads apart (both take (int) arguments)"),
+         "Lib.C(int) and Lib.C(long): Python cannot tell these overloads apart (both take (int) arguments)"),
         ((type_("Lib.C", export={}, methods=[method("Close", static=False)]),),
          "aotwheel's own C.close and Lib.C.Close both map to the Python name 'close' in the class C"),
         ((type_("Lib.Hidden", export={}, public=False),), "Lib.Hidden: a [PyExport] type must be public"),
