@@ -181,7 +181,7 @@ class Planner:
         (or hides them) in .NET, and in Python inherits them, so that the base's overloads of the
         name stay callable on it; .NET's virtual dispatch reaches the override."""
         found: set[tuple[str, tuple[object, ...]]] = set()
-        for ancestor in self.ancestors(declared.name):
+        for ancestor in self._ancestors(declared.name):
             base = self.types[ancestor]
             if base.kind != "class":
                 continue  # an interface's members are implemented, not inherited: each class keeps its own
@@ -204,16 +204,16 @@ class Planner:
                 found += [p for p in self._exported_bases(parent) if p not in found]
         return found
 
-    def ancestors(self, name: str) -> set[str]:
+    def _ancestors(self, name: str) -> set[str]:
         """Every exported class and interface *name* is an instance of (itself excluded)."""
         found: set[str] = set()
         for parent in self._exported_bases(name):
-            found |= {parent} | self.ancestors(parent)
+            found |= {parent} | self._ancestors(parent)
         return found
 
-    def depth(self, name: str) -> int:
+    def _depth(self, name: str) -> int:
         """The longest chain of exported bases above *name*: a class is deeper than each of its bases."""
-        return max((1 + self.depth(p) for p in self._exported_bases(name)), default=0)
+        return max((1 + self._depth(p) for p in self._exported_bases(name)), default=0)
 
     def _hierarchy(self, classes: list[ClassPlan]) -> list[ClassPlan]:
         """The classes with their Python bases and derived classes, every base before what derives from it."""
@@ -223,10 +223,10 @@ class Planner:
             direct = [b for b in self._exported_bases(cls.name) if b in planned]
             # A base implied by another one (an interface its base class implements) is left out:
             # Python's method resolution order refuses a class listed after one deriving from it.
-            bases = tuple(b for b in direct if not any(b in self.ancestors(other) for other in direct if other != b))
-            derived = sorted((c.name for c in classes if cls.name in self.ancestors(c.name)), key=lambda n: (-self.depth(n), n))
+            bases = tuple(b for b in direct if not any(b in self._ancestors(other) for other in direct if other != b))
+            derived = sorted((c.name for c in classes if cls.name in self._ancestors(c.name)), key=lambda n: (-self._depth(n), n))
             done.append(dataclasses.replace(cls, bases=bases, derived=tuple(derived)))
-        return sorted(done, key=lambda c: self.depth(c.name))
+        return sorted(done, key=lambda c: self._depth(c.name))
 
     # -- overloads -------------------------------------------------------------------------------
 
@@ -238,7 +238,7 @@ class Planner:
     def _dispatch_rank(self, param: Param) -> int:
         ref = param.type
         if ref.tag is Tag.OBJECT:  # a derived class before its base
-            return -1 - self.depth(ref.name)
+            return -1 - self._depth(ref.name)
         return entry(ref).dispatch_rank(ref)
 
     def _overload_sets(self, members: list[Member], python_class: str) -> tuple[list[Member], list[OverloadSet]]:
