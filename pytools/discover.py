@@ -28,5 +28,5 @@ def check_library(plan: BindingPlan, library: NativeLibrary, log: Log = print) -
     if plan.exports or not plan.has_api:
         log(f"{len(plan.exports)} exports: {', '.join(e.symbol for e in plan.exports)}")
     if plan.has_api:
-        log(f"Python API ([PyExport]): {len(plan.functions)} functions, {len(plan.classes)} classes, "
+        log(f"Python API ([PyExport]): {len(plan.function_names)} functions, {len(plan.classes)} classes, "
             f"{len(plan.records)} dataclasses, {len(plan.enums)} enums")

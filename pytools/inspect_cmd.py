@@ -44,6 +44,7 @@ def _api_report(stub: str) -> list[str]:
     counts = {"functions": 0, "classes": 0, "dataclasses": 0, "enums": 0}
     lines = []
     body = ast.parse(stub).body
+    overloaded: set[str] = set()  # the functions listed so far (an overload set counts once)
     # A function with .map is declared `name: _Map_name`, a Protocol whose __call__ is the function.
     callables = {
         node.name: next(m for m in node.body if isinstance(m, ast.FunctionDef) and m.name == "__call__")
@@ -58,8 +59,10 @@ def _api_report(stub: str) -> list[str]:
         elif isinstance(node, ast.ClassDef) and node.name in callables:
             continue
         elif isinstance(node, ast.FunctionDef):
-            counts["functions"] += 1
-            lines.append(f"  def {node.name}{_signature(node)}")
+            overload = "_typing.overload" in _decorators(node)
+            counts["functions"] += 0 if overload and node.name in overloaded else 1
+            overloaded.add(node.name)
+            lines.append(f"  def {node.name}{_signature(node)}" + ("  (overload)" if overload else ""))
         elif isinstance(node, ast.ClassDef):
             bases = [ast.unparse(b) for b in node.bases]
             if "_dataclasses.dataclass" in _decorators(node):
@@ -72,7 +75,8 @@ def _api_report(stub: str) -> list[str]:
                 lines.append(f"  enum {node.name}({', '.join(b.split('.')[-1] for b in bases)}): {', '.join(members)}")
             else:
                 counts["classes"] += 1
-                lines.append(f"  class {node.name}")
+                derives = [b for b in bases if b != "_dotnet.DotNetObject"]
+                lines.append(f"  class {node.name}" + (f"({', '.join(derives)})" if derives else ""))
                 lines += _class_members(node)
     summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
     return [f"api:      {summary} ([PyExport])", *lines]
@@ -84,6 +88,7 @@ def _class_members(node: ast.ClassDef) -> list[str]:
         if not isinstance(member, ast.FunctionDef):
             continue
         decorators = _decorators(member)
+        overload = "  (overload)" if "_typing.overload" in decorators else ""
         if "_builtins.property" in decorators:
             returns = f": {ast.unparse(member.returns)}" if member.returns else ""
             writable = any(isinstance(m, ast.FunctionDef) and m.name == member.name and f"{m.name}.setter" in _decorators(m)
@@ -92,9 +97,9 @@ def _class_members(node: ast.ClassDef) -> list[str]:
         elif f"{member.name}.setter" in decorators:
             continue
         elif "_builtins.staticmethod" in decorators:
-            lines.append(f"    static {member.name}{_signature(member)}")
+            lines.append(f"    static {member.name}{_signature(member)}" + overload)
         else:
-            lines.append(f"    {member.name}{_signature(member, drop_self=True)}")
+            lines.append(f"    {member.name}{_signature(member, drop_self=True)}" + overload)
     return lines
 
 

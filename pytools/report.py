@@ -22,7 +22,7 @@ from .errors import AotWheelError
 # outlive one run: the manifest saved beside a library (read by `aotwheel package`, perhaps by
 # another aotwheel on another machine) and [PyExport]'s cached phase-A report. Bump it whenever
 # the inspector's output (Program.cs, TypeReport.cs) or the manifest's content changes shape.
-CONTRACT = 3
+CONTRACT = 4
 
 # What the inspector's TypeShape.Kind can be; the first four wrap an element type.
 ELEMENT_KINDS = frozenset({"pointer", "byref", "array", "mdarray"})
@@ -172,6 +172,8 @@ class DeclaredType:
     methods: tuple[DeclaredMethod, ...]
     values: tuple[EnumValue, ...] = ()  # enums only
     underlying: Optional[str] = None  # enums only: the C# keyword of the underlying type
+    base_type: str = ""  # the base class's full name (System.Object, ...); "" for interfaces or a generic base
+    interfaces: tuple[str, ...] = ()  # the interfaces it declares it implements (named, not generic ones)
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,10 @@ class _Object:
 
     def flag(self, key: str) -> bool:
         return bool(self._get(key, "true or false", lambda v: isinstance(v, bool)))
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        values = self._get(key, "an array of strings", lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v))
+        return tuple(str(v) for v in values)
 
     def choice(self, key: str, allowed: frozenset[str]) -> str:
         return str(self._get(key, "one of " + ", ".join(sorted(allowed)), lambda v: v in allowed))
@@ -395,4 +401,6 @@ def _type(o: _Object) -> DeclaredType:
         methods=tuple(_method(m) for m in o.objects("methods")),
         values=tuple(_enum_value(v) for v in o.objects("values", optional=kind != "enum")),
         underlying=underlying,
+        base_type=o.text("baseType"),
+        interfaces=o.texts("interfaces"),
     )

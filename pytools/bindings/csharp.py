@@ -17,7 +17,9 @@ from __future__ import annotations
 from typing import Optional
 
 from ..abi import PRIMITIVES, Primitive
-from ..plan.model import Backend, BindingPlan, Leaf, MapPlan, Member, MemberKind, RecordPlan, Tag, TypeRef, csharp_name
+from ..plan.model import (
+    CLASS_OF_SYMBOL, Backend, BindingPlan, Leaf, MapPlan, Member, MemberKind, RecordPlan, Tag, TypeRef, csharp_name,
+)
 from ..plan.types import ERROR, GENERATED, INTEROP, SELF, CompositeEntry, entry
 from ..resources import template_environment
 
@@ -43,6 +45,15 @@ class CSharpRenderer:
 
     def class_index(self, name: str) -> int:
         return self.classes[name]
+
+    def real_class(self, name: str) -> Optional[str]:
+        return f"{GENERATED}Shims.ClassOf{self.classes[name]}" if self.plan.class_plan(name).derived else None
+
+    def polymorphic(self) -> list[dict[str, object]]:
+        """Per class with exported subclasses: its ClassOf<index> switch, most derived first."""
+        return [{"index": self.classes[c.name], "origin": c.name,
+                 "cases": [(csharp_name(d), self.classes[d]) for d in c.derived]}
+                for c in self.plan.classes if c.derived]
 
     def codec(self, ref: TypeRef) -> int:
         if ref in self.codec_ids:
@@ -276,7 +287,7 @@ class CSharpRenderer:
         return template_environment("csharp").get_template("shims.cs.j2").render(
             shims=shims, entries=entries, maps=maps, native=native, codecs=self.codec_methods,
             converters=self.converter_methods, assembly=plan.assembly, digest=plan.digest,
-            classes=len(self.classes))
+            classes=len(self.classes), polymorphic=self.polymorphic(), class_of=CLASS_OF_SYMBOL)
 
 
 def _build_results(builds: list[str]) -> list[str]:

@@ -13,7 +13,10 @@ from typing import Any, Iterable, Optional
 
 from .. import __version__
 from ..abi import PRIMITIVES, Primitive
-from ..plan.model import BindingPlan, ClassPlan, Default, DefaultKind, MapPlan, MapValue, Member, MemberKind, Tag, TypeRef
+from ..plan.model import (
+    CLASS_OF_SYMBOL, BindingPlan, ClassPlan, Default, DefaultKind, MapPlan, MapValue, Member, MemberKind, OverloadSet, Tag,
+    TypeRef,
+)
 from ..plan.types import ERROR, SELF, CtypesInput, Passing, Spelling, entry
 from ..resources import template_environment
 
@@ -41,7 +44,7 @@ def user_names(plan: BindingPlan) -> frozenset[str]:
     """Every Python name the user's types and members take, in any scope of the stub."""
     names = set(plan.public_names)
     for cls in plan.classes:
-        names |= {m.python_name for m in cls.members}
+        names |= {m.python_name for m in cls.members} | {o.python_name for o in cls.overloads}
     for record in plan.records:
         names |= {f.python_name for f in record.fields}
     for enum in plan.enums:
@@ -64,6 +67,8 @@ class PythonRenderer:
         self.ffi: list[dict[str, str]] = []
         self.maps: list[dict[str, Any]] = []
         self.natives: list[str] = []
+        self.overload_tables: list[str] = []
+        self.classes = {name: i for i, name in enumerate(plan.python_classes())}
         # The standard-library modules the module's annotations and defaults name (of datetime,
         # decimal, uuid): only those are imported, each costing about 1.5 ms.
         self.library_modules: set[str] = set()
@@ -78,6 +83,9 @@ class PythonRenderer:
 
     def underlying(self, name: str) -> Primitive:
         return PRIMITIVES[self.plan.enum(name).underlying.value]
+
+    def polymorphic_index(self, name: str) -> Optional[int]:
+        return self.classes[name] if self.plan.class_plan(name).derived else None
 
     def uses(self, module: str) -> None:
         self.library_modules.add(module)
@@ -275,6 +283,51 @@ class PythonRenderer:
         self.native(member, owner)
         return rendered
 
+    # -- overloads ---------------------------------------------------------------------------------
+
+    def dispatcher(self, overloads: OverloadSet, candidates: list[Member], owner: Optional[ClassPlan]) -> dict[str, Any]:
+        """The def of an overload set (calling its dispatch table `_O<n>`, made at the end of the
+        module), and that table."""
+        number = len(self.overload_tables)
+        kind = overloads.kind
+        bound = kind in (MemberKind.METHOD, MemberKind.CONSTRUCTOR)
+        self.annotation_texts.add("_t.Any")
+        returns = "None" if kind is MemberKind.CONSTRUCTOR else "_t.Any"
+        signature = f"({'self, ' if bound else ''}*args: _t.Any, **kwargs: _t.Any) -> {returns}"
+        call = f"_O{number}.call(args, kwargs{', self' if bound else ''})"
+        shown = [self._shown(overloads, m) for m in candidates]
+        first = candidates[0]
+        what = "constructors" if kind is MemberKind.CONSTRUCTOR else "methods"
+        doc = "\n".join(shown) + (
+            f"\n\nOverloads of the .NET {what} {first.origin}: a call goes to the first, in this order, whose "
+            "parameters take its arguments (a bool is no int or float here), else raises TypeError listing them. "
+            "typing.get_overloads() gives each one's signature (Python 3.11+).")
+        rows = []
+        for member in candidates:
+            function = member.python_name if owner is None else f"_rt.plain({owner.python_name}.__dict__[{member.python_name!r}])"
+            names = python_tuple(repr(p.python_name) for p in member.inputs)
+            required = sum(1 for p in member.inputs if p.default is None)
+            tests = python_tuple(f"lambda _v: {entry(p.type).dispatch_test(p.type, self)}" for p in member.inputs)
+            rows.append(f"({function}, {names}, {required}, {tests})")
+        dispatcher = overloads.python_name if owner is None else f"{owner.python_name}.{overloads.python_name}"
+        self.overload_tables.append(
+            f"_O{number} = _rt.Overloads({overloads.qualified_name!r}, {python_tuple(repr(t) for t in shown)}, "
+            f"{python_tuple(rows)}, {dispatcher})")
+        indent = "        " if owner else "    "
+        return {
+            "kind": kind.value, "name": overloads.python_name, "signature": signature,
+            "call": ("" if kind is MemberKind.CONSTRUCTOR else "return ") + call,
+            "doc": docstring_literal(doc, indent),
+            "stubs": [self.signature(m, self.stub) for m in candidates],
+        }
+
+    def _shown(self, overloads: OverloadSet, member: Member) -> str:
+        """One overload as its dispatcher's docstring and TypeError show it: `add(a: int, b: int) -> int`."""
+        signature = self.signature(member, self.stub)
+        if member.kind.has_self or member.kind is MemberKind.CONSTRUCTOR:
+            signature = "(" + signature[len("(self"):].lstrip(", ")
+        return overloads.qualified_name + signature
+
     # -- .map --------------------------------------------------------------------------------------
 
     def map_value(self, value: MapValue) -> str:
@@ -344,10 +397,18 @@ class PythonRenderer:
         plan = self.plan
         classes = []
         for cls in plan.classes:
-            members = [self.callable(m, cls) for m in ([cls.constructor] if cls.constructor else []) + list(cls.members)]
+            candidates = {c for o in cls.overloads for c in o.candidates}
+            members = [dict(self.callable(m, cls), candidate=m.python_name in candidates)
+                       for m in ([cls.constructor] if cls.constructor else []) + list(cls.members)]
+            dispatchers = [self.dispatcher(o, [cls.candidate(c) for c in o.candidates], cls) for o in cls.overloads]
+            bases = [self.class_name(b) for b in cls.bases]
             classes.append({"name": cls.python_name, "doc": docstring_literal(cls.doc, "    "),
-                            "has_constructor": cls.constructor is not None, "members": members})
-        functions = [self.callable(f, None) for f in plan.functions]
+                            "has_constructor": not cls.abstract, "members": members, "overloads": dispatchers,
+                            "bases": ", ".join(bases) or "_rt.DotNetObject", "stub_bases": ", ".join(bases) or "_dotnet.DotNetObject",
+                            "refusal": repr(_refusal(cls, plan)), "is_abstract": cls.is_abstract})
+        module_candidates = {c for o in plan.overloads for c in o.candidates}
+        functions = [dict(self.callable(f, None), candidate=f.python_name in module_candidates) for f in plan.functions]
+        module_overloads = [self.dispatcher(o, [plan.function(c) for c in o.candidates], None) for o in plan.overloads]
         exports = [self.callable(e, None) for e in plan.exports]
         records = []
         for r in plan.records:
@@ -375,7 +436,10 @@ class PythonRenderer:
             "names": (["DotNetError"] if plan.has_api else []) + plan.public_names,
             "enums": enums, "records": records, "classes": classes, "functions": functions, "exports": exports,
             "ffi": self.ffi, "maps": self.maps, "codecs": self.codec_lines + self.record_lines,
-            "natives": self.natives, "classes_table": classes_table,
+            "natives": self.natives, "classes_table": classes_table, "overloads": module_overloads,
+            "overload_tables": self.overload_tables,
+            "class_of": CLASS_OF_SYMBOL if plan.polymorphic else "",
+            "classes_by_index": python_tuple(self.class_name(name) for name in plan.python_classes()),
             "library_modules": sorted(self.library_modules),
             "annotations": "{" + ", ".join(f"{text!r}: {text}" for text in sorted(self.annotation_texts)) + "}",
             "stub_aliases": sorted(self.stub.shadowed),
@@ -387,6 +451,16 @@ class PythonRenderer:
             "__init__.py": env.get_template("__init__.py.j2").render(context).encode(),
             "__init__.pyi": env.get_template("__init__.pyi.j2").render(context).encode(),
         }
+
+
+def _refusal(cls: ClassPlan, plan: BindingPlan) -> str:
+    """What `Cls()` of a class Python cannot construct says."""
+    if cls.is_abstract:
+        what = "interface" if cls.is_interface else "abstract class"
+        derived = [plan.python_name(d) for d in cls.derived if not plan.class_plan(d).abstract]
+        made = f"construct one of its exported implementations ({', '.join(derived)})" if derived else "its objects come from .NET"
+        return f"{cls.python_name} is a .NET {what}: {made}"
+    return f"{cls.python_name} objects come from .NET (returned by other calls), not from {cls.python_name}()"
 
 
 def _frozen_dataclass_methods(fields: list[tuple[str, str]]) -> list[str]:

@@ -23,7 +23,7 @@ from ..errors import AotWheelError
 
 # The shape of a saved plan; bump it when a field changes meaning. The digest covers it and
 # aotwheel's version, since the renderings of one plan change between versions.
-PLAN_FORMAT = 1
+PLAN_FORMAT = 2
 
 
 class Tag(str, enum.Enum):
@@ -235,16 +235,45 @@ class Member:
 
 
 @dataclass(frozen=True)
+class OverloadSet:
+    """Public .NET overloads of one name, as one Python function, method or constructor: a call
+    goes to the first candidate whose parameters take its arguments (by arity, then by each
+    argument's type: plan/types.py `dispatch_test`), else raises TypeError listing them all."""
+
+    python_name: str  # the public name: `add`, `scale`, `__init__`
+    qualified_name: str  # as messages name it: `add`, `Point2.scale`, `Point2`
+    kind: MemberKind  # FUNCTION, STATIC, METHOD or CONSTRUCTOR: the kind of every candidate
+    candidates: tuple[str, ...]  # the candidates' private Python names (`_add_0`), in dispatch order
+
+
+@dataclass(frozen=True)
 class ClassPlan:
     name: str
     python_name: str
     doc: str
     constructor: Optional[Member]
-    members: tuple[Member, ...]  # methods, static methods, property getters and setters
+    members: tuple[Member, ...]  # methods, static methods, property getters and setters; overload candidates
+    # The exported base class, then the exported interfaces not already implied by it, as the
+    # Python class's bases (in this order); () for a root, which derives from DotNetObject.
+    bases: tuple[str, ...] = ()
+    # Every exported class and interface whose instances are instances of this one, most derived
+    # first: a result typed as this one is wrapped as the first of them the .NET object is.
+    derived: tuple[str, ...] = ()
+    is_abstract: bool = False  # an abstract class or an interface: Python cannot construct it
+    is_interface: bool = False
+    overloads: tuple[OverloadSet, ...] = ()
 
     @property
     def abstract(self) -> bool:
-        return self.constructor is None
+        """Whether Python cannot construct it (abstract, or no public constructor)."""
+        return self.constructor is None and self.constructor_overloads is None
+
+    @property
+    def constructor_overloads(self) -> Optional[OverloadSet]:
+        return next((o for o in self.overloads if o.kind is MemberKind.CONSTRUCTOR), None)
+
+    def candidate(self, python_name: str) -> Member:
+        return next(m for m in self.members if m.python_name == python_name)
 
 
 @dataclass(frozen=True)
@@ -303,6 +332,7 @@ class BindingPlan:
     enums: tuple[EnumPlan, ...] = ()
     records: tuple[RecordPlan, ...] = ()
     exports: tuple[Member, ...] = ()  # hand-written exports (MemberKind.EXPORT), by entry point
+    overloads: tuple[OverloadSet, ...] = ()  # of module functions; their candidates are in `functions`
     # Exports of aotwheel's run-time support compiled into every library (aotwheel_free, ...).
     support_symbols: tuple[str, ...] = ()
     format: int = PLAN_FORMAT
@@ -324,8 +354,26 @@ class BindingPlan:
     def public_names(self) -> list[str]:
         """The [PyExport] API's module names, then the exports'."""
         names = [e.python_name for e in self.enums] + [r.python_name for r in self.records]
-        names += [c.python_name for c in self.classes] + [f.python_name for f in self.functions]
+        names += [c.python_name for c in self.classes] + self.function_names
         return names + [e.python_name for e in self.exports]
+
+    @property
+    def function_names(self) -> list[str]:
+        """The module functions' Python names: one per overload set, not its candidates'."""
+        candidates = {c for o in self.overloads for c in o.candidates}
+        return [f.python_name for f in self.functions if f.python_name not in candidates] + [o.python_name for o in self.overloads]
+
+    def function(self, python_name: str) -> Member:
+        return next(f for f in self.functions if f.python_name == python_name)
+
+    def class_plan(self, name: str) -> ClassPlan:
+        return next(c for c in self.classes if c.name == name)
+
+    @property
+    def polymorphic(self) -> bool:
+        """Whether some exported class has exported subclasses (and so the library has the
+        CLASS_OF_SYMBOL export, by which the ctypes backend learns a result's own class)."""
+        return any(c.derived for c in self.classes)
 
     def python_classes(self) -> list[str]:
         """The .NET names of the types whose Python classes the native backend converts to and from
@@ -352,6 +400,8 @@ class BindingPlan:
                 found.add(member.map.symbol)
         if self.backend is Backend.NATIVE:
             found.add(NATIVE_MODULE_INIT)
+        if self.polymorphic:
+            found.add(CLASS_OF_SYMBOL)
         return found
 
     def to_json(self) -> dict[str, Any]:
@@ -381,6 +431,8 @@ class BindingPlan:
 # The native backend's extension-module entry point, and the export giving the library's plan digest.
 NATIVE_MODULE_INIT = "PyInit__lib"
 DIGEST_SYMBOL = "aotwheel_plan_digest"
+# The export giving the index (in python_classes) of the most derived exported class of a handle's object.
+CLASS_OF_SYMBOL = "aotwheel_class_of"
 
 
 def csharp_name(name: str) -> str:

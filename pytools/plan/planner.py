@@ -17,7 +17,7 @@ from ..report import Constant, DeclaredExport, DeclaredMethod, DeclaredParameter
 from ..xmldoc import MemberDoc, method_doc_id
 from .model import (
     Backend, BindingPlan, ClassPlan, Construct, Default, DefaultKind, EnumMember, EnumPlan, Leaf, MapPlan, MapValue,
-    Member, MemberKind, Param, RecordField, RecordPlan, Tag, TypeRef,
+    Member, MemberKind, OverloadSet, Param, RecordField, RecordPlan, Tag, TypeRef,
 )
 from .naming import (
     check_collisions, check_identifier, enum_member_name, export_parameter_name, parameter_name, safe_identifier,
@@ -57,7 +57,8 @@ class Planner:
         self.docs = docs
         self.assembly = report.assembly
         self.problems: list[str] = []
-        exported = {n for n, t in self.types.items() if t.py_export is not None and t.kind == "class" and not t.is_static}
+        exported = {n for n, t in self.types.items()
+                    if t.py_export is not None and t.kind in ("class", "interface") and not t.is_static}
         self.resolver = Resolver(self.types, exported)
         self.enums: dict[str, EnumPlan] = {}
 
@@ -72,7 +73,7 @@ class Planner:
             if marked and declared.kind == "class" and declared.is_static:
                 functions += self._functions(declared, [m for m in declared.methods if m.is_static and not m.is_constructor
                                                         and (m.is_public or m.py_export is not None)])
-            elif marked and declared.kind == "class":
+            elif marked and declared.kind in ("class", "interface"):
                 if declared.is_generic:
                     self.problems.append(f"{name}: a generic class cannot be exported ([PyExport] needs a closed type)")
                     continue
@@ -83,11 +84,16 @@ class Planner:
                 self.problems.append(f"{name}: [PyExport] applies to classes, structs, enums and static methods, not to a {declared.kind}")
             else:
                 functions += self._functions(declared, [m for m in declared.methods if m.py_export is not None])
+        functions, overloads = self._overload_sets(functions, "")
+        classes = self._hierarchy(classes)
         records = self._records()  # first: resolving record fields can reach enums no signature names
         enums = self._enums()
         names = [(n, f"hand-written export {o}") for n, o in reserved] + [(n, "aotwheel's own " + n) for n in RESERVED_MODULE_NAMES]
         names += [(e.python_name, e.name) for e in enums] + [(r.python_name, r.name) for r in records]
-        names += [(c.python_name, c.name) for c in classes] + [(f.python_name, f.origin) for f in functions]
+        candidates = {c for o in overloads for c in o.candidates}
+        names += [(c.python_name, c.name) for c in classes]
+        names += [(f.python_name, f.origin) for f in functions if f.python_name not in candidates]
+        names += [(o.python_name, self._set_origin(o, functions)) for o in overloads]
         self.problems += check_collisions(names, f"the module {self.assembly or ''}".rstrip())
         if self.problems:
             raise AotWheelError(
@@ -98,7 +104,8 @@ class Planner:
         functions = [self._settle_defaults(f) for f in functions]
         classes = [dataclasses.replace(c, constructor=self._settle_defaults(c.constructor) if c.constructor else None,
                                        members=tuple(self._settle_defaults(m) for m in c.members)) for c in classes]
-        return BindingPlan(self.assembly, Backend.NATIVE, tuple(functions), tuple(classes), enums, records)
+        return BindingPlan(self.assembly, Backend.NATIVE, tuple(functions), tuple(classes), enums, records,
+                           overloads=tuple(overloads))
 
     # -- members ---------------------------------------------------------------------------------
 
@@ -123,17 +130,23 @@ class Planner:
         python_class = self._python_name(declared, declared.simple_name, name)
         members: list[Member] = []
         constructors = [m for m in declared.methods if m.is_constructor and m.is_public and not m.is_static]
-        if len(constructors) > 1:
-            self.problems.append(
-                f"{name}: {len(constructors)} public constructors all map to {python_class}.__init__; keep one "
-                "(optional parameters carry over) and add [PyExport] static factory methods for the others"
-            )
         constructor = None
-        if constructors and not declared.is_abstract:
+        if declared.is_abstract:
+            constructors = []
+        elif len(constructors) == 1:
             constructor = self._member(declared, constructors[0], MemberKind.CONSTRUCTOR, "__init__", python_class)
+        for ctor in constructors if len(constructors) > 1 else []:  # an overload set, made below
+            member = self._member(declared, ctor, MemberKind.CONSTRUCTOR, "__init__", python_class)
+            if member:
+                members.append(member)
+        overridden = self._inherited(declared)
         for method in declared.methods:
             if method.is_constructor or not method.is_public or method.name in SKIPPED_METHODS:
                 continue
+            if not method.is_static and (method.name, tuple(p.type for p in method.parameters)) in overridden:
+                continue
+            if declared.kind == "interface" and method.is_static:
+                continue  # a static interface member is called through an implementation, not the interface
             if method.name == "ToString" and not method.parameters and not method.is_static:
                 member = self._member(declared, method, MemberKind.METHOD, "__str__", f"{python_class}.__str__")
             else:
@@ -146,12 +159,133 @@ class Planner:
         for prop in declared.properties:
             if prop.is_static or prop.is_indexer:
                 continue  # Python modules and classes have no static properties; indexers are not exported
+            if (prop.name, (prop.type, prop.can_read, prop.can_write)) in overridden:
+                continue
             members += self._property(declared, prop, python_class)
         scope = f"the class {python_class}"
-        named = [(m.python_name, m.origin) for m in members if m.kind is not MemberKind.SETTER]
+        members, overloads = self._overload_sets(members, python_class)
+        candidates = {c for o in overloads for c in o.candidates}
+        named = [(m.python_name, m.origin) for m in members if m.kind is not MemberKind.SETTER and m.python_name not in candidates]
+        named += [(o.python_name, self._set_origin(o, members)) for o in overloads]
         named += [(n, f"aotwheel's own {python_class}.{n}") for n in RESERVED_CLASS_NAMES]
         self.problems += check_collisions(named, scope)
-        return ClassPlan(name, python_class, self._type_doc(name), constructor, tuple(members))
+        return ClassPlan(name, python_class, self._type_doc(name), constructor, tuple(members),
+                         is_abstract=declared.is_abstract, is_interface=declared.kind == "interface",
+                         overloads=tuple(overloads))
+
+    # -- hierarchies -----------------------------------------------------------------------------
+
+    def _inherited(self, declared: DeclaredType) -> set[tuple[str, tuple[object, ...]]]:
+        """The instance methods (name, parameter types) and properties (name, (type, readable,
+        writable)) an exported base class declares: a class declaring them again overrides them
+        (or hides them) in .NET, and in Python inherits them, so that the base's overloads of the
+        name stay callable on it; .NET's virtual dispatch reaches the override."""
+        found: set[tuple[str, tuple[object, ...]]] = set()
+        for ancestor in self._ancestors(declared.name):
+            base = self.types[ancestor]
+            if base.kind != "class":
+                continue  # an interface's members are implemented, not inherited: each class keeps its own
+            found |= {(m.name, tuple(p.type for p in m.parameters)) for m in base.methods
+                      if m.is_public and not m.is_static and not m.is_constructor}
+            found |= {(p.name, (p.type, p.can_read, p.can_write)) for p in base.properties if not p.is_static}
+        return found
+
+    def _exported_bases(self, name: str) -> list[str]:
+        """The exported classes and interfaces *name* derives from directly, or through types that
+        are not exported (a base class first)."""
+        declared = self.types.get(name)
+        if declared is None:
+            return []
+        found = []
+        for parent in ([declared.base_type] if declared.base_type else []) + list(declared.interfaces):
+            if parent in self.resolver.exported_classes:
+                found.append(parent)
+            else:
+                found += [p for p in self._exported_bases(parent) if p not in found]
+        return found
+
+    def _ancestors(self, name: str) -> set[str]:
+        """Every exported class and interface *name* is an instance of (itself excluded)."""
+        found: set[str] = set()
+        for parent in self._exported_bases(name):
+            found |= {parent} | self._ancestors(parent)
+        return found
+
+    def _depth(self, name: str) -> int:
+        """The longest chain of exported bases above *name*: a class is deeper than each of its bases."""
+        return max((1 + self._depth(p) for p in self._exported_bases(name)), default=0)
+
+    def _hierarchy(self, classes: list[ClassPlan]) -> list[ClassPlan]:
+        """The classes with their Python bases and derived classes, every base before what derives from it."""
+        planned = {c.name for c in classes}
+        done = []
+        for cls in classes:
+            direct = [b for b in self._exported_bases(cls.name) if b in planned]
+            # A base implied by another one (an interface its base class implements) is left out:
+            # Python's method resolution order refuses a class listed after one deriving from it.
+            bases = tuple(b for b in direct if not any(b in self._ancestors(other) for other in direct if other != b))
+            derived = sorted((c.name for c in classes if cls.name in self._ancestors(c.name)), key=lambda n: (-self._depth(n), n))
+            done.append(dataclasses.replace(cls, bases=bases, derived=tuple(derived)))
+        return sorted(done, key=lambda c: self._depth(c.name))
+
+    # -- overloads -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _set_origin(overloads: OverloadSet, members: Sequence[Member]) -> str:
+        first = next(m for m in members if m.python_name == overloads.candidates[0])
+        return f"{first.origin} (overloaded)"
+
+    def _dispatch_rank(self, param: Param) -> int:
+        ref = param.type
+        if ref.tag is Tag.OBJECT:  # a derived class before its base
+            return -1 - self._depth(ref.name)
+        return entry(ref).dispatch_rank(ref)
+
+    def _overload_sets(self, members: list[Member], python_class: str) -> tuple[list[Member], list[OverloadSet]]:
+        """*members* with each group of overloads (members of one Python name in one scope) renamed
+        to private candidates in dispatch order, and the groups as overload sets."""
+        groups: dict[tuple[str, str], list[Member]] = {}
+        for member in members:
+            if member.kind in (MemberKind.FUNCTION, MemberKind.STATIC, MemberKind.METHOD, MemberKind.CONSTRUCTOR):
+                groups.setdefault((member.owner, member.python_name), []).append(member)
+        renamed: dict[int, Member] = {}
+        sets = []
+        for (owner, python_name), group in groups.items():
+            if len(group) < 2:
+                continue
+            kinds = {m.kind for m in group}
+            if len(kinds) > 1:
+                self.problems.append(
+                    f"{owner}.{group[0].cs_name}: static and instance overloads both map to {group[0].qualified_name}; "
+                    "rename one with [PyExport(Name = \"...\")]")
+                continue
+            self.problems += self._indistinguishable(group)
+            ordered = sorted(range(len(group)), key=lambda i: (sum(self._dispatch_rank(p) for p in group[i].inputs), i))
+            stem = "init" if python_name == "__init__" else python_name
+            names = []
+            for position, i in enumerate(ordered):
+                candidate = f"_{stem}_{position}"
+                names.append(candidate)
+                renamed[id(group[i])] = dataclasses.replace(group[i], python_name=candidate)
+            sets.append(OverloadSet(python_name, group[0].qualified_name, group[0].kind, tuple(names)))
+        return [renamed.get(id(m), m) for m in members], sets
+
+    def _indistinguishable(self, group: list[Member]) -> list[str]:
+        """A problem for each pair of overloads some call cannot choose between: for some number of
+        positional arguments both take, their parameters' dispatch keys are equal one by one."""
+        problems = []
+        for a_index, a in enumerate(group):
+            for b in group[a_index + 1:]:
+                for count in range(len(a.inputs) + 1):
+                    if not (_required(a) <= count <= len(a.inputs) and _required(b) <= count <= len(b.inputs)):
+                        continue
+                    keys = [entry(p.type).dispatch_key(p.type) for p in a.inputs[:count]]
+                    if keys == [entry(p.type).dispatch_key(p.type) for p in b.inputs[:count]]:
+                        problems.append(
+                            f"{_signature(a)} and {_signature(b)}: Python cannot tell these overloads apart "
+                            f"(both take ({', '.join(keys)}) arguments); rename one with [PyExport(Name = \"...\")]")
+                        break
+        return problems
 
     def _property(self, owner: DeclaredType, prop: DeclaredProperty, python_class: str) -> list[Member]:
         where = f"{owner.name}.{prop.name}"
@@ -321,6 +455,16 @@ class Planner:
         return doc.docstring(dict(names), footer) if doc else footer
 
 
+def _required(member: Member) -> int:
+    return sum(1 for p in member.inputs if p.default is None)
+
+
+def _signature(member: Member) -> str:
+    """`Lib.Calc.Add(int, int)`, `Lib.Point(double)` (a constructor), as messages name an overload."""
+    name = member.owner if member.kind is MemberKind.CONSTRUCTOR else member.origin
+    return f"{name}({', '.join(p.type.cs.replace('global::', '') for p in member.inputs)})"
+
+
 def _default(constant: Constant, node: TypeRef) -> Optional[Default]:
     """A C# default value, typed; None when it has none Python can take (the parameter stays required)."""
     kind, value = constant.kind, constant.value
@@ -419,13 +563,18 @@ def _numbered(plan: BindingPlan) -> BindingPlan:
     counter = iter(range(1 << 30))
     records = {r.name: r for r in plan.records}
 
+    candidates = {c for o in plan.overloads for c in o.candidates}
+    candidates |= {c for cls in plan.classes for o in cls.overloads for c in o.candidates}
+
     def number(member: Member) -> Member:
         n = next(counter)
         if member.kind is MemberKind.EXPORT:
             return dataclasses.replace(member, number=n)
         slug = symbol_part(member.qualified_name)
         symbol = f"aotwheel_{n}_{slug}"
-        return dataclasses.replace(member, number=n, symbol=symbol, map=map_plan(member, records, f"aotwheel_map_{n}_{slug}"))
+        # An overloaded function has no `.map`: which overload a column would go to is not known.
+        mapped = None if member.python_name in candidates else map_plan(member, records, f"aotwheel_map_{n}_{slug}")
+        return dataclasses.replace(member, number=n, symbol=symbol, map=mapped)
 
     functions = tuple(number(f) for f in plan.functions)
     classes = []

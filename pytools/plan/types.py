@@ -104,6 +104,10 @@ class PythonSide(EnumFacts, Protocol):
     def uses(self, module: str) -> None:
         """Note that the module's annotations name a standard-library module."""
 
+    def polymorphic_index(self, name: str) -> Optional[int]:
+        """A class's index in plan.python_classes when exported classes derive from it (its results
+        are wrapped as the object's own class), else None."""
+
 
 class CSharpSide(EnumFacts, Protocol):
     """What the C# renderer gives an entry."""
@@ -119,6 +123,10 @@ class CSharpSide(EnumFacts, Protocol):
 
     def class_index(self, name: str) -> int:
         """The index of a Python class in the table registered with `_lib` (plan.python_classes)."""
+
+    def real_class(self, name: str) -> Optional[str]:
+        """For a class that exported classes derive from, the C# method `int (object? value)` giving
+        the index of the value's most derived exported class; else None."""
 
 
 @dataclass(frozen=True)
@@ -187,6 +195,22 @@ class TypeEntry:
     def zero(self, ref: TypeRef, spelling: Spelling) -> Optional[str]:
         """`default(T)` as a Python expression, for a `= default` parameter; None: not expressible."""
         return None
+
+    # -- overload dispatch -------------------------------------------------------------------------
+
+    def dispatch_key(self, ref: TypeRef) -> str:
+        """What Python tells this type's values apart by, in overload dispatch: overloads whose
+        parameters have equal keys, position by position, cannot be told apart (a build error)."""
+        return (f"{self.module}.{self.python_class}" if self.module else self.python_class) or ref.tag.value
+
+    def dispatch_rank(self, ref: TypeRef) -> int:
+        """Dispatch order: overloads whose parameters rank lower are tried first (int before float)."""
+        return 0
+
+    def dispatch_test(self, ref: TypeRef, py: PythonSide) -> str:
+        """A Python expression of `_v`: whether an overload taking this type takes the value. By
+        default the check's own verdict (its conversion is done again by the overload called)."""
+        return f"_rt.converts(lambda: {self.check(ref, py, '_v', 'argument')})"
 
     # -- C#: ctypes shims ----------------------------------------------------------------------------
 
@@ -318,6 +342,17 @@ class NumericEntry(ScalarEntry):
     def column(self, ref: TypeRef, py: PythonSide) -> str:
         return f'_cols.Fixed("{self.primitive.struct_format}", "{self.primitive.csharp}")'
 
+    def dispatch_key(self, ref: TypeRef) -> str:
+        return "float" if self.is_float else "int"
+
+    def dispatch_rank(self, ref: TypeRef) -> int:
+        return 2 if self.is_float else 1
+
+    def dispatch_test(self, ref: TypeRef, py: PythonSide) -> str:
+        if self.is_float:
+            return "_rt.is_real(_v)"
+        return f"_rt.is_integer(_v, {self.primitive.minimum}, {self.primitive.maximum})"
+
     def zero(self, ref: TypeRef, spelling: Spelling) -> Optional[str]:
         return "0.0" if self.is_float else "0"
 
@@ -377,6 +412,9 @@ class BoolEntry(ScalarEntry):
     def column(self, ref: TypeRef, py: PythonSide) -> str:
         return "_cols.Bool()"
 
+    def dispatch_test(self, ref: TypeRef, py: PythonSide) -> str:
+        return "_rt.is_bool(_v)"
+
     def zero(self, ref: TypeRef, spelling: Spelling) -> Optional[str]:
         return "False"
 
@@ -410,6 +448,9 @@ class CharEntry(ScalarEntry):
 
     def codec_expression(self, ref: TypeRef, py: PythonSide) -> str:
         return "_rt.Char()"
+
+    def dispatch_test(self, ref: TypeRef, py: PythonSide) -> str:
+        return "_rt.is_str(_v) and len(_v) == 1"
 
     def check(self, ref: TypeRef, py: PythonSide, value: str, where: str) -> str:
         return f"_rt.check_char({value}, {_where(where)})"
@@ -457,6 +498,9 @@ class EnumEntry(ScalarEntry):
 
     def codec_expression(self, ref: TypeRef, py: PythonSide) -> str:
         return f'_rt.Enum({py.class_name(ref.name)}, "{py.underlying(ref.name).struct_format}")'
+
+    def dispatch_key(self, ref: TypeRef) -> str:
+        return "int"  # an enum parameter takes plain ints too
 
     def check(self, ref: TypeRef, py: PythonSide, value: str, where: str) -> str:
         primitive = py.underlying(ref.name)
@@ -522,6 +566,9 @@ class StringEntry(TypeEntry):
 
     def codec_expression(self, ref: TypeRef, py: PythonSide) -> str:
         return "_rt.String()"
+
+    def dispatch_test(self, ref: TypeRef, py: PythonSide) -> str:
+        return "_rt.is_str(_v)" + (" or _v is None" if ref.nullable else "")
 
     def check(self, ref: TypeRef, py: PythonSide, value: str, where: str) -> str:
         return f"_rt.utf8({value}, {_where(where)}, {ref.nullable})"
@@ -646,6 +693,15 @@ class NullableEntry(CompositeEntry):
     def codec_expression(self, ref: TypeRef, py: PythonSide) -> str:
         return f"_rt.Nullable({py.codec(ref.item)})"
 
+    def dispatch_key(self, ref: TypeRef) -> str:
+        return entry(ref.item).dispatch_key(ref.item)
+
+    def dispatch_rank(self, ref: TypeRef) -> int:
+        return entry(ref.item).dispatch_rank(ref.item)
+
+    def dispatch_test(self, ref: TypeRef, py: PythonSide) -> str:
+        return f"_v is None or {entry(ref.item).dispatch_test(ref.item, py)}"
+
     def zero(self, ref: TypeRef, spelling: Spelling) -> Optional[str]:
         return "None"
 
@@ -672,6 +728,9 @@ class ListEntry(CompositeEntry):
 
     def codec_expression(self, ref: TypeRef, py: PythonSide) -> str:
         return f"_rt.List_({py.codec(ref.item)})"
+
+    def dispatch_key(self, ref: TypeRef) -> str:
+        return "sequence"  # lists and buffers take any sequence: told apart by their items only by value
 
     def wire_read(self, ref: TypeRef, cs: CSharpSide) -> str:
         method = "ReadArray" if ref.container is Container.ARRAY else "ReadList"
@@ -814,7 +873,8 @@ class ObjectEntry(TypeEntry):
         return f"{spelling.typing('Optional')}[{text}]" if ref.nullable else text
 
     def codec_expression(self, ref: TypeRef, py: PythonSide) -> str:
-        return f"_rt.Object({py.class_name(ref.name)})"
+        index = py.polymorphic_index(ref.name)
+        return f"_rt.Object({py.class_name(ref.name)}{'' if index is None else f', {index}'})"
 
     def check(self, ref: TypeRef, py: PythonSide, value: str, where: str) -> str:
         return f"_rt.handle({value}, {py.class_name(ref.name)}, {_where(where)}, {ref.nullable})"
@@ -823,7 +883,16 @@ class ObjectEntry(TypeEntry):
         return CtypesInput((f"_a{i} = {self.check(ref, py, name, where)}",), (f"_a{i}",))
 
     def ctypes_result(self, ref: TypeRef, py: PythonSide, j: int) -> str:
+        index = py.polymorphic_index(ref.name)
+        if index is not None:  # wrapped as the object's own class
+            return f"_rt.wrap_real(_r{j}.value, {index})"
         return f"{py.class_name(ref.name)}._wrap(_r{j}.value)"
+
+    def dispatch_key(self, ref: TypeRef) -> str:
+        return "object:" + ref.name
+
+    def dispatch_test(self, ref: TypeRef, py: PythonSide) -> str:
+        return f"_rt.is_instance(_v, {py.class_name(ref.name)})" + (" or _v is None" if ref.nullable else "")
 
     def slots(self, ref: TypeRef, cs: EnumFacts) -> tuple[Slot, ...]:
         return (SELF,)
@@ -857,8 +926,9 @@ class ObjectEntry(TypeEntry):
 
     def converter_bodies(self, ref: TypeRef, cs: CSharpSide) -> tuple[list[str], list[str]]:
         index, nullable = cs.class_index(ref.name), "true" if ref.nullable else "false"
+        real = cs.real_class(ref.name)
         return ([f"return {PY}Object<{ref.cs}>(o, {index}, {nullable}, out value);"],
-                [f"return {PY}FromObject({index}, value);"])
+                [f"return {PY}FromObject({index if real is None else f'{real}(value)'}, value);"])
 
 
 # -- buffers: spans and numeric arrays; a raw export's pointers ------------------------------------------
@@ -889,6 +959,9 @@ class SpanEntry(TypeEntry):
 
     def codec_expression(self, ref: TypeRef, py: PythonSide) -> str:
         return f"_rt.List_({py.codec(ref.item)})"
+
+    def dispatch_key(self, ref: TypeRef) -> str:
+        return "sequence"  # lists and buffers take any sequence: told apart by their items only by value
 
     def lend_arguments(self, ref: TypeRef, value: str, where: str) -> str:
         return f'{value}, "{BUFFER_FORMATS[ref.item.tag.value]}", {self.writable(ref)}, "", {_where(where)}'

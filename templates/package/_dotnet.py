@@ -553,14 +553,129 @@ class Record(Codec):
 
 
 class Object(Codec):
-    def __init__(self, cls: Any) -> None:
+    """A [PyExport] class's objects; *index* (plan.python_classes) where classes derive from it:
+    those read come back as their own class."""
+
+    def __init__(self, cls: Any, index: Optional[int] = None) -> None:
         self.cls = cls
+        self.index = index
 
     def write(self, out: bytearray, value: Any, where: str) -> None:
         out += _I64.pack(handle(value, self.cls, where))
 
     def read(self, reader: _Reader) -> Any:
-        return self.cls._wrap(reader.unpack(_I64))
+        if self.index is None:
+            return self.cls._wrap(reader.unpack(_I64))
+        return wrap_real(reader.unpack(_I64), self.index)
+
+
+# -- class hierarchies: a result as its object's own class -------------------------------------------
+
+_classes: Tuple[Any, ...] = ()
+_class_of: Callable[[int, int], int] = lambda handle, declared: declared
+
+
+def bind_classes(library: ctypes.CDLL, symbol: str, classes: Tuple[Any, ...]) -> None:
+    """Connect to the library's export giving a handle's most derived exported class (once, at
+    import); *classes* are the Python classes by their plan.python_classes index."""
+    global _classes, _class_of
+    class_of = library[symbol]
+    class_of.argtypes, class_of.restype = (ctypes.c_ssize_t, ctypes.c_int32), ctypes.c_int32
+    _classes, _class_of = classes, class_of
+
+
+def wrap_real(handle: int, declared: int) -> Any:
+    """The Python object of a new *handle* to an object declared as class *declared*: an instance
+    of the most derived exported class the .NET object is (the declared one for an object of a
+    class Python does not know)."""
+    if not handle:
+        return None
+    return _classes[_class_of(handle, declared)]._wrap(handle)
+
+
+# -- overloads -----------------------------------------------------------------------------------------
+
+
+def is_integer(value: Any, low: int, high: int) -> bool:
+    """Whether an integer parameter in [low, high] takes *value*, for overload dispatch: a bool is
+    no integer there (an overload taking bool gets it), nor a float."""
+    if isinstance(value, (bool, float)):
+        return False
+    try:
+        return low <= operator.index(value) <= high
+    except TypeError:
+        return False
+
+
+def is_real(value: Any) -> bool:
+    """Whether a float parameter takes *value*, for overload dispatch (an int too; a bool not)."""
+    return not isinstance(value, (bool, str, bytes)) and value is not None and hasattr(type(value), "__float__")
+
+
+def is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def is_instance(value: Any, cls: Any) -> bool:
+    return isinstance(value, cls)
+
+
+def converts(check: Callable[[], Any]) -> bool:
+    """Whether the parameter check *check* takes its value (it raises what it refuses)."""
+    try:
+        check()
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return True
+
+
+class Overloads:
+    """One Python callable over several .NET overloads (the plan's OverloadSet): a call goes to
+    the first candidate, in the plan's dispatch order, whose parameters take its arguments; by
+    number, by keyword names, then by each argument's dispatch test. A candidate is
+    (function, parameter names, required count, tests)."""
+
+    __slots__ = ("name", "signatures", "candidates")
+
+    def __init__(self, name: str, signatures: Tuple[str, ...], candidates: Tuple[Any, ...], dispatcher: Any) -> None:
+        self.name, self.signatures, self.candidates = name, signatures, candidates
+        # typing.get_overloads(dispatcher) (Python 3.11+) gives each candidate's def, whose
+        # inspect.signature is the overload's.
+        import typing
+
+        for function, _, _, _ in candidates:
+            definition = getattr(function, "__wrapped__", function)
+            definition.__qualname__ = dispatcher.__qualname__
+            definition.__module__ = dispatcher.__module__
+            typing.overload(definition)
+
+    def call(self, args: Tuple[Any, ...], kwargs: Dict[str, Any], *bound: Any) -> Any:
+        count = len(args)
+        for function, names, required, tests in self.candidates:
+            if count > len(names):
+                continue
+            if kwargs:
+                rest = names[count:]
+                if any(name not in rest for name in kwargs) or any(name not in kwargs for name in rest[:max(0, required - count)]):
+                    continue
+                if not all(tests[names.index(name)](value) for name, value in kwargs.items()):
+                    continue
+            elif count < required:
+                continue
+            if all(test(value) for test, value in zip(tests, args)):
+                return function(*bound, *args, **kwargs)
+        given = [type(a).__name__ for a in args] + [f"{k}={type(v).__name__}" for k, v in kwargs.items()]
+        raise TypeError(f"no overload of {self.name}() takes ({', '.join(given)}); its overloads:\n  "
+                        + "\n  ".join(self.signatures))
+
+
+def plain(attribute: Any) -> Any:
+    """A class attribute as the function it holds (a staticmethod's own function)."""
+    return attribute.__func__ if isinstance(attribute, staticmethod) else attribute
 
 
 # datetime, decimal and uuid are imported by the first codec of a type that needs them (the

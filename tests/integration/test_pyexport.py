@@ -569,7 +569,7 @@ def test_unsupported_shapes_fail_the_build_naming_member_parameter_and_type(tmp_
         "Unsupported.Api.Generic: generic methods cannot be exported",
         "Unsupported.Api.TakesDoubleKeys, parameter 'map': type Dictionary<double, int> is not supported",
         "Unsupported.More.Instance: [PyExport] on a method needs a static method",
-        "2 public constructors all map to TwoConstructors.__init__",
+        "Unsupported.TwoConstructors(int) and Unsupported.TwoConstructors(long): Python cannot tell these overloads apart",
         "Unsupported.More.Add and Unsupported.Api.Add both map to the Python name 'add'",
         "Supported types: string, bool, char",
     ):

@@ -41,10 +41,13 @@ def method(name: str, *params: dict[str, Any], returns=None, static=True, ctor=F
 
 
 def type_(name: str, *, kind="class", static=False, export=None, methods=(), properties=(), fields=(),
-          record=False, values=(), underlying="int", flags=False, public=True) -> dict[str, Any]:
+          record=False, values=(), underlying="int", flags=False, public=True, base="System.Object", interfaces=(),
+          abstract=False) -> dict[str, Any]:
     return {"name": name, "simpleName": name.rsplit(".", 1)[-1].rsplit("+", 1)[-1], "kind": kind, "isPublic": public,
-            "isStatic": static, "isAbstract": static, "isGeneric": False, "isRecord": record, "isFlags": flags,
-            "pyExport": export, "methods": list(methods), "properties": list(properties), "fields": list(fields),
+            "isStatic": static, "isAbstract": static or abstract or kind == "interface", "isGeneric": False,
+            "isRecord": record, "isFlags": flags, "pyExport": export, "methods": list(methods),
+            "properties": list(properties), "fields": list(fields),
+            "baseType": "" if kind == "interface" else base, "interfaces": list(interfaces),
             **({"values": list(values), "underlying": underlying} if kind == "enum" else {})}
 
 

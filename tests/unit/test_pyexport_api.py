@@ -128,12 +128,12 @@ def test_every_problem_is_reported_together():
             method("A", param("x", prim("object"))),
             method("B", returns=prim("object")),
             method("C", generic_method=True),
-        ), type_("Lib.Bad", export={}, kind="interface"))
+        ), type_("Lib.Bad", export={}, kind="delegate"))
     message = str(error.value)
     assert message.startswith("4 problem(s) with [PyExport] members:")
     assert "Lib.Api.B, return type: type object is not supported" in message
     assert "Lib.Api.C: generic methods cannot be exported" in message
-    assert "[PyExport] applies to classes, structs, enums and static methods, not to a interface" in message
+    assert "[PyExport] applies to classes, structs, enums and static methods, not to a delegate" in message
 
 
 @pytest.mark.parametrize(
@@ -141,8 +141,9 @@ def test_every_problem_is_reported_together():
     [
         ((static_class(method("Add")), static_class(method("add"), name="Lib.Other")),
          "Lib.Other.add and Lib.Api.Add both map to the Python name 'add' in the module Lib"),
-        ((type_("Lib.C", export={}, methods=[method("", ctor=True), method("", param("a", prim("int")), ctor=True)]),),
-         "2 public constructors all map to C.__init__"),
+        ((type_("Lib.C", export={}, methods=[method("", param("a", prim("int")), ctor=True),
+                                             method("", param("a", prim("long")), ctor=True)]),),
+         "Lib.C(int) and Lib.C(long): Python cannot tell these overloads apart (both take (int) arguments)"),
         ((type_("Lib.C", export={}, methods=[method("Close", static=False)]),),
          "aotwheel's own C.close and Lib.C.Close both map to the Python name 'close' in the class C"),
         ((type_("Lib.Hidden", export={}, public=False),), "Lib.Hidden: a [PyExport] type must be public"),

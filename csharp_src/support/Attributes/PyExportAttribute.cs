@@ -6,11 +6,11 @@
 #pragma warning disable
 namespace AotWheel
 {
-    /// <summary>Exports a class, a static class's functions or one static method to Python.</summary>
+    /// <summary>Exports a class, an interface, a static class's functions or one static method to Python.</summary>
     [global::System.AttributeUsage(
         global::System.AttributeTargets.Class | global::System.AttributeTargets.Struct |
         global::System.AttributeTargets.Enum | global::System.AttributeTargets.Method |
-        global::System.AttributeTargets.Property,
+        global::System.AttributeTargets.Property | global::System.AttributeTargets.Interface,
         Inherited = false)]
     internal sealed class PyExportAttribute : global::System.Attribute
     {

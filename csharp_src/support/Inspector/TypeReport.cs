@@ -50,6 +50,16 @@ sealed class TypeReport(MetadataReader reader, ShapeProvider provider)
         json.WriteBoolean("isRecord", type.GetMethods().Any(m => reader.GetString(reader.GetMethodDefinition(m).Name) == "<Clone>$"));
         json.WriteBoolean("isFlags", HasAttribute(type.GetCustomAttributes(), "System.FlagsAttribute"));
         WritePyExport(json, type.GetCustomAttributes());
+        json.WriteString("baseType", baseName);
+        json.WriteStartArray("interfaces");
+        foreach (var implementation in type.GetInterfaceImplementations())
+        {
+            var implemented = reader.GetInterfaceImplementation(implementation).Interface;
+            // A generic instantiation (IEquatable<T>) is no [PyExport] interface: only named ones are reported.
+            if (implemented.Kind == HandleKind.TypeDefinition) json.WriteStringValue(Names.Of(reader, (TypeDefinitionHandle)implemented));
+            else if (implemented.Kind == HandleKind.TypeReference) json.WriteStringValue(Names.Of(reader, (TypeReferenceHandle)implemented));
+        }
+        json.WriteEndArray();
         var context = TypeNullableContext(handle);
         if (kind == "enum") WriteEnum(json, type);
         WriteFields(json, type, context);
@@ -58,7 +68,8 @@ sealed class TypeReport(MetadataReader reader, ShapeProvider provider)
         json.WriteEndObject();
     }
 
-    string BaseTypeName(TypeDefinition type) => type.BaseType.Kind switch
+    // An interface has none: its nil handle is of kind TypeDefinition, and names no type.
+    string BaseTypeName(TypeDefinition type) => type.BaseType.IsNil ? "" : type.BaseType.Kind switch
     {
         HandleKind.TypeReference => Names.Of(reader, (TypeReferenceHandle)type.BaseType),
         HandleKind.TypeDefinition => Names.Of(reader, (TypeDefinitionHandle)type.BaseType),

@@ -33,6 +33,6 @@ public class More
 [PyExport]
 public class TwoConstructors
 {
-    public TwoConstructors() { }
     public TwoConstructors(int start) { }
+    public TwoConstructors(long start) { }
 }
