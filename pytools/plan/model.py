@@ -66,6 +66,7 @@ class Tag(str, enum.Enum):
     TUPLE = "tuple"  # args: the items
     SPAN = "span"  # args: a numeric (or Half) item; lent as a buffer
     POINTER = "pointer"  # a raw export's T*: args: the primitive T (VOID for void*)
+    ADDRESS = "address"  # a raw export's nint/nuint parameter (IntPtr, UIntPtr): args: the primitive
 
 
 class Container(str, enum.Enum):

@@ -381,7 +381,7 @@ def _export_member(declared: DeclaredExport, docs: Mapping[str, MemberDoc]) -> M
         raise AotWheelError(f"{where}: an UnmanagedCallersOnly export must be static and not generic")
     python_name = safe_identifier(entry_point)
     check_identifier(python_name, f"{where} (EntryPoint)")
-    params = tuple(Param(p.name, export_parameter_name(p.name), _abi_type(p.type, f"{where}, parameter '{p.name}'"))
+    params = tuple(Param(p.name, export_parameter_name(p.name), _address(_abi_type(p.type, f"{where}, parameter '{p.name}'")))
                    for p in declared.parameters)
     returns = _abi_type(declared.returns, f"{where}, return type", allow_void=True)
     spelled = ", ".join(f"{p.type.cs} {p.cs_name}" for p in params)
@@ -390,10 +390,19 @@ def _export_member(declared: DeclaredExport, docs: Mapping[str, MemberDoc]) -> M
     member_doc = docs.get(doc_id)
     doc = member_doc.docstring({p.cs_name: p.python_name for p in params}, origin) if member_doc else origin
     if any(p.type.tag is Tag.POINTER for p in params):
-        doc += ("\n\nPointer parameters take a C-contiguous writable buffer of the matching item type, passed "
-                "without copying; byte pointers also take bytes or str (NUL-terminated UTF-8).")
+        doc += ("\n\nPointer parameters take None (NULL), an int address, a ctypes pointer (c_char_p, c_void_p, "
+                "byref(...), a POINTER instance) or a C-contiguous writable buffer of the matching item type (a ctypes "
+                "array such as create_string_buffer(...) too), passed without copying; byte pointers also take bytes "
+                "or str (NUL-terminated UTF-8).")
     return Member(-1, MemberKind.EXPORT, python_name, python_name, declared.declaring_type, declared.method, params,
                   returns, entry_point, doc, declared.release_gil)
+
+
+def _address(ref: TypeRef) -> TypeRef:
+    """A raw export's nint/nuint parameter takes addresses as C code passes them, besides numbers."""
+    if ref.tag in (Tag.NINT, Tag.NUINT):
+        return TypeRef(Tag.ADDRESS, ref.cs, (ref,))
+    return ref
 
 
 def _abi_type(shape: TypeShape, where: str, allow_void: bool = False) -> TypeRef:

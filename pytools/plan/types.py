@@ -953,8 +953,10 @@ class SpanEntry(TypeEntry):
 
 
 class PointerEntry(TypeEntry):
-    """A raw export's `T*`: a buffer lent without a copy (any item type for void*; bytes and, for
-    byte pointers, str as a private NUL-terminated copy); an int address as a result."""
+    """A raw export's `T*`: None (NULL), an int address or a ctypes pointer (c_char_p, c_void_p,
+    byref(), a POINTER instance) as C code passes them, else a buffer lent without a copy (any item
+    type for void*; bytes and, for byte pointers, str as a private NUL-terminated copy); an int
+    address as a result."""
 
     passing = Passing.POINTER
     layout = None
@@ -968,40 +970,74 @@ class PointerEntry(TypeEntry):
     def fmt(ref: TypeRef) -> str:
         return "" if ref.item.tag is Tag.VOID else PRIMITIVES[ref.item.tag.value].struct_format
 
+    def copies(self, ref: TypeRef) -> bool:
+        """Whether bytes (and, for text, str) go as a private copy, freed after the call."""
+        return self.text(ref) or ref.item.tag is Tag.VOID
+
     def annotation(self, ref: TypeRef, py: PythonSide, spelling: Spelling, param: bool) -> str:
         if not param:
             return spelling.builtin("int")
-        return spelling.runtime("BytesLike" if self.text(ref) or ref.item.tag is Tag.VOID else "Buffer")
+        return spelling.runtime("BytesLike" if self.copies(ref) else "Buffer")
 
     def lend_arguments(self, ref: TypeRef, value: str, where: str) -> str:
         copy = "text" if self.text(ref) else "bytes" if ref.item.tag is Tag.VOID else ""
-        return f'{value}, "{self.fmt(ref)}", True, "{copy}", {_where(where)}'
+        return f'{value}, "{self.fmt(ref)}", "{copy}", {_where(where)}'
 
     def check(self, ref: TypeRef, py: PythonSide, value: str, where: str) -> str:
-        return f"_aw.lendable({self.lend_arguments(ref, value, where)})"
+        return f"_aw.pointer_lendable({self.lend_arguments(ref, value, where)})"
 
     def ctypes_input(self, ref: TypeRef, py: PythonSide, name: str, i: int, where: str) -> CtypesInput:
-        return CtypesInput((), (f"_a{i}",), f"_aw.Lend({self.lend_arguments(ref, name, where)}) as (_a{i}, _n{i})")
+        return CtypesInput((), (f"_a{i}",), f"_aw.LendPointer({self.lend_arguments(ref, name, where)}) as (_a{i}, _n{i})")
 
     def slots(self, ref: TypeRef, cs: EnumFacts) -> tuple[Slot, ...]:
         return (Slot(f"{ref.item.cs}*", "c_void_p"),)
 
     def native_input(self, ref: TypeRef, cs: CSharpSide, k: int, view: int) -> NativeInput:
         letter = f"(byte)'{self.fmt(ref)}'" if self.fmt(ref) else "0"
-        lend = f"&views[{view}], &keep[{k}], &a{k}, &n{k}"
-        declarations = (f"void* a{k} = null;", f"nint n{k} = 0;")
-        size = f"views[{view}].Len"
-        if self.text(ref) or ref.item.tag is Tag.VOID:
-            text = "true" if self.text(ref) else "false"
-            return NativeInput(declarations + (f"byte* c{k} = null;",),
-                               f"{INTEROP}CPython.Text(ref member, {k}, slots[{k}], {text}, {letter}, {lend}, &c{k})",
-                               f"({ref.item.cs}*)a{k}", size)
+        size = 1 if ref.item.tag is Tag.VOID else PRIMITIVES[ref.item.tag.value].size
+        declarations: tuple[str, ...] = (f"void* a{k} = null;", f"nint n{k} = 0;")
+        copy = "null"
+        if self.copies(ref):
+            declarations += (f"byte* c{k} = null;",)
+            copy = f"&c{k}"
+        text = "true" if self.text(ref) else "false"
         return NativeInput(declarations,
-                           f"{INTEROP}CPython.Buffer(ref member, {k}, slots[{k}], {letter}, {PRIMITIVES[ref.item.tag.value].size}, true, {lend})",
-                           f"({ref.item.cs}*)a{k}", size)
+                           f"{INTEROP}CPython.Pointer(ref member, {k}, slots[{k}], {text}, {letter}, {size}, "
+                           f"&views[{view}], &keep[{k}], &a{k}, &n{k}, {copy})",
+                           f"({ref.item.cs}*)a{k}", f"views[{view}].Len")
 
     def native_build(self, ref: TypeRef, cs: CSharpSide, value: str) -> str:
         return f"{PY}FromUInt64((ulong){value})"
+
+
+class AddressEntry(ScalarEntry):
+    """A raw export's `nint`/`nuint` parameter (IntPtr, UIntPtr): a number as its primitive takes
+    one, or an address as C code passes one: None (NULL) or a ctypes pointer (c_void_p, c_char_p,
+    byref(), a POINTER instance). Buffers are not taken: an IntPtr is as often a count."""
+
+    def numeric(self, ref: TypeRef) -> NumericEntry:
+        known = _ENTRIES[ref.item.tag]
+        assert isinstance(known, NumericEntry)
+        return known
+
+    def wire(self, ref: TypeRef, cs: EnumFacts) -> Primitive:
+        return self.numeric(ref).primitive
+
+    def annotation(self, ref: TypeRef, py: PythonSide, spelling: Spelling, param: bool) -> str:
+        return spelling.builtin("int")
+
+    def check(self, ref: TypeRef, py: PythonSide, value: str, where: str) -> str:
+        p = self.numeric(ref).primitive
+        return f"_aw.address_int({value}, {p.minimum}, {p.maximum}, {_where(where)})"
+
+    def ctypes_input(self, ref: TypeRef, py: PythonSide, name: str, i: int, where: str) -> CtypesInput:
+        p = self.numeric(ref).primitive
+        check = self.check(ref, py, name, where)
+        return CtypesInput((f"if _type({name}) is not _int or not {p.minimum} <= {name} <= {p.maximum}: {name} = {check}",), (name,))
+
+    def native_input(self, ref: TypeRef, cs: CSharpSide, k: int, view: int) -> NativeInput:
+        # The number's fast path; anything else goes to this entry's check (the member's).
+        return self.numeric(ref).native_input(ref.item, cs, k, view)
 
 
 class VoidEntry(TypeEntry):
@@ -1038,6 +1074,7 @@ _ENTRIES: dict[Tag, TypeEntry] = {
     Tag.OBJECT: ObjectEntry(),
     Tag.SPAN: SpanEntry(),
     Tag.POINTER: PointerEntry(),
+    Tag.ADDRESS: AddressEntry(),
 }
 
 

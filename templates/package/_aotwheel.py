@@ -15,7 +15,7 @@ import struct
 import sys
 import zlib
 
-__all__ = ["Lend", "lendable", "load_library", "refront_signals",
+__all__ = ["Lend", "lendable", "LendPointer", "pointer_lendable", "address_int", "load_library", "refront_signals",
            "faulthandler_enabled", "native_module", "native_function", "finish_annotations", "item_formats",
            "describe_items", "check_int", "check_float", "check_usable"]
 
@@ -571,6 +571,101 @@ class Lend:
         if self._buffer is not None:
             _release_buffer(ctypes.byref(self._buffer))
             self._buffer = None
+
+
+# -- a raw export's pointers: what C programmers pass, besides buffers ---------------------------------
+
+_BYREF = type(ctypes.byref(ctypes.c_int()))
+_MAX_ADDRESS = (1 << (8 * ctypes.sizeof(ctypes.c_void_p))) - 1
+
+
+def _pointee(value):
+    """(the struct format, the ctypes name) of what a ctypes pointer points to; None for c_void_p,
+    which is untyped as in C. Formats as memoryview gives them: a POINTER instance's own buffer is
+    the pointer ("&<i"), byref()'s is the object it refers to."""
+    if isinstance(value, ctypes.c_void_p):
+        return None
+    if isinstance(value, ctypes.c_char_p):
+        return "c", "c_char"
+    if isinstance(value, ctypes.c_wchar_p):
+        return "u", "c_wchar"
+    if isinstance(value, ctypes._Pointer):
+        return memoryview(value).format[1:], type(value)._type_.__name__
+    target = value._obj
+    return memoryview(target).format, type(target).__name__
+
+
+def _ctypes_address(value, fmt: str, where: str) -> int:
+    pointee = _pointee(value)
+    if fmt and pointee is not None and pointee[0] not in _ACCEPTED[fmt]:
+        raise TypeError(f"{where} must point to {_NAMES[fmt]} items, not to {pointee[1]} "
+                        f"(a {type(value).__name__})")
+    return ctypes.cast(value, ctypes.c_void_p).value or 0
+
+
+def pointer_lendable(value, fmt: str, copy: str, where: str):
+    """What a raw export's pointer parameter gets for *value*: an address (an int) for None (NULL),
+    an int, and the ctypes pointers C code passes (c_char_p, c_void_p, byref(), POINTER instances),
+    which ctypes would take for a c_void_p argument; else the object whose buffer is lent, as
+    `lendable` says (a ctypes array such as create_string_buffer's is a buffer). Both backends
+    come here for what their fast path does not take."""
+    if value is None:
+        return 0
+    if isinstance(value, int) and value.__class__ is not bool:
+        if not 0 <= value <= _MAX_ADDRESS:
+            raise OverflowError(f"{where} = {value} is not an address (out of range [0, {_MAX_ADDRESS}])")
+        return int(value)
+    if isinstance(value, (ctypes._Pointer, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_wchar_p, _BYREF)):
+        return _ctypes_address(value, fmt, where)
+    if value.__class__ not in ((bytes, str, list, tuple) if copy == "text" else (bytes, list, tuple)):
+        try:
+            memoryview(value)
+        except TypeError:
+            texts = ", bytes or str" if copy == "text" else ", bytes" if copy else ""
+            raise TypeError(f"{where} must be None (NULL), an int address, a ctypes pointer (c_char_p, c_void_p, "
+                            f"byref(...), a POINTER instance) or {_wanted(fmt, True)} (numpy array, array.array, "
+                            f"bytearray, memoryview, a ctypes array such as create_string_buffer(...){texts}), "
+                            f"not {type(value).__name__}") from None
+    return lendable(value, fmt, True, copy, where)
+
+
+def address_int(value, low: int, high: int, where: str) -> int:
+    """A raw export's nint/nuint argument: a number (check_int's), or the address None (NULL) or a
+    ctypes pointer stands for; an address above a signed nint's range is passed as C would cast it."""
+    if value is None:
+        return 0
+    if isinstance(value, (ctypes._Pointer, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_wchar_p, _BYREF)):
+        address = _ctypes_address(value, "", where)
+        return address - (1 << (8 * ctypes.sizeof(ctypes.c_void_p))) if address > high else address
+    if isinstance(value, float) or not hasattr(type(value), "__index__"):
+        raise TypeError(f"{where} must be int or an address (None, a ctypes pointer: c_void_p, c_char_p, byref(...), "
+                        f"a POINTER instance), not {type(value).__name__}")
+    return check_int(value, low, high, where)
+
+
+class LendPointer:
+    """A raw export's pointer argument for one call (the ctypes backend's way): an address
+    (pointer_lendable), or a buffer lent as Lend lends it.
+
+    Use as `with LendPointer(value, "d", copy, where) as (address, count):`."""
+
+    __slots__ = ("_address", "_lend")
+
+    def __init__(self, value, fmt: str, copy: str, where: str) -> None:
+        lent = pointer_lendable(value, fmt, copy, where)
+        if lent.__class__ is int:
+            self._address, self._lend = lent or None, None
+        else:
+            self._address, self._lend = None, Lend(lent, fmt, True, copy, where)
+
+    def __enter__(self):
+        if self._lend is None:
+            return self._address, 0
+        return self._lend.__enter__()
+
+    def __exit__(self, *exc_info) -> None:
+        if self._lend is not None:
+            self._lend.__exit__(*exc_info)
 
 
 def finish_annotations(namespace: dict, evaluated: dict) -> None:
