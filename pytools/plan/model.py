@@ -67,6 +67,8 @@ class Tag(str, enum.Enum):
     SPAN = "span"  # args: a numeric (or Half) item; lent as a buffer
     POINTER = "pointer"  # a raw export's T*: args: the primitive T (VOID for void*)
     ADDRESS = "address"  # a raw export's nint/nuint parameter (IntPtr, UIntPtr): args: the primitive
+    COMPLEX = "complex"  # System.Numerics.Complex
+    GRID = "grid"  # a rectangular array T[,] / T[,,] of a numeric primitive T: args: T; cs spells the rank
 
 
 class Container(str, enum.Enum):

@@ -15,7 +15,7 @@ import struct
 import sys
 import zlib
 
-__all__ = ["Lend", "lendable", "LendPointer", "pointer_lendable", "address_int", "load_library", "refront_signals",
+__all__ = ["Lend", "lendable", "LendPointer", "pointer_lendable", "address_int", "LendGrid", "grid_lendable", "check_complex", "load_library", "refront_signals",
            "faulthandler_enabled", "native_module", "native_function", "finish_annotations", "item_formats",
            "describe_items", "check_int", "check_float", "check_usable"]
 
@@ -445,6 +445,10 @@ _ACCEPTED = {fmt: item_formats(kind, size) | (item_formats("signed" if kind == "
                                                if size == 1 else frozenset())
              for fmt, (kind, size) in _KINDS.items()}
 _ARRAY_CODES = frozenset("bBhHiIqQfd")
+# complex128 items, named by PEP 3118's complex prefix "Z" (their format is "Zd").
+_KINDS["Z"] = ("complex", 16)
+_NAMES["Z"] = "complex128"
+_ACCEPTED["Z"] = frozenset(prefix + "Zd" for prefix in ("", "@", "=", "<" if sys.byteorder == "little" else ">"))
 
 
 def _wanted(fmt: str, writable: bool) -> str:
@@ -474,12 +478,28 @@ def _text_copy(value, copy: str, where: str):
 def _pack(values, fmt: str, where: str):
     """*values* packed as items of *fmt*, in a buffer whose format lendable does not check again."""
     try:
+        if fmt == "Z":  # nor complex: each as two float64
+            return struct.pack(f"<{2 * len(values)}d", *(part for v in values for part in _complex_parts(v, where)))
         if fmt not in _ARRAY_CODES:  # array.array has no float16
             return struct.pack(f"<{len(values)}{fmt}", *(check_float(v, where) for v in values))
         return array.array(fmt, values)
     except (TypeError, OverflowError, struct.error) as exc:
         kind = OverflowError if isinstance(exc, OverflowError) else TypeError
         raise kind(f"{where}: every item must fit {_NAMES[fmt]} ({exc})") from None
+
+
+def check_complex(value, where: str) -> complex:
+    """*value* as a complex (any number: complex, float, int, numpy scalars), else TypeError."""
+    kind = type(value)
+    if isinstance(value, (str, bytes)) or value is None or not (
+            hasattr(kind, "__complex__") or hasattr(kind, "__float__") or hasattr(kind, "__index__")):
+        raise TypeError(f"{where} must be complex, not {kind.__name__}")
+    return complex(value)
+
+
+def _complex_parts(value, where: str) -> tuple:
+    number = check_complex(value, where)
+    return number.real, number.imag
 
 
 def lendable(value, fmt: str, writable: bool, copy: str, where: str):
@@ -571,6 +591,71 @@ class Lend:
         if self._buffer is not None:
             _release_buffer(ctypes.byref(self._buffer))
             self._buffer = None
+
+
+# -- rectangular arrays: n-dimensional buffers, or nested lists ------------------------------------------
+
+
+def _nested(value, rank: int, where: str):
+    """(the shape, the items in C order) of nested lists or tuples of *rank* levels."""
+    shape, level = [], [value]
+    for depth in range(rank):
+        lengths = set()
+        following = []
+        for row in level:
+            if not isinstance(row, (list, tuple)):
+                raise TypeError(f"{where} must be {rank}-dimensional: nested lists of {rank} levels or an "
+                                f"array (numpy), not {type(row).__name__} at depth {depth}")
+            lengths.add(len(row))
+            following.extend(row)
+        if len(lengths) > 1:
+            raise ValueError(f"{where} is not rectangular: rows of lengths {sorted(lengths)} at depth {depth}")
+        shape.append(lengths.pop() if lengths else 0)
+        level = following
+    return tuple(shape), level
+
+
+_GRID_ITEMS = {"b": ctypes.c_int8, "B": ctypes.c_uint8, "h": ctypes.c_int16, "H": ctypes.c_uint16, "i": ctypes.c_int32,
+               "I": ctypes.c_uint32, "q": ctypes.c_int64, "Q": ctypes.c_uint64, "f": ctypes.c_float, "d": ctypes.c_double}
+
+
+def grid_lendable(value, fmt: str, rank: int, where: str):
+    """What a rectangular array parameter T[,] (rank 2) or T[,,] lends: a C-contiguous buffer of
+    *rank* dimensions and exactly these items (numpy arrays as they are), or nested lists packed
+    into one (a ctypes array, which keeps an empty dimension's shape as memoryview cannot); else
+    the error that says why. .NET copies it into a new array."""
+    if isinstance(value, (list, tuple)):
+        shape, items = _nested(value, rank, where)
+        kind = _GRID_ITEMS[fmt]
+        for length in reversed(shape):
+            kind = kind * length
+        return kind.from_buffer_copy(_pack(items, fmt, where))
+    lent = lendable(value, fmt, False, "", where)
+    view = memoryview(lent)
+    if view.ndim != rank:
+        raise ValueError(f"{where} must have {rank} dimensions, not {view.ndim} (shape {tuple(view.shape or ())})")
+    return lent
+
+
+class LendGrid:
+    """A rectangular array argument for one call (the ctypes backend's way): the address of its
+    items and the address of its shape (int64 per dimension).
+
+    Use as `with LendGrid(value, "d", 2, where) as (address, shape):`."""
+
+    __slots__ = ("_lend", "_shape")
+
+    def __init__(self, value, fmt: str, rank: int, where: str) -> None:
+        lent = grid_lendable(value, fmt, rank, where)
+        self._shape = (ctypes.c_int64 * rank)(*memoryview(lent).shape)
+        self._lend = Lend(lent, fmt, False, "", where)
+
+    def __enter__(self):
+        address, _ = self._lend.__enter__()
+        return address, ctypes.addressof(self._shape)
+
+    def __exit__(self, *exc_info) -> None:
+        self._lend.__exit__(*exc_info)
 
 
 # -- a raw export's pointers: what C programmers pass, besides buffers ---------------------------------

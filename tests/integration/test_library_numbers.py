@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from support import call_json
+from support import LEAK_BATCHES, call_json, leak_in
 
 pytestmark = [pytest.mark.sdk, pytest.mark.usefixtures("backend")]
 
@@ -64,3 +64,204 @@ print(json.dumps(found))
     assert found[2] == "TypeError: ptr_sum() argument 'values' must point to float64 items, not to c_int (a LP_c_int)"
     assert found[3].startswith("OverflowError: ptr_address() argument 'data' = -1 is not an address")
     assert found[4].startswith("TypeError: ptr_handle() argument 'handle' must be int or an address (None, a ctypes pointer")
+
+
+# -- complex numbers (Numbers.cs) -------------------------------------------------------------------------
+
+
+def test_complex_scalars_nullables_and_lists(library_clean):
+    code = """
+import json, libraryshaped as m
+def pair(z):
+    return None if z is None else [type(z).__name__, z.real, z.imag]
+print(json.dumps({
+    "conjugate": pair(m.conjugate(1 + 2j)),
+    "from_float": pair(m.conjugate(2.5)),
+    "from_int": pair(m.conjugate(3)),
+    "maybe": [pair(m.maybe_conjugate(1j)), pair(m.maybe_conjugate(None))],
+    "times_i": [pair(z) for z in m.times_i([1, 1j, 2 - 1j])],
+}))
+"""
+    assert call_json(library_clean, code) == {
+        "conjugate": ["complex", 1.0, -2.0], "from_float": ["complex", 2.5, -0.0], "from_int": ["complex", 3.0, -0.0],
+        "maybe": [["complex", 0.0, -1.0], None],
+        "times_i": [["complex", 0.0, 1.0], ["complex", -1.0, 0.0], ["complex", 1.0, 2.0]],
+    }
+
+
+def test_complex_errors_name_the_parameter(library_clean):
+    code = """
+import json, libraryshaped as m
+found = []
+for call in (lambda: m.conjugate("1+2j"), lambda: m.conjugate(None), lambda: m.maybe_conjugate("x"),
+             lambda: m.sum([1j, "x"])):
+    try:
+        call()
+        found.append("no error")
+    except TypeError as exc:
+        found.append(str(exc))
+print(json.dumps(found))
+"""
+    assert call_json(library_clean, code) == [
+        "conjugate() argument 'value' must be complex, not str",
+        "conjugate() argument 'value' must be complex, not NoneType",
+        "maybe_conjugate() argument 'value' must be complex, not str",
+        "sum() argument 'values': every item must fit complex128 (sum() argument 'values' must be complex, not str)",
+    ]
+
+
+def test_complex_spans_and_arrays_without_numpy(library_clean):
+    code = """
+import json, libraryshaped as m
+roots = m.roots(4)
+print(json.dumps({
+    "sum": [m.sum([1 + 1j, 2, 3j]).real, m.sum([1 + 1j, 2, 3j]).imag],
+    "roots": [type(roots).__name__, [round(z.real, 9) + 0.0 for z in roots], [round(z.imag, 9) + 0.0 for z in roots]],
+}))
+"""
+    assert call_json(library_clean, code) == {"sum": [3.0, 4.0], "roots": ["list", [1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 0.0, -1.0]]}
+
+
+def test_complex_spans_are_numpy_complex128_zero_copy(library_numpy):
+    code = """
+import json, numpy as np, libraryshaped as m
+values = np.array([1 + 2j, 3 - 1j, 0.5j])
+m.double_in_place(values)  # Span<Complex>: written in place
+roots = m.roots(3)
+wrong = []
+for bad in (np.zeros(2, dtype=np.complex64), np.zeros(4)):
+    try:
+        m.sum(bad)
+    except TypeError as exc:
+        wrong.append(str(exc))
+print(json.dumps({
+    "doubled": [[z.real, z.imag] for z in values.tolist()],
+    "sum": [m.sum(values).real, m.sum(values).imag],
+    "roots": [type(roots).__name__, str(roots.dtype), roots.shape[0], bool(np.allclose(roots ** 3, 1))],
+    "scalar": [m.conjugate(np.complex128(1 + 1j)).imag, m.conjugate(np.complex64(2j)).imag],
+    "wrong": wrong,
+}))
+"""
+    found = call_json(library_numpy, code)
+    assert found["doubled"] == [[2.0, 4.0], [6.0, -2.0], [0.0, 1.0]]
+    assert found["sum"] == [8.0, 3.0]
+    assert found["roots"] == ["ndarray", "complex128", 3, True]
+    assert found["scalar"] == [-1.0, -2.0]
+    assert found["wrong"] == ["sum() argument 'values' must be a C-contiguous buffer of complex128, got items of Zf",
+                              "sum() argument 'values' must be a C-contiguous buffer of complex128, got items of float64"]
+
+
+# -- rectangular arrays and tuples of arrays (Numbers.cs) -------------------------------------------------
+
+
+def test_rectangular_arrays_are_numpy_arrays_in_c_order(library_numpy):
+    code = """
+import json, numpy as np, libraryshaped as m
+matrix = np.arange(6.0).reshape(2, 3)
+transposed = m.transpose(matrix)
+cube = np.zeros((2, 3, 4), dtype=np.int32)
+numbered = m.numbered(cube)
+empty = m.eye(0, 3)
+wrong = []
+for call in (lambda: m.transpose(np.arange(6.0)), lambda: m.transpose(np.zeros((2, 2), dtype=np.float32)),
+             lambda: m.transpose(np.arange(6.0).reshape(2, 3).T), lambda: m.total(np.zeros((2, 2), dtype=np.int32))):
+    try:
+        call()
+        wrong.append("no error")
+    except (TypeError, ValueError) as exc:
+        wrong.append(f"{type(exc).__name__}: {exc}")
+print(json.dumps({
+    "transposed": [type(transposed).__name__, str(transposed.dtype), list(transposed.shape), transposed.tolist()],
+    "numbered": [str(numbered.dtype), list(numbered.shape), bool((numbered.ravel() == 1000 * np.arange(24)).all())],
+    "total": m.total(np.arange(12, dtype=np.int64).reshape(3, 4)),
+    "read_only": m.transpose(np.broadcast_to(np.ones(2), (3, 2)).copy()).shape[0],
+    "empty": list(empty.shape),
+    "nested": m.transpose([[1.0, 2.0], [3.0, 4.0]]).tolist(),
+    "wrong": wrong,
+}))
+"""
+    found = call_json(library_numpy, code)
+    assert found["transposed"] == ["ndarray", "float64", [3, 2], [[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]]]
+    assert found["numbered"] == ["int32", [2, 3, 4], True]
+    assert found["total"] == 66 and found["read_only"] == 2 and found["empty"] == [0, 3]
+    assert found["nested"] == [[1.0, 3.0], [2.0, 4.0]]
+    assert found["wrong"] == [
+        "ValueError: transpose() argument 'matrix' must have 2 dimensions, not 1 (shape (6,))",
+        "TypeError: transpose() argument 'matrix' must be a C-contiguous buffer of float64, got items of float32",
+        "ValueError: transpose() argument 'matrix' must be C-contiguous (for numpy: numpy.ascontiguousarray)",
+        "TypeError: total() argument 'matrix' must be a C-contiguous buffer of int64, got items of int32",
+    ]
+
+
+def test_rectangular_arrays_without_numpy_are_nested_lists(library_clean):
+    code = """
+import json, libraryshaped as m
+wrong = []
+for call in (lambda: m.transpose([[1.0, 2.0], [3.0]]), lambda: m.transpose([1.0, 2.0]), lambda: m.total([[1, 2.5]])):
+    try:
+        call()
+        wrong.append("no error")
+    except (TypeError, ValueError) as exc:
+        wrong.append(f"{type(exc).__name__}: {exc}")
+print(json.dumps({
+    "transposed": m.transpose([[1, 2, 3], [4, 5, 6]]),
+    "numbered": m.numbered([[[0, 0], [0, 0]], [[0, 0], [0, 5]]]),
+    "total": m.total(((1, 2), (3, 4))),
+    "empty": [m.eye(0, 2), m.eye(2, 0), m.transpose([])],
+    "wrong": wrong,
+}))
+"""
+    found = call_json(library_clean, code)
+    assert found["transposed"] == [[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]]
+    assert found["numbered"] == [[[0, 1000], [2000, 3000]], [[4000, 5000], [6000, 7005]]]
+    assert found["total"] == 10 and found["empty"] == [[], [[], []], []]
+    assert found["wrong"][:2] == [
+        "ValueError: transpose() argument 'matrix' is not rectangular: rows of lengths [1, 2] at depth 1",
+        "TypeError: transpose() argument 'matrix' must be 2-dimensional: nested lists of 2 levels or an array (numpy), "
+        "not float at depth 1",
+    ]
+    assert found["wrong"][2].startswith("TypeError: total() argument 'matrix': every item must fit int64 (")
+
+
+def test_tuples_of_arrays_come_back_as_numpy_arrays(library_numpy, library_clean):
+    code = """
+import json, libraryshaped as m
+x, y = m.squares(4)
+print(json.dumps([type(x).__name__, type(y).__name__, list(x), list(y), list(m.pair_sums(([1.5, 2.5], [1, 2, 3])))]))
+"""
+    assert call_json(library_numpy, code) == ["ndarray", "ndarray", [0.0, 1.0, 2.0, 3.0], [0.0, 1.0, 4.0, 9.0], [4.0, 6]]
+    assert call_json(library_clean, code) == ["list", "list", [0.0, 1.0, 2.0, 3.0], [0.0, 1.0, 4.0, 9.0], [4.0, 6]]
+
+
+def test_numbers_do_not_leak_and_cross_from_threads(library_numpy):
+    code = LEAK_BATCHES + """
+import json, threading, numpy as np, libraryshaped as m
+matrix = np.arange(64.0).reshape(8, 8)
+values = np.ones(64, dtype=np.complex128)
+def work(n):  # fresh results of every kind, none kept
+    for i in range(n):
+        m.conjugate(complex(i, 1))
+        m.maybe_conjugate(None if i % 2 else 1j)
+        m.sum(values)
+        m.roots(8)
+        m.transpose(matrix)
+        m.transpose([[1.0, 2.0], [3.0, float(i)]])
+        m.numbered(np.zeros((2, 2, 2), dtype=np.int32))
+        m.squares(16)
+        m.pair_sums(([1.0], [i]))
+errors = []
+def check(k):
+    try:
+        for i in range(2000):
+            assert m.transpose(np.full((2, 3), float(k)))[2, 1] == k
+            assert m.conjugate(complex(k, i)) == complex(k, -i)
+    except Exception as exc:
+        errors.append(repr(exc))
+threads = [threading.Thread(target=check, args=(k,)) for k in range(4)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(json.dumps([rss_batches(work, 5_000), errors]))
+"""
+    samples, errors = call_json(library_numpy, code)
+    assert errors == []
+    assert leak_in(samples) is None, leak_in(samples)

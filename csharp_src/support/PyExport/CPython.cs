@@ -972,12 +972,13 @@ namespace AotWheel.Interop
         /// letter alone or with '@', '=' or '<' (little-endian machines), and 'l'/'L' for 8-byte
         /// integers where C's long has 8 bytes (numpy's int64 on Linux and macOS); any format for
         /// letter 0 (a void* parameter). Anything else is decided by the Python check.</summary>
-        static bool FormatIs(byte* text, byte letter, int itemSize)
+        internal static bool FormatIs(byte* text, byte letter, int itemSize)
         {
             if (letter == 0) return true;
             if (text == null) return letter == (byte)'B';
             byte prefix = 0;
             if (*text == '@' || *text == '=' || *text == '<') prefix = *text++;
+            if (letter == 'Z') return text[0] == 'Z' && text[1] == 'd' && text[2] == 0; // complex128
             var c = text[0];
             if (c == 0 || text[1] != 0) return false;
             if (c == letter) return true;
