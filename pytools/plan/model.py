@@ -106,6 +106,7 @@ class MemberKind(str, enum.Enum):
     CONSTRUCTOR = "constructor"
     GETTER = "getter"
     SETTER = "setter"
+    STATIC_GETTER = "static_getter"  # a static property: a module attribute (of a static class) or a class attribute
     EXPORT = "export"  # a hand-written [UnmanagedCallersOnly] export, called as declared
 
     @property
@@ -139,6 +140,11 @@ class Param:
     type: TypeRef
     out: bool = False
     default: Optional[Default] = None
+
+    @property
+    def variadic(self) -> bool:
+        """A `params T[]` parameter: Python's *args."""
+        return self.default is not None and self.default.kind is DefaultKind.EMPTY
 
 
 class Layout(str, enum.Enum):
@@ -327,8 +333,14 @@ class BindingPlan:
     def public_names(self) -> list[str]:
         """The [PyExport] API's module names, then the exports'."""
         names = [e.python_name for e in self.enums] + [r.python_name for r in self.records]
-        names += [c.python_name for c in self.classes] + [f.python_name for f in self.functions]
+        names += [c.python_name for c in self.classes]
+        names += [f.python_name for f in self.functions if f.kind is not MemberKind.STATIC_GETTER]
         return names + [e.python_name for e in self.exports]
+
+    @property
+    def module_properties(self) -> list[Member]:
+        """The static properties of static classes: module attributes read at each access."""
+        return [f for f in self.functions if f.kind is MemberKind.STATIC_GETTER]
 
     def python_classes(self) -> list[str]:
         """The .NET names of the types whose Python classes the native backend converts to and from

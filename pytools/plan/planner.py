@@ -72,6 +72,8 @@ class Planner:
             if marked and declared.kind == "class" and declared.is_static:
                 functions += self._functions(declared, [m for m in declared.methods if m.is_static and not m.is_constructor
                                                         and (m.is_public or m.py_export is not None)])
+                functions += [m for prop in declared.properties if prop.is_static and not prop.is_indexer
+                              for m in self._static_property(declared, prop, "")]
             elif marked and declared.kind == "class":
                 if declared.is_generic:
                     self.problems.append(f"{name}: a generic class cannot be exported ([PyExport] needs a closed type)")
@@ -144,9 +146,12 @@ class Planner:
             if member:
                 members.append(member)
         for prop in declared.properties:
-            if prop.is_static or prop.is_indexer:
-                continue  # Python modules and classes have no static properties; indexers are not exported
-            members += self._property(declared, prop, python_class)
+            if prop.is_indexer:
+                continue  # indexers are not exported
+            if prop.is_static:
+                members += self._static_property(declared, prop, python_class)
+            else:
+                members += self._property(declared, prop, python_class)
         scope = f"the class {python_class}"
         named = [(m.python_name, m.origin) for m in members if m.kind is not MemberKind.SETTER]
         named += [(n, f"aotwheel's own {python_class}.{n}") for n in RESERVED_CLASS_NAMES]
@@ -168,6 +173,20 @@ class Planner:
             value = Param("value", "value", node)
             found.append(Member(-1, MemberKind.SETTER, python_name, qualified, owner.name, prop.name, (value,), VOID, "", doc))
         return found
+
+    def _static_property(self, owner: DeclaredType, prop: DeclaredProperty, python_class: str) -> list[Member]:
+        """A public static getter as an attribute read at each access: of the module for a static
+        class (*python_class* empty), else of the class. A static setter is not exported."""
+        if not prop.can_read:
+            return []
+        where = f"{owner.name}.{prop.name}"
+        python_name = self._python_name(prop, snake_case(prop.name), where)
+        node = self._resolve(prop.type, f"{where}, property type", nullable=prop.nullable)
+        if node is None:
+            return []
+        doc = self._doc(f"P:{owner.name.replace('+', '.')}.{prop.name}", {}, f"The .NET static property {where}.")
+        qualified = f"{python_class}.{python_name}" if python_class else python_name
+        return [Member(-1, MemberKind.STATIC_GETTER, python_name, qualified, owner.name, prop.name, (), node, "", doc)]
 
     def _member(self, owner: DeclaredType, method: DeclaredMethod, kind: MemberKind, python_name: str,
                 qualified: str) -> Optional[Member]:

@@ -81,10 +81,11 @@ class Spelling:
         return f"_{module}." if not self.stub or module in self.shadowed else f"{module}."
 
     def runtime(self, name: str) -> str:
-        """The annotation of a buffer or an array result: its name (a str at run time, which
-        inspect.signature shows as the stubs spell it), in the stub an alias of _aotwheel.pyi."""
+        """The annotation of a buffer or an array result: at run time _aotwheel's object of that
+        name (which inspect.signature shows as the stubs spell it), in the stub an alias of
+        _aotwheel.pyi."""
         if not self.stub:
-            return repr(name)
+            return f"_aw.{name}"
         return f"_aw.{name}" if name in self.shadowed else name
 
 

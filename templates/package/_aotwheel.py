@@ -17,7 +17,26 @@ import zlib
 
 __all__ = ["Lend", "lendable", "LendPointer", "pointer_lendable", "address_int", "LendGrid", "grid_lendable", "check_complex", "load_library", "refront_signals",
            "faulthandler_enabled", "native_module", "native_function", "finish_annotations", "item_formats",
-           "describe_items", "check_int", "check_float", "check_usable"]
+           "describe_items", "check_int", "check_float", "check_usable", "Buffer", "BytesLike", "ArrayLike", "ArrayResult"]
+
+
+class _Annotation:
+    """An annotation the stubs spell by name (_aotwheel.pyi): inspect.signature and help() show that
+    name, as the stubs do. Callable only because typing takes nothing else inside Optional[...]."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return self._name
+
+    def __call__(self, *args, **kwargs):
+        raise TypeError(f"{self._name} is an annotation, not a type to make values of")
+
+
+Buffer, BytesLike, ArrayLike, ArrayResult = (_Annotation(n) for n in ("Buffer", "BytesLike", "ArrayLike", "ArrayResult"))
 
 
 _INTEGER_LETTERS = {"signed": "bhilqn", "unsigned": "BHILQN"}

@@ -938,6 +938,21 @@ class NumberArray(Codec):
         return data if self.fmt == "B" else _array(data, self.fmt, ())
 
 
+class static_property:
+    """A .NET static property of a class, as a class attribute read at each access (from the class
+    or an instance); read-only. *fget* takes no arguments."""
+
+    def __init__(self, fget: Any) -> None:
+        self.fget = fget
+        self.__doc__ = fget.__doc__
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        return self.fget()
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        raise AttributeError(f"{type(instance).__name__}.{self.fget.__name__} is a read-only .NET static property")
+
+
 def native_property(prop: property, fget: Any = None, fset: Any = None) -> property:
     """*prop* with its getter or setter replaced by the native function object given."""
     getter = native_function(fget, prop.fget) if fget is not None else prop.fget

@@ -265,3 +265,88 @@ print(json.dumps([rss_batches(work, 5_000), errors]))
     samples, errors = call_json(library_numpy, code)
     assert errors == []
     assert leak_in(samples) is None, leak_in(samples)
+
+
+# -- calls that read like Python (Numbers.cs) -------------------------------------------------------------
+
+
+def test_params_arrays_are_star_args(library_clean):
+    code = """
+import inspect, json, math, libraryshaped as m
+wrong = []
+for call in (lambda: m.mean_of(1.0, "x"), lambda: m.mean_of([1.0, 2.0]), lambda: m.mean_of(values=[1.0])):
+    try:
+        call()
+        wrong.append("no error")
+    except TypeError as exc:
+        wrong.append(str(exc))
+p = m.Polynomial(1.0, 2.0, 3.0)
+print(json.dumps({
+    "mean": [m.mean_of(1.0, 2.0, 4.0), m.mean_of(5), math.isnan(m.mean_of()), m.mean_of(*range(1, 5))],
+    "describe": [m.describe("n"), m.describe("n", 1, 2, 3)],
+    "constructor": [p.at(2.0), m.Polynomial().at(3.0), p.at_complex(1j).real],
+    "signatures": [str(inspect.signature(m.mean_of)), str(inspect.signature(m.describe)),
+                   str(inspect.signature(m.Polynomial))],
+    "wrong": wrong,
+}))
+"""
+    found = call_json(library_clean, code)
+    assert found["mean"] == [7 / 3, 5.0, True, 2.5]
+    assert found["describe"] == ["n: 0", "n: 3"]
+    assert found["constructor"] == [17.0, 0.0, -2.0]
+    assert found["signatures"] == ["(*values: float) -> float", "(label: str, *values: int) -> str",
+                                   "(*coefficients: float) -> None"]
+    assert found["wrong"][0].startswith("mean_of() argument 'values': every item must fit float64")
+    assert found["wrong"][1].startswith("mean_of() argument 'values': every item must fit float64")
+    assert "mean_of() got an unexpected keyword argument 'values'" in found["wrong"][2]
+
+
+def test_static_properties_are_attributes(library_clean):
+    code = """
+import json, libraryshaped as m
+before = m.bumps
+m.bump()
+m.bump()
+p = m.Polynomial(1.0)
+made = m.Polynomial.made
+p.at(1.0)
+errors = []
+for action in (lambda: setattr(p, "default_degree", 4), lambda: m.no_such_thing):
+    try:
+        action()
+        errors.append("no error")
+    except AttributeError as exc:
+        errors.append(str(exc))
+from libraryshaped import absolute
+print(json.dumps({
+    "module": [m.absolute, m.rules, before, m.bumps, absolute],
+    "class": [m.Polynomial.default_degree, p.default_degree, m.Polynomial.made - made, p.made == m.Polynomial.made],
+    "listed": [n in m.__all__ for n in ("absolute", "rules", "bumps")] + [n in dir(m) for n in ("absolute", "bumps")],
+    "errors": errors,
+}))
+"""
+    found = call_json(library_clean, code)
+    assert found["module"] == [1e-9, "ieee-754", 0, 2, 1e-9]
+    assert found["class"] == [3, 3, 1, True]
+    assert found["listed"] == [True] * 5
+    assert found["errors"] == ["Polynomial.default_degree is a read-only .NET static property",
+                               "module 'libraryshaped' has no attribute 'no_such_thing'"]
+
+
+def test_signatures_show_the_stubs_annotations(library_clean):
+    code = """
+import inspect, json, pathlib, libraryshaped as m
+stub = (pathlib.Path(m.__file__).parent / "_api.pyi").read_text()
+print(json.dumps({
+    "signatures": [str(inspect.signature(f)) for f in (m.sum, m.double_in_place, m.transpose, m.squares, m.ptr_sum)],
+    "stub": [line.strip() for line in stub.splitlines()
+             if line.strip().startswith(("def transpose", "def mean_of", "absolute:", "made:", "default_degree:"))],
+}))
+"""
+    found = call_json(library_clean, code)
+    assert found["signatures"] == [
+        "(values: ArrayLike) -> complex", "(values: ArrayLike) -> None", "(matrix: ArrayLike) -> ArrayResult",
+        "(count: int) -> Tuple[ArrayResult, ArrayResult]", "(values: Buffer, count: int) -> float"]
+    assert sorted(found["stub"]) == ["absolute: float", "def mean_of(*values: float) -> float: ...",
+                                     "def transpose(matrix: ArrayLike) -> ArrayResult: ...",
+                                     "default_degree: _typing.ClassVar[int]", "made: _typing.ClassVar[int]"]
