@@ -86,7 +86,7 @@ class CSharpRenderer:
         target = f"{INTEROP}Handles.Get<{owner}>({target_handle})" if member.kind.has_self else owner
         if member.kind is MemberKind.CONSTRUCTOR:
             return f"new {owner}({', '.join(arguments)})"
-        if member.kind is MemberKind.GETTER:
+        if member.kind in (MemberKind.GETTER, MemberKind.STATIC_GETTER):
             return f"{target}.{member.cs_name}"
         if member.kind is MemberKind.SETTER:
             return f"{target}.{member.cs_name} = {arguments[0]}"

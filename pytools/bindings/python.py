@@ -146,6 +146,10 @@ class PythonRenderer:
         parts = ["self"] if member.kind.has_self or member.kind is MemberKind.CONSTRUCTOR else []
         annotations = []
         for p in member.inputs:
+            if p.variadic:  # `params T[]`: *args of T
+                annotations.append(self.annotation(p.type.item, spelling, True))
+                parts.append(f"*{p.python_name}: {annotations[-1]}")
+                continue
             default = "" if p.default is None else " = " + ("..." if spelling.stub else self.default(p.default, p.type))
             annotations.append(self.annotation(p.type, spelling, True))
             parts.append(f"{p.python_name}: {annotations[-1]}{default}")
@@ -211,6 +215,9 @@ class PythonRenderer:
         if member.kind is MemberKind.CONSTRUCTOR:
             arguments = ", ".join(p.python_name for p in member.inputs)
             head = ["if _native is not None:", f"    return self._adopt(_n{member.number}({arguments}))"]
+        elif _variadic(member):  # the native entry point takes the *args tuple as its last argument
+            arguments = ", ".join((["self"] if member.kind.has_self else []) + [p.python_name for p in member.inputs])
+            head = ["if _native is not None:", f"    return _n{member.number}({arguments})"]
         return head + prepare + ["if _faulthandler_enabled() is not _signals_seen: _refront()"] + call + tail
 
     def _export_body(self, member: Member, prepare: list[str], slots: list[str], argtypes: list[str],
@@ -251,7 +258,14 @@ class PythonRenderer:
         }
         function = f"_native._function({', '.join(f'{f}={fields[f]}' for f in NATIVE_FUNCTION_FIELDS)})"
         name = member.python_name
-        if owner is None:
+        if member.kind is MemberKind.STATIC_GETTER and owner is None:
+            self.natives.append(f"_MODULE_PROPERTIES[{name!r}] = _aw.native_function({function}, _MODULE_PROPERTIES[{name!r}])")
+        elif member.kind is MemberKind.STATIC_GETTER and owner is not None:
+            self.natives.append(f"{owner.python_name}.{name} = _rt.static_property(_aw.native_function("
+                                f"{function}, {owner.python_name}.__dict__[{name!r}].fget))")
+        elif _variadic(member):  # its def stays, and calls this with the *args tuple
+            self.natives.append(f"_n{member.number} = {function}")
+        elif owner is None:
             self.natives.append(f"{name} = _aw.native_function({function}, {name})")
         elif member.kind in (MemberKind.GETTER, MemberKind.SETTER):
             accessor = "fget" if member.kind is MemberKind.GETTER else "fset"
@@ -279,6 +293,7 @@ class PythonRenderer:
             "doc": docstring_literal(doc, indent),
             "body": self.body(member),
             "protocol": protocol,
+            "stub_type": self.returns(member, self.stub),
         }
         self.native(member, owner)
         return rendered
@@ -407,7 +422,9 @@ class PythonRenderer:
                             "bases": ", ".join(bases) or "_rt.DotNetObject", "stub_bases": ", ".join(bases) or "_dotnet.DotNetObject",
                             "refusal": repr(_refusal(cls, plan)), "is_abstract": cls.is_abstract})
         module_candidates = {c for o in plan.overloads for c in o.candidates}
-        functions = [dict(self.callable(f, None), candidate=f.python_name in module_candidates) for f in plan.functions]
+        functions = [dict(self.callable(f, None), candidate=f.python_name in module_candidates)
+                     for f in plan.functions if f.kind is not MemberKind.STATIC_GETTER]
+        module_properties = [self.callable(f, None) for f in plan.module_properties]
         module_overloads = [self.dispatcher(o, [plan.function(c) for c in o.candidates], None) for o in plan.overloads]
         exports = [self.callable(e, None) for e in plan.exports]
         records = []
@@ -435,6 +452,7 @@ class PythonRenderer:
             "api": plan.has_api, "backend": plan.backend.value,
             "names": (["DotNetError"] if plan.has_api else []) + plan.public_names,
             "enums": enums, "records": records, "classes": classes, "functions": functions, "exports": exports,
+            "module_properties": module_properties, "property_names": [p.python_name for p in plan.module_properties],
             "ffi": self.ffi, "maps": self.maps, "codecs": self.codec_lines + self.record_lines,
             "natives": self.natives, "classes_table": classes_table, "overloads": module_overloads,
             "overload_tables": self.overload_tables,
@@ -461,6 +479,12 @@ def _refusal(cls: ClassPlan, plan: BindingPlan) -> str:
         made = f"construct one of its exported implementations ({', '.join(derived)})" if derived else "its objects come from .NET"
         return f"{cls.python_name} is a .NET {what}: {made}"
     return f"{cls.python_name} objects come from .NET (returned by other calls), not from {cls.python_name}()"
+
+
+def _variadic(member: Member) -> bool:
+    """Whether a member other than a constructor takes *args (`params T[]`), which the native
+    entry point, calling by fixed slots, gets as one tuple from the def."""
+    return member.kind is not MemberKind.CONSTRUCTOR and any(p.variadic for p in member.inputs)
 
 
 def _frozen_dataclass_methods(fields: list[tuple[str, str]]) -> list[str]:

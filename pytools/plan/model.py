@@ -66,6 +66,9 @@ class Tag(str, enum.Enum):
     TUPLE = "tuple"  # args: the items
     SPAN = "span"  # args: a numeric (or Half) item; lent as a buffer
     POINTER = "pointer"  # a raw export's T*: args: the primitive T (VOID for void*)
+    ADDRESS = "address"  # a raw export's nint/nuint parameter (IntPtr, UIntPtr): args: the primitive
+    COMPLEX = "complex"  # System.Numerics.Complex
+    GRID = "grid"  # a rectangular array T[,] / T[,,] of a numeric primitive T: args: T; cs spells the rank
 
 
 class Container(str, enum.Enum):
@@ -103,6 +106,7 @@ class MemberKind(str, enum.Enum):
     CONSTRUCTOR = "constructor"
     GETTER = "getter"
     SETTER = "setter"
+    STATIC_GETTER = "static_getter"  # a static property: a module attribute (of a static class) or a class attribute
     EXPORT = "export"  # a hand-written [UnmanagedCallersOnly] export, called as declared
 
     @property
@@ -136,6 +140,11 @@ class Param:
     type: TypeRef
     out: bool = False
     default: Optional[Default] = None
+
+    @property
+    def variadic(self) -> bool:
+        """A `params T[]` parameter: Python's *args."""
+        return self.default is not None and self.default.kind is DefaultKind.EMPTY
 
 
 class Layout(str, enum.Enum):
@@ -361,7 +370,8 @@ class BindingPlan:
     def function_names(self) -> list[str]:
         """The module functions' Python names: one per overload set, not its candidates'."""
         candidates = {c for o in self.overloads for c in o.candidates}
-        return [f.python_name for f in self.functions if f.python_name not in candidates] + [o.python_name for o in self.overloads]
+        return [f.python_name for f in self.functions if f.python_name not in candidates and f.kind is not MemberKind.STATIC_GETTER] \
+            + [o.python_name for o in self.overloads]
 
     def function(self, python_name: str) -> Member:
         return next(f for f in self.functions if f.python_name == python_name)
@@ -374,6 +384,11 @@ class BindingPlan:
         """Whether some exported class has exported subclasses (and so the library has the
         CLASS_OF_SYMBOL export, by which the ctypes backend learns a result's own class)."""
         return any(c.derived for c in self.classes)
+
+    @property
+    def module_properties(self) -> list[Member]:
+        """The static properties of static classes: module attributes read at each access."""
+        return [f for f in self.functions if f.kind is MemberKind.STATIC_GETTER]
 
     def python_classes(self) -> list[str]:
         """The .NET names of the types whose Python classes the native backend converts to and from

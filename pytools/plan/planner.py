@@ -73,6 +73,8 @@ class Planner:
             if marked and declared.kind == "class" and declared.is_static:
                 functions += self._functions(declared, [m for m in declared.methods if m.is_static and not m.is_constructor
                                                         and (m.is_public or m.py_export is not None)])
+                functions += [m for prop in declared.properties if prop.is_static and not prop.is_indexer
+                              for m in self._static_property(declared, prop, "")]
             elif marked and declared.kind in ("class", "interface"):
                 if declared.is_generic:
                     self.problems.append(f"{name}: a generic class cannot be exported ([PyExport] needs a closed type)")
@@ -157,8 +159,11 @@ class Planner:
             if member:
                 members.append(member)
         for prop in declared.properties:
-            if prop.is_static or prop.is_indexer:
-                continue  # Python modules and classes have no static properties; indexers are not exported
+            if prop.is_indexer:
+                continue  # indexers are not exported
+            if prop.is_static:
+                members += self._static_property(declared, prop, python_class)
+                continue
             if (prop.name, (prop.type, prop.can_read, prop.can_write)) in overridden:
                 continue
             members += self._property(declared, prop, python_class)
@@ -302,6 +307,20 @@ class Planner:
             value = Param("value", "value", node)
             found.append(Member(-1, MemberKind.SETTER, python_name, qualified, owner.name, prop.name, (value,), VOID, "", doc))
         return found
+
+    def _static_property(self, owner: DeclaredType, prop: DeclaredProperty, python_class: str) -> list[Member]:
+        """A public static getter as an attribute read at each access: of the module for a static
+        class (*python_class* empty), else of the class. A static setter is not exported."""
+        if not prop.can_read:
+            return []
+        where = f"{owner.name}.{prop.name}"
+        python_name = self._python_name(prop, snake_case(prop.name), where)
+        node = self._resolve(prop.type, f"{where}, property type", nullable=prop.nullable)
+        if node is None:
+            return []
+        doc = self._doc(f"P:{owner.name.replace('+', '.')}.{prop.name}", {}, f"The .NET static property {where}.")
+        qualified = f"{python_class}.{python_name}" if python_class else python_name
+        return [Member(-1, MemberKind.STATIC_GETTER, python_name, qualified, owner.name, prop.name, (), node, "", doc)]
 
     def _member(self, owner: DeclaredType, method: DeclaredMethod, kind: MemberKind, python_name: str,
                 qualified: str) -> Optional[Member]:
@@ -525,7 +544,7 @@ def _export_member(declared: DeclaredExport, docs: Mapping[str, MemberDoc]) -> M
         raise AotWheelError(f"{where}: an UnmanagedCallersOnly export must be static and not generic")
     python_name = safe_identifier(entry_point)
     check_identifier(python_name, f"{where} (EntryPoint)")
-    params = tuple(Param(p.name, export_parameter_name(p.name), _abi_type(p.type, f"{where}, parameter '{p.name}'"))
+    params = tuple(Param(p.name, export_parameter_name(p.name), _address(_abi_type(p.type, f"{where}, parameter '{p.name}'")))
                    for p in declared.parameters)
     returns = _abi_type(declared.returns, f"{where}, return type", allow_void=True)
     spelled = ", ".join(f"{p.type.cs} {p.cs_name}" for p in params)
@@ -534,10 +553,19 @@ def _export_member(declared: DeclaredExport, docs: Mapping[str, MemberDoc]) -> M
     member_doc = docs.get(doc_id)
     doc = member_doc.docstring({p.cs_name: p.python_name for p in params}, origin) if member_doc else origin
     if any(p.type.tag is Tag.POINTER for p in params):
-        doc += ("\n\nPointer parameters take a C-contiguous writable buffer of the matching item type, passed "
-                "without copying; byte pointers also take bytes or str (NUL-terminated UTF-8).")
+        doc += ("\n\nPointer parameters take None (NULL), an int address, a ctypes pointer (c_char_p, c_void_p, "
+                "byref(...), a POINTER instance) or a C-contiguous writable buffer of the matching item type (a ctypes "
+                "array such as create_string_buffer(...) too), passed without copying; byte pointers also take bytes "
+                "or str (NUL-terminated UTF-8).")
     return Member(-1, MemberKind.EXPORT, python_name, python_name, declared.declaring_type, declared.method, params,
                   returns, entry_point, doc, declared.release_gil)
+
+
+def _address(ref: TypeRef) -> TypeRef:
+    """A raw export's nint/nuint parameter takes addresses as C code passes them, besides numbers."""
+    if ref.tag in (Tag.NINT, Tag.NUINT):
+        return TypeRef(Tag.ADDRESS, ref.cs, (ref,))
+    return ref
 
 
 def _abi_type(shape: TypeShape, where: str, allow_void: bool = False) -> TypeRef:

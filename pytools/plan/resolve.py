@@ -7,13 +7,14 @@ from typing import Mapping
 
 from ..report import DeclaredType, TypeShape
 from .model import Container, Tag, TypeRef, csharp_name
-from .types import BUFFER_FORMATS, NUMERIC_TAGS
+from .types import BUFFER_FORMATS, GRID_ITEMS, NUMERIC_TAGS, grid_rank
 
 SUPPORTED = (
     "string, bool, char, sbyte, byte, short, ushort, int, uint, long, ulong, nint, nuint, float, double, "
-    "decimal, Int128, UInt128, System.Numerics.BigInteger, Half, "
+    "decimal, Int128, UInt128, System.Numerics.BigInteger, System.Numerics.Complex, Half, "
     "enums, DateTime, DateTimeOffset, DateOnly, TimeOnly, TimeSpan, Guid, Nullable<T> of these, "
-    "T[] / ReadOnlySpan<T> / Span<T> / ReadOnlyMemory<T> / Memory<T> of numeric T or Half (byte[] is bytes), "
+    "T[] / ReadOnlySpan<T> / Span<T> / ReadOnlyMemory<T> / Memory<T> of numeric T, Half or Complex (byte[] is bytes), "
+    "rectangular arrays T[,] / T[,,] of numeric T, "
     "arrays, List<T>, IList<T>, IReadOnlyList<T>, ICollection<T>, IReadOnlyCollection<T>, IEnumerable<T>, "
     "Dictionary<K, V> / IDictionary / IReadOnlyDictionary with string, integer, enum or Guid keys, "
     "value tuples, public records and structs whose fields are supported, [PyExport] classes, "
@@ -32,6 +33,7 @@ _WELL_KNOWN = {
     "System.Int128": Tag.INT128,
     "System.UInt128": Tag.UINT128,
     "System.Half": Tag.HALF,
+    "System.Numerics.Complex": Tag.COMPLEX,
 }
 _SPANS = {
     "System.Span`1": Container.SPAN, "System.ReadOnlySpan`1": Container.READONLYSPAN,
@@ -73,6 +75,8 @@ class Resolver:
             if top and item.tag.value in BUFFER_FORMATS:
                 return TypeRef(Tag.SPAN, item.cs + "[]", (item,), container=Container.ARRAY)
             return TypeRef(Tag.LIST, item.cs + "[]", (item,), container=Container.ARRAY)
+        if kind == "mdarray" and shape.element is not None:
+            return self._grid(shape, top)
         if kind == "generic":
             return self._generic(shape, top)
         if kind in ("valuetype", "class"):
@@ -101,8 +105,26 @@ class Resolver:
                 raise Unsupported(f"{display(shape)}: dictionary keys must be string, an integer, char, an enum or Guid")
             return TypeRef(Tag.DICT, _generic_cs(name, args), tuple(args))
         if re.fullmatch(r"System\.ValueTuple`[1-7]", name):
+            # Arrays of numbers in a tuple cross as arrays (numpy ones where numpy is installed), as
+            # they do alone; in other collections they stay lists.
+            args = [self._tuple_item(a) for a in shape.arguments]
             return TypeRef(Tag.TUPLE, _generic_cs(name, args), tuple(args))
         raise Unsupported(f"{display(shape)} is not a supported type")
+
+    def _grid(self, shape: TypeShape, top: bool) -> TypeRef:
+        assert shape.element is not None
+        item = self.resolve(shape.element, top=False)
+        if item.tag not in GRID_ITEMS:
+            raise Unsupported(f"{display(shape)}: rectangular arrays are supported of numeric primitives only")
+        if not top:
+            raise Unsupported(f"{display(shape)}: a rectangular array is supported only as a parameter or return type")
+        rank = grid_rank(shape.name)
+        return TypeRef(Tag.GRID, f"{item.cs}[{',' * (rank - 1)}]", (item,))
+
+    def _tuple_item(self, shape: TypeShape) -> TypeRef:
+        if shape.kind == "array" and shape.element is not None:
+            return self.resolve(shape, top=True)
+        return self.resolve(shape, top=False)
 
     def _named(self, name: str, kind: str, nullable: bool) -> TypeRef:
         if name in _WELL_KNOWN:
@@ -133,6 +155,8 @@ def display(shape: TypeShape) -> str:
     if kind == "generic":
         base = re.sub(r"`\d+$", "", name).rsplit(".", 1)[-1]
         return base + "<" + ", ".join(display(a) for a in shape.arguments) + ">"
+    if kind == "mdarray" and shape.element is not None:
+        return display(shape.element) + "[" + "," * (grid_rank(shape.name) - 1) + "]"
     if kind in ("array", "pointer", "byref") and shape.element is not None:
         suffix = {"array": "[]", "pointer": "*", "byref": ""}[kind]
         return ("ref " if kind == "byref" else "") + display(shape.element) + suffix

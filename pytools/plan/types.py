@@ -27,6 +27,7 @@ from .model import Container, Layout, RecordPlan, Tag, TypeRef
 INTEROP = "global::AotWheel.Interop."
 GENERATED = "global::AotWheel.Generated."
 PY = INTEROP + "Py."
+NUMBERS = INTEROP + "Numbers."
 
 NUMERIC_TAGS = frozenset(Tag(p.csharp) for p in PRIMITIVES.values() if p.kind != "void")
 
@@ -80,10 +81,11 @@ class Spelling:
         return f"_{module}." if not self.stub or module in self.shadowed else f"{module}."
 
     def runtime(self, name: str) -> str:
-        """The annotation of a buffer or an array result: its name (a str at run time, which
-        inspect.signature shows as the stubs spell it), in the stub an alias of _aotwheel.pyi."""
+        """The annotation of a buffer or an array result: at run time _aotwheel's object of that
+        name (which inspect.signature shows as the stubs spell it), in the stub an alias of
+        _aotwheel.pyi."""
         if not self.stub:
-            return repr(name)
+            return f"_aw.{name}"
         return f"_aw.{name}" if name in self.shadowed else name
 
 
@@ -663,6 +665,25 @@ class HalfEntry(ValueEntry):
         super().__init__("Half", "Half", "", "float", "0.0")
 
 
+class ComplexEntry(ValueEntry):
+    """complex <-> System.Numerics.Complex (two doubles); a buffer item too (numpy complex128)."""
+
+    def __init__(self) -> None:
+        super().__init__("Complex", "Complex", "", "complex", "0j")
+
+    def wire_read(self, ref: TypeRef, cs: CSharpSide) -> str:
+        return f"{NUMBERS}ReadComplex(r)"
+
+    def wire_write(self, ref: TypeRef, cs: CSharpSide) -> str:
+        return f"{NUMBERS}WriteComplex(w, v);"
+
+    def native_reader(self, ref: TypeRef, cs: CSharpSide) -> str:
+        return f"{NUMBERS}Complex"
+
+    def native_builder(self, ref: TypeRef, cs: CSharpSide) -> str:
+        return f"{NUMBERS}FromComplex"
+
+
 # -- composites: nullable, list, dict, tuple, record, object ------------------------------------------
 
 
@@ -934,11 +955,21 @@ class ObjectEntry(TypeEntry):
 # -- buffers: spans and numeric arrays; a raw export's pointers ------------------------------------------
 
 
-BUFFER_FORMATS = {**{p.csharp: p.struct_format for p in PRIMITIVES.values() if p.kind != "void"}, "half": "e"}
+# A buffer's items by struct format; "Z" (PEP 3118's complex prefix) stands for complex128, "Zd".
+BUFFER_FORMATS = {**{p.csharp: p.struct_format for p in PRIMITIVES.values() if p.kind != "void"}, "half": "e",
+                  "complex": "Z"}
+_ITEM_SIZES = {Tag.HALF: 2, Tag.COMPLEX: 16}
+# The items of rectangular arrays T[,], T[,,]: the numeric primitives.
+GRID_ITEMS = NUMERIC_TAGS
 
 
 def item_size(item: TypeRef) -> int:
-    return 2 if item.tag is Tag.HALF else PRIMITIVES[item.tag.value].size
+    return _ITEM_SIZES.get(item.tag) or PRIMITIVES[item.tag.value].size
+
+
+def grid_rank(spelling: str) -> int:
+    """The rank of a rectangular array from its spelling: `double[,]` -> 2."""
+    return spelling[spelling.rindex("["):].count(",") + 1
 
 
 class SpanEntry(TypeEntry):
@@ -958,7 +989,12 @@ class SpanEntry(TypeEntry):
         return spelling.builtin("bytes") if is_bytes else spelling.runtime("ArrayResult")
 
     def codec_expression(self, ref: TypeRef, py: PythonSide) -> str:
-        return f"_rt.List_({py.codec(ref.item)})"
+        """The codec of an array inside a tuple (alone, a span is lent, and returned as a block)."""
+        return f'_rt.NumberArray("{BUFFER_FORMATS[ref.item.tag.value]}")'
+
+    def native_read(self, ref: TypeRef, cs: CSharpSide, source: str, target: str) -> str:
+        # Inside a tuple: the tuple's Python check encodes it (this fast path does not apply).
+        return f"{NUMBERS}NotNative<{ref.cs}>({source}, out {target})"
 
     def dispatch_key(self, ref: TypeRef) -> str:
         return "sequence"  # lists and buffers take any sequence: told apart by their items only by value
@@ -1025,9 +1061,64 @@ class SpanEntry(TypeEntry):
         return f"{PY}FromBlobArray({self._blob(ref, value)}, (byte)'{BUFFER_FORMATS[ref.item.tag.value]}')"
 
 
+class GridEntry(TypeEntry):
+    """T[,] / T[,,] of a numeric primitive: an n-dimensional C-contiguous buffer of exactly T items
+    (numpy), or nested lists, copied into a new .NET array (C order, as .NET lays them out); a
+    numpy array of that shape as a result (nested lists without numpy). Slots: the items' address
+    and the address of the shape (one int64 per dimension)."""
+
+    passing = Passing.BUFFER
+    layout = None
+
+    @staticmethod
+    def rank(ref: TypeRef) -> int:
+        return grid_rank(ref.cs)
+
+    def annotation(self, ref: TypeRef, py: PythonSide, spelling: Spelling, param: bool) -> str:
+        return spelling.runtime("ArrayLike" if param else "ArrayResult")
+
+    def lend_arguments(self, ref: TypeRef, value: str, where: str) -> str:
+        return f'{value}, "{BUFFER_FORMATS[ref.item.tag.value]}", {self.rank(ref)}, {_where(where)}'
+
+    def check(self, ref: TypeRef, py: PythonSide, value: str, where: str) -> str:
+        return f"_aw.grid_lendable({self.lend_arguments(ref, value, where)})"
+
+    def ctypes_input(self, ref: TypeRef, py: PythonSide, name: str, i: int, where: str) -> CtypesInput:
+        return CtypesInput((), (f"_a{i}", f"_n{i}"), f"_aw.LendGrid({self.lend_arguments(ref, name, where)}) as (_a{i}, _n{i})")
+
+    def ctypes_result(self, ref: TypeRef, py: PythonSide, j: int) -> str:
+        return f'_rt.take_array(_r{j}.value, "{BUFFER_FORMATS[ref.item.tag.value]}", {self.rank(ref)})'
+
+    def slots(self, ref: TypeRef, cs: EnumFacts) -> tuple[Slot, ...]:
+        return Slot(f"{ref.item.cs}*", "c_void_p"), Slot("long*", "c_void_p")
+
+    def _array(self, ref: TypeRef, pointer: str, shape: str) -> str:
+        dims = ", ".join(f"{shape}[{d}]" for d in range(self.rank(ref)))
+        return f"{NUMBERS}Grid{self.rank(ref)}<{ref.item.cs}>({pointer}, {dims})"
+
+    def shim_argument(self, ref: TypeRef, cs: CSharpSide, i: int) -> str:
+        return self._array(ref, f"a{i}", f"n{i}")
+
+    def shim_store(self, ref: TypeRef, cs: CSharpSide, j: int, value: str) -> str:
+        return f"*r{j} = {NUMBERS}GridBlob<{ref.item.cs}>({value});"
+
+    def native_input(self, ref: TypeRef, cs: CSharpSide, k: int, view: int) -> NativeInput:
+        fmt, size = BUFFER_FORMATS[ref.item.tag.value], item_size(ref.item)
+        return NativeInput(
+            (f"void* a{k} = null;", f"long* n{k} = stackalloc long[{self.rank(ref)}];"),
+            f"{NUMBERS}Grid(ref member, {k}, slots[{k}], (byte)'{fmt}', {size}, {self.rank(ref)}, &views[{view}], &keep[{k}], &a{k}, n{k})",
+            self._array(ref, f"({ref.item.cs}*)a{k}", f"n{k}"), f"views[{view}].Len")
+
+    def native_build(self, ref: TypeRef, cs: CSharpSide, value: str) -> str:
+        fmt = BUFFER_FORMATS[ref.item.tag.value]
+        return f"{NUMBERS}FromGridBlob({NUMBERS}GridBlob<{ref.item.cs}>({value}), (byte)'{fmt}', {self.rank(ref)})"
+
+
 class PointerEntry(TypeEntry):
-    """A raw export's `T*`: a buffer lent without a copy (any item type for void*; bytes and, for
-    byte pointers, str as a private NUL-terminated copy); an int address as a result."""
+    """A raw export's `T*`: None (NULL), an int address or a ctypes pointer (c_char_p, c_void_p,
+    byref(), a POINTER instance) as C code passes them, else a buffer lent without a copy (any item
+    type for void*; bytes and, for byte pointers, str as a private NUL-terminated copy); an int
+    address as a result."""
 
     passing = Passing.POINTER
     layout = None
@@ -1041,40 +1132,74 @@ class PointerEntry(TypeEntry):
     def fmt(ref: TypeRef) -> str:
         return "" if ref.item.tag is Tag.VOID else PRIMITIVES[ref.item.tag.value].struct_format
 
+    def copies(self, ref: TypeRef) -> bool:
+        """Whether bytes (and, for text, str) go as a private copy, freed after the call."""
+        return self.text(ref) or ref.item.tag is Tag.VOID
+
     def annotation(self, ref: TypeRef, py: PythonSide, spelling: Spelling, param: bool) -> str:
         if not param:
             return spelling.builtin("int")
-        return spelling.runtime("BytesLike" if self.text(ref) or ref.item.tag is Tag.VOID else "Buffer")
+        return spelling.runtime("BytesLike" if self.copies(ref) else "Buffer")
 
     def lend_arguments(self, ref: TypeRef, value: str, where: str) -> str:
         copy = "text" if self.text(ref) else "bytes" if ref.item.tag is Tag.VOID else ""
-        return f'{value}, "{self.fmt(ref)}", True, "{copy}", {_where(where)}'
+        return f'{value}, "{self.fmt(ref)}", "{copy}", {_where(where)}'
 
     def check(self, ref: TypeRef, py: PythonSide, value: str, where: str) -> str:
-        return f"_aw.lendable({self.lend_arguments(ref, value, where)})"
+        return f"_aw.pointer_lendable({self.lend_arguments(ref, value, where)})"
 
     def ctypes_input(self, ref: TypeRef, py: PythonSide, name: str, i: int, where: str) -> CtypesInput:
-        return CtypesInput((), (f"_a{i}",), f"_aw.Lend({self.lend_arguments(ref, name, where)}) as (_a{i}, _n{i})")
+        return CtypesInput((), (f"_a{i}",), f"_aw.LendPointer({self.lend_arguments(ref, name, where)}) as (_a{i}, _n{i})")
 
     def slots(self, ref: TypeRef, cs: EnumFacts) -> tuple[Slot, ...]:
         return (Slot(f"{ref.item.cs}*", "c_void_p"),)
 
     def native_input(self, ref: TypeRef, cs: CSharpSide, k: int, view: int) -> NativeInput:
         letter = f"(byte)'{self.fmt(ref)}'" if self.fmt(ref) else "0"
-        lend = f"&views[{view}], &keep[{k}], &a{k}, &n{k}"
-        declarations = (f"void* a{k} = null;", f"nint n{k} = 0;")
-        size = f"views[{view}].Len"
-        if self.text(ref) or ref.item.tag is Tag.VOID:
-            text = "true" if self.text(ref) else "false"
-            return NativeInput(declarations + (f"byte* c{k} = null;",),
-                               f"{INTEROP}CPython.Text(ref member, {k}, slots[{k}], {text}, {letter}, {lend}, &c{k})",
-                               f"({ref.item.cs}*)a{k}", size)
+        size = 1 if ref.item.tag is Tag.VOID else PRIMITIVES[ref.item.tag.value].size
+        declarations: tuple[str, ...] = (f"void* a{k} = null;", f"nint n{k} = 0;")
+        copy = "null"
+        if self.copies(ref):
+            declarations += (f"byte* c{k} = null;",)
+            copy = f"&c{k}"
+        text = "true" if self.text(ref) else "false"
         return NativeInput(declarations,
-                           f"{INTEROP}CPython.Buffer(ref member, {k}, slots[{k}], {letter}, {PRIMITIVES[ref.item.tag.value].size}, true, {lend})",
-                           f"({ref.item.cs}*)a{k}", size)
+                           f"{INTEROP}CPython.Pointer(ref member, {k}, slots[{k}], {text}, {letter}, {size}, "
+                           f"&views[{view}], &keep[{k}], &a{k}, &n{k}, {copy})",
+                           f"({ref.item.cs}*)a{k}", f"views[{view}].Len")
 
     def native_build(self, ref: TypeRef, cs: CSharpSide, value: str) -> str:
         return f"{PY}FromUInt64((ulong){value})"
+
+
+class AddressEntry(ScalarEntry):
+    """A raw export's `nint`/`nuint` parameter (IntPtr, UIntPtr): a number as its primitive takes
+    one, or an address as C code passes one: None (NULL) or a ctypes pointer (c_void_p, c_char_p,
+    byref(), a POINTER instance). Buffers are not taken: an IntPtr is as often a count."""
+
+    def numeric(self, ref: TypeRef) -> NumericEntry:
+        known = _ENTRIES[ref.item.tag]
+        assert isinstance(known, NumericEntry)
+        return known
+
+    def wire(self, ref: TypeRef, cs: EnumFacts) -> Primitive:
+        return self.numeric(ref).primitive
+
+    def annotation(self, ref: TypeRef, py: PythonSide, spelling: Spelling, param: bool) -> str:
+        return spelling.builtin("int")
+
+    def check(self, ref: TypeRef, py: PythonSide, value: str, where: str) -> str:
+        p = self.numeric(ref).primitive
+        return f"_aw.address_int({value}, {p.minimum}, {p.maximum}, {_where(where)})"
+
+    def ctypes_input(self, ref: TypeRef, py: PythonSide, name: str, i: int, where: str) -> CtypesInput:
+        p = self.numeric(ref).primitive
+        check = self.check(ref, py, name, where)
+        return CtypesInput((f"if _type({name}) is not _int or not {p.minimum} <= {name} <= {p.maximum}: {name} = {check}",), (name,))
+
+    def native_input(self, ref: TypeRef, cs: CSharpSide, k: int, view: int) -> NativeInput:
+        # The number's fast path; anything else goes to this entry's check (the member's).
+        return self.numeric(ref).native_input(ref.item, cs, k, view)
 
 
 class VoidEntry(TypeEntry):
@@ -1111,6 +1236,9 @@ _ENTRIES: dict[Tag, TypeEntry] = {
     Tag.OBJECT: ObjectEntry(),
     Tag.SPAN: SpanEntry(),
     Tag.POINTER: PointerEntry(),
+    Tag.ADDRESS: AddressEntry(),
+    Tag.COMPLEX: ComplexEntry(),
+    Tag.GRID: GridEntry(),
 }
 
 

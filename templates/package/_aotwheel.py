@@ -15,9 +15,28 @@ import struct
 import sys
 import zlib
 
-__all__ = ["Lend", "lendable", "load_library", "refront_signals",
+__all__ = ["Lend", "lendable", "LendPointer", "pointer_lendable", "address_int", "LendGrid", "grid_lendable", "check_complex", "load_library", "refront_signals",
            "faulthandler_enabled", "native_module", "native_function", "finish_annotations", "item_formats",
-           "describe_items", "check_int", "check_float", "check_usable"]
+           "describe_items", "check_int", "check_float", "check_usable", "Buffer", "BytesLike", "ArrayLike", "ArrayResult"]
+
+
+class _Annotation:
+    """An annotation the stubs spell by name (_aotwheel.pyi): inspect.signature and help() show that
+    name, as the stubs do. Callable only because typing takes nothing else inside Optional[...]."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return self._name
+
+    def __call__(self, *args, **kwargs):
+        raise TypeError(f"{self._name} is an annotation, not a type to make values of")
+
+
+Buffer, BytesLike, ArrayLike, ArrayResult = (_Annotation(n) for n in ("Buffer", "BytesLike", "ArrayLike", "ArrayResult"))
 
 
 _INTEGER_LETTERS = {"signed": "bhilqn", "unsigned": "BHILQN"}
@@ -445,6 +464,10 @@ _ACCEPTED = {fmt: item_formats(kind, size) | (item_formats("signed" if kind == "
                                                if size == 1 else frozenset())
              for fmt, (kind, size) in _KINDS.items()}
 _ARRAY_CODES = frozenset("bBhHiIqQfd")
+# complex128 items, named by PEP 3118's complex prefix "Z" (their format is "Zd").
+_KINDS["Z"] = ("complex", 16)
+_NAMES["Z"] = "complex128"
+_ACCEPTED["Z"] = frozenset(prefix + "Zd" for prefix in ("", "@", "=", "<" if sys.byteorder == "little" else ">"))
 
 
 def _wanted(fmt: str, writable: bool) -> str:
@@ -474,12 +497,28 @@ def _text_copy(value, copy: str, where: str):
 def _pack(values, fmt: str, where: str):
     """*values* packed as items of *fmt*, in a buffer whose format lendable does not check again."""
     try:
+        if fmt == "Z":  # nor complex: each as two float64
+            return struct.pack(f"<{2 * len(values)}d", *(part for v in values for part in _complex_parts(v, where)))
         if fmt not in _ARRAY_CODES:  # array.array has no float16
             return struct.pack(f"<{len(values)}{fmt}", *(check_float(v, where) for v in values))
         return array.array(fmt, values)
     except (TypeError, OverflowError, struct.error) as exc:
         kind = OverflowError if isinstance(exc, OverflowError) else TypeError
         raise kind(f"{where}: every item must fit {_NAMES[fmt]} ({exc})") from None
+
+
+def check_complex(value, where: str) -> complex:
+    """*value* as a complex (any number: complex, float, int, numpy scalars), else TypeError."""
+    kind = type(value)
+    if isinstance(value, (str, bytes)) or value is None or not (
+            hasattr(kind, "__complex__") or hasattr(kind, "__float__") or hasattr(kind, "__index__")):
+        raise TypeError(f"{where} must be complex, not {kind.__name__}")
+    return complex(value)
+
+
+def _complex_parts(value, where: str) -> tuple:
+    number = check_complex(value, where)
+    return number.real, number.imag
 
 
 def lendable(value, fmt: str, writable: bool, copy: str, where: str):
@@ -571,6 +610,166 @@ class Lend:
         if self._buffer is not None:
             _release_buffer(ctypes.byref(self._buffer))
             self._buffer = None
+
+
+# -- rectangular arrays: n-dimensional buffers, or nested lists ------------------------------------------
+
+
+def _nested(value, rank: int, where: str):
+    """(the shape, the items in C order) of nested lists or tuples of *rank* levels."""
+    shape, level = [], [value]
+    for depth in range(rank):
+        lengths = set()
+        following = []
+        for row in level:
+            if not isinstance(row, (list, tuple)):
+                raise TypeError(f"{where} must be {rank}-dimensional: nested lists of {rank} levels or an "
+                                f"array (numpy), not {type(row).__name__} at depth {depth}")
+            lengths.add(len(row))
+            following.extend(row)
+        if len(lengths) > 1:
+            raise ValueError(f"{where} is not rectangular: rows of lengths {sorted(lengths)} at depth {depth}")
+        shape.append(lengths.pop() if lengths else 0)
+        level = following
+    return tuple(shape), level
+
+
+_GRID_ITEMS = {"b": ctypes.c_int8, "B": ctypes.c_uint8, "h": ctypes.c_int16, "H": ctypes.c_uint16, "i": ctypes.c_int32,
+               "I": ctypes.c_uint32, "q": ctypes.c_int64, "Q": ctypes.c_uint64, "f": ctypes.c_float, "d": ctypes.c_double}
+
+
+def grid_lendable(value, fmt: str, rank: int, where: str):
+    """What a rectangular array parameter T[,] (rank 2) or T[,,] lends: a C-contiguous buffer of
+    *rank* dimensions and exactly these items (numpy arrays as they are), or nested lists packed
+    into one (a ctypes array, which keeps an empty dimension's shape as memoryview cannot); else
+    the error that says why. .NET copies it into a new array."""
+    if isinstance(value, (list, tuple)):
+        shape, items = _nested(value, rank, where)
+        kind = _GRID_ITEMS[fmt]
+        for length in reversed(shape):
+            kind = kind * length
+        return kind.from_buffer_copy(_pack(items, fmt, where))
+    lent = lendable(value, fmt, False, "", where)
+    view = memoryview(lent)
+    if view.ndim != rank:
+        raise ValueError(f"{where} must have {rank} dimensions, not {view.ndim} (shape {tuple(view.shape or ())})")
+    return lent
+
+
+class LendGrid:
+    """A rectangular array argument for one call (the ctypes backend's way): the address of its
+    items and the address of its shape (int64 per dimension).
+
+    Use as `with LendGrid(value, "d", 2, where) as (address, shape):`."""
+
+    __slots__ = ("_lend", "_shape")
+
+    def __init__(self, value, fmt: str, rank: int, where: str) -> None:
+        lent = grid_lendable(value, fmt, rank, where)
+        self._shape = (ctypes.c_int64 * rank)(*memoryview(lent).shape)
+        self._lend = Lend(lent, fmt, False, "", where)
+
+    def __enter__(self):
+        address, _ = self._lend.__enter__()
+        return address, ctypes.addressof(self._shape)
+
+    def __exit__(self, *exc_info) -> None:
+        self._lend.__exit__(*exc_info)
+
+
+# -- a raw export's pointers: what C programmers pass, besides buffers ---------------------------------
+
+_BYREF = type(ctypes.byref(ctypes.c_int()))
+_MAX_ADDRESS = (1 << (8 * ctypes.sizeof(ctypes.c_void_p))) - 1
+
+
+def _pointee(value):
+    """(the struct format, the ctypes name) of what a ctypes pointer points to; None for c_void_p,
+    which is untyped as in C. Formats as memoryview gives them: a POINTER instance's own buffer is
+    the pointer ("&<i"), byref()'s is the object it refers to."""
+    if isinstance(value, ctypes.c_void_p):
+        return None
+    if isinstance(value, ctypes.c_char_p):
+        return "c", "c_char"
+    if isinstance(value, ctypes.c_wchar_p):
+        return "u", "c_wchar"
+    if isinstance(value, ctypes._Pointer):
+        return memoryview(value).format[1:], type(value)._type_.__name__
+    target = value._obj
+    return memoryview(target).format, type(target).__name__
+
+
+def _ctypes_address(value, fmt: str, where: str) -> int:
+    pointee = _pointee(value)
+    if fmt and pointee is not None and pointee[0] not in _ACCEPTED[fmt]:
+        raise TypeError(f"{where} must point to {_NAMES[fmt]} items, not to {pointee[1]} "
+                        f"(a {type(value).__name__})")
+    return ctypes.cast(value, ctypes.c_void_p).value or 0
+
+
+def pointer_lendable(value, fmt: str, copy: str, where: str):
+    """What a raw export's pointer parameter gets for *value*: an address (an int) for None (NULL),
+    an int, and the ctypes pointers C code passes (c_char_p, c_void_p, byref(), POINTER instances),
+    which ctypes would take for a c_void_p argument; else the object whose buffer is lent, as
+    `lendable` says (a ctypes array such as create_string_buffer's is a buffer). Both backends
+    come here for what their fast path does not take."""
+    if value is None:
+        return 0
+    if isinstance(value, int) and value.__class__ is not bool:
+        if not 0 <= value <= _MAX_ADDRESS:
+            raise OverflowError(f"{where} = {value} is not an address (out of range [0, {_MAX_ADDRESS}])")
+        return int(value)
+    if isinstance(value, (ctypes._Pointer, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_wchar_p, _BYREF)):
+        return _ctypes_address(value, fmt, where)
+    if value.__class__ not in ((bytes, str, list, tuple) if copy == "text" else (bytes, list, tuple)):
+        try:
+            memoryview(value)
+        except TypeError:
+            texts = ", bytes or str" if copy == "text" else ", bytes" if copy else ""
+            raise TypeError(f"{where} must be None (NULL), an int address, a ctypes pointer (c_char_p, c_void_p, "
+                            f"byref(...), a POINTER instance) or {_wanted(fmt, True)} (numpy array, array.array, "
+                            f"bytearray, memoryview, a ctypes array such as create_string_buffer(...){texts}), "
+                            f"not {type(value).__name__}") from None
+    return lendable(value, fmt, True, copy, where)
+
+
+def address_int(value, low: int, high: int, where: str) -> int:
+    """A raw export's nint/nuint argument: a number (check_int's), or the address None (NULL) or a
+    ctypes pointer stands for; an address above a signed nint's range is passed as C would cast it."""
+    if value is None:
+        return 0
+    if isinstance(value, (ctypes._Pointer, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_wchar_p, _BYREF)):
+        address = _ctypes_address(value, "", where)
+        return address - (1 << (8 * ctypes.sizeof(ctypes.c_void_p))) if address > high else address
+    if isinstance(value, float) or not hasattr(type(value), "__index__"):
+        raise TypeError(f"{where} must be int or an address (None, a ctypes pointer: c_void_p, c_char_p, byref(...), "
+                        f"a POINTER instance), not {type(value).__name__}")
+    return check_int(value, low, high, where)
+
+
+class LendPointer:
+    """A raw export's pointer argument for one call (the ctypes backend's way): an address
+    (pointer_lendable), or a buffer lent as Lend lends it.
+
+    Use as `with LendPointer(value, "d", copy, where) as (address, count):`."""
+
+    __slots__ = ("_address", "_lend")
+
+    def __init__(self, value, fmt: str, copy: str, where: str) -> None:
+        lent = pointer_lendable(value, fmt, copy, where)
+        if lent.__class__ is int:
+            self._address, self._lend = lent or None, None
+        else:
+            self._address, self._lend = None, Lend(lent, fmt, True, copy, where)
+
+    def __enter__(self):
+        if self._lend is None:
+            return self._address, 0
+        return self._lend.__enter__()
+
+    def __exit__(self, *exc_info) -> None:
+        if self._lend is not None:
+            self._lend.__exit__(*exc_info)
 
 
 def finish_annotations(namespace: dict, evaluated: dict) -> None:

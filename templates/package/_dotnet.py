@@ -236,17 +236,39 @@ def _numpy() -> Any:
     return _numpy_module
 
 
-def take_array(address: Optional[int], fmt: str) -> Any:
-    """A returned array: a numpy array when numpy is installed, else a list."""
+def take_array(address: Optional[int], fmt: str, rank: int = 1) -> Any:
+    """A returned array: a numpy array when numpy is installed, else a list. A rectangular array
+    (*rank* > 1; its block starts with one int64 per dimension) as a numpy array of that shape,
+    else nested lists."""
     data = _take(address)
     if data is None:
         return None
+    shape = struct.unpack_from(f"<{rank}q", data) if rank > 1 else ()
+    return _array(data[8 * len(shape):], fmt, shape)
+
+
+def _array(data: bytes, fmt: str, shape: Tuple[int, ...]) -> Any:
     numpy = _numpy()
     if numpy is not None:
-        return numpy.frombuffer(data, dtype=numpy.dtype("<" + fmt)).copy()
-    if fmt == "e":  # memoryview cannot cast to float16
-        return [item for (item,) in struct.iter_unpack("<e", data)]
-    return memoryview(data).cast(fmt).tolist()
+        items = numpy.frombuffer(data, dtype=numpy.dtype("<c16" if fmt == "Z" else "<" + fmt)).copy()
+        return items.reshape(shape) if shape else items
+    if fmt == "Z":
+        items: List[Any] = [complex(real, imag) for real, imag in struct.iter_unpack("<dd", data)]
+    elif fmt == "e":  # memoryview cannot cast to float16
+        items = [item for (item,) in struct.iter_unpack("<e", data)]
+    else:
+        items = memoryview(data).cast(fmt).tolist()
+    return _nest(items, shape) if shape else items
+
+
+def _nest(items: List[Any], shape: Tuple[int, ...]) -> List[Any]:
+    """Items in C order as nested lists of *shape* (an empty dimension too)."""
+    if len(shape) == 1:
+        return items
+    step = 1
+    for length in shape[1:]:
+        step *= length
+    return [_nest(items[i * step:(i + 1) * step], shape[1:]) for i in range(shape[0])]
 
 
 def take(codec: "Codec", address: Optional[int]) -> Any:
@@ -997,6 +1019,53 @@ class Half(Codec):
 
     def read(self, reader: _Reader) -> float:
         return float(reader.unpack(_F16))
+
+
+_COMPLEX = struct.Struct("<dd")
+
+
+class Complex(Codec):
+    """complex (or any real number) <-> System.Numerics.Complex."""
+
+    def write(self, out: bytearray, value: Any, where: str) -> None:
+        number = _aotwheel.check_complex(value, where)
+        out += _COMPLEX.pack(number.real, number.imag)
+
+    def read(self, reader: _Reader) -> complex:
+        real, imag = _COMPLEX.unpack(reader.raw(16))
+        return complex(real, imag)
+
+
+class NumberArray(Codec):
+    """An array of numbers inside a tuple: written from any buffer or sequence of them (as a span
+    argument is taken), read as a numpy array when numpy is installed (bytes for byte[], else a list)."""
+
+    def __init__(self, fmt: str) -> None:
+        self.fmt = fmt
+
+    def write(self, out: bytearray, value: Any, where: str) -> None:
+        view = memoryview(_aotwheel.lendable(value, self.fmt, False, "", where)).cast("B")
+        out += _I32.pack(view.nbytes // _KINDS[self.fmt][1])
+        out += view
+
+    def read(self, reader: _Reader) -> Any:
+        data = reader.raw(reader.unpack(_I32) * _KINDS[self.fmt][1])
+        return data if self.fmt == "B" else _array(data, self.fmt, ())
+
+
+class static_property:
+    """A .NET static property of a class, as a class attribute read at each access (from the class
+    or an instance); read-only. *fget* takes no arguments."""
+
+    def __init__(self, fget: Any) -> None:
+        self.fget = fget
+        self.__doc__ = fget.__doc__
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        return self.fget()
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        raise AttributeError(f"{type(instance).__name__}.{self.fget.__name__} is a read-only .NET static property")
 
 
 def native_property(prop: property, fget: Any = None, fset: Any = None) -> property:

@@ -194,7 +194,7 @@ print(json.dumps([m._BACKEND, repr(f), f.__name__, f.__module__, str(inspect.sig
 """
     assert call_json(clean_python, code) == [
         "native", "<.NET function add>", "add", "aotsample_poc", "(a: int, b: int) -> int", True,
-        "(markdown: 'BytesLike', html: 'BytesLike', capacity: int) -> int", 42]
+        "(markdown: BytesLike, html: BytesLike, capacity: int) -> int", 42]
     monkeypatch.setenv("AOTWHEEL_BACKEND", "ctypes")
     assert call_json(clean_python, "import json, aotsample_poc as m; print(json.dumps([m._BACKEND, m._BACKEND_REASON, m.add(1, 2)]))") == [
         "ctypes", "AOTWHEEL_BACKEND=ctypes", 3]

@@ -121,7 +121,7 @@ print(json.dumps([str(inspect.signature(m.add)), str(inspect.signature(m.sum_dou
 """
     add_signature, sum_signature, doc = call_json(clean_python, code)
     assert add_signature == "(a: int, b: int) -> int"
-    assert sum_signature == "(values: 'Buffer', count: int) -> float"
+    assert sum_signature == "(values: Buffer, count: int) -> float"
     assert "AotSample.Poc.Exports.Add(int a, int b)" in doc
 
 

@@ -131,9 +131,12 @@ def test_a_native_write_never_reaches_immutable_bytes_or_str(bound):
          ".NET writes into it, and this one is read-only"),
         (lambda m: m.text_length("a\0b"), ValueError, "text_length() argument 'text': the str contains a NUL character"),
         (lambda m: m.text_length("\ud800"), ValueError, "the str has a lone surrogate '\\ud800' at index 0; UTF-8"),
-        (lambda m: m.text_length(12), TypeError, "text_length() argument 'text' must be a writable C-contiguous buffer of "
-                                                 "uint8 (numpy array, array.array, bytearray, memoryview, bytes or str), not int"),
-        (lambda m: m.sum_doubles(None, 0), TypeError, "'values' must be a writable C-contiguous buffer of float64"),
+        (lambda m: m.text_length(12.0), TypeError, "text_length() argument 'text' must be None (NULL), an int address, a "
+                                                   "ctypes pointer (c_char_p, c_void_p, byref(...), a POINTER instance) or a "
+                                                   "writable C-contiguous buffer of uint8 (numpy array, array.array, bytearray, "
+                                                   "memoryview, a ctypes array such as create_string_buffer(...), bytes or str), "
+                                                   "not float"),
+        (lambda m: m.sum_doubles(1.5, 0), TypeError, "'values' must be None (NULL), an int address, a ctypes pointer"),
     ],
 )
 def test_bad_arguments_raise_naming_the_parameter(bound, call, error, message):

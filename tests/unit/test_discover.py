@@ -33,11 +33,11 @@ def test_primitives_and_pointers_are_bound_as_declared():
     member = only(("values", pointer(prim("double"))), ("count", prim("nint")), returns=prim("double"))
     assert (member.kind, member.symbol, member.python_name) == (MemberKind.EXPORT, "work", "work")
     assert [p.type for p in member.params] == [TypeRef(Tag.POINTER, "double*", (TypeRef(Tag.DOUBLE, "double"),)),
-                                               TypeRef(Tag.NINT, "nint")]
+                                               TypeRef(Tag.ADDRESS, "nint", (TypeRef(Tag.NINT, "nint"),))]
     assert member.returns == TypeRef(Tag.DOUBLE, "double") and member.map is None
     assert only(("data", pointer(prim("void")))).params[0].type.item.tag is Tag.VOID
     assert member.doc.startswith("Calls the .NET method Lib.Exports.Work(double* values, nint count) -> double.")
-    assert "Pointer parameters take a C-contiguous writable buffer" in member.doc
+    assert "Pointer parameters take None (NULL), an int address, a ctypes pointer" in member.doc
 
 
 def test_python_keywords_get_a_trailing_underscore_and_private_names_are_kept_safe():

@@ -894,16 +894,91 @@ namespace AotWheel.Interop
             return true;
         }
 
+        /// <summary>A raw export's pointer parameter: None is NULL and an int an address, as ctypes
+        /// takes them for a c_void_p; exact bytes and str go to Text where *copy* is given (byte and
+        /// void pointers); a buffer of matching items is lent. The rest goes to the check
+        /// (_aotwheel.pointer_lendable), which gives an address (ctypes pointers: c_char_p, byref(),
+        /// POINTER instances, whose own buffers hold the pointer, not what it points to, so the fast
+        /// path never lends those) or an object to lend, or raises.</summary>
+        public static bool Pointer(ref NativeMember member, int i, nint o, bool text, byte format, int itemSize,
+            PyBuffer* view, nint* keep, void** data, nint* count, byte** copy)
+        {
+            view->Obj = 0;
+            if (o == none)
+            {
+                *data = null;
+                return true;
+            }
+            if (Type(o) == longType)
+            {
+                var address = longAsUnsignedLongLong(o);
+                if (!(address == ulong.MaxValue && errOccurred() != 0))
+                {
+                    *data = (void*)address;
+                    return true;
+                }
+                errClear();
+            }
+            else if (copy != null && (Type(o) == bytesType || (text && Type(o) == unicodeType)))
+            {
+                return Text(ref member, i, o, text, format, view, keep, data, count, copy);
+            }
+            else if (getBuffer(o, view, BufferFormat | BufferCContiguous | BufferWritable) == 0)
+            {
+                if (!IsCtypesPointer(view->Format) && FormatIs(view->Format, format, itemSize))
+                {
+                    *data = view->Len == 0 ? null : view->Buf;
+                    *count = view->Len / itemSize;
+                    return true;
+                }
+                releaseBuffer(view);
+                view->Obj = 0;
+            }
+            else
+            {
+                errClear();
+                view->Obj = 0;
+            }
+            var lendable = Check(ref member, i, o);
+            if (lendable == 0) return false;
+            *keep = lendable;
+            if (Type(lendable) == longType)
+            {
+                *data = (void*)longAsUnsignedLongLong(lendable);
+                return true;
+            }
+            if (getBuffer(lendable, view, BufferCContiguous | BufferWritable) != 0)
+            {
+                view->Obj = 0;
+                return false;
+            }
+            *data = view->Len == 0 ? null : view->Buf;
+            *count = view->Len / itemSize;
+            return true;
+        }
+
+        /// <summary>The buffer formats of ctypes' pointer objects (POINTER instances "&amp;...",
+        /// c_char_p "z", c_wchar_p "Z", c_void_p "P", py_object "O", function pointers "X{}"), whose
+        /// buffer is the pointer itself.</summary>
+        static bool IsCtypesPointer(byte* text)
+        {
+            if (text == null) return false;
+            if (*text == '<' || *text == '>' || *text == '@' || *text == '=') text++;
+            var c = *text;
+            return c == '&' || c == 'X' || ((c == 'z' || c == 'Z' || c == 'P' || c == 'O') && text[1] == 0);
+        }
+
         /// <summary>True for the struct formats that certainly hold exactly these items here: the
         /// letter alone or with '@', '=' or '<' (little-endian machines), and 'l'/'L' for 8-byte
         /// integers where C's long has 8 bytes (numpy's int64 on Linux and macOS); any format for
         /// letter 0 (a void* parameter). Anything else is decided by the Python check.</summary>
-        static bool FormatIs(byte* text, byte letter, int itemSize)
+        internal static bool FormatIs(byte* text, byte letter, int itemSize)
         {
             if (letter == 0) return true;
             if (text == null) return letter == (byte)'B';
             byte prefix = 0;
             if (*text == '@' || *text == '=' || *text == '<') prefix = *text++;
+            if (letter == 'Z') return text[0] == 'Z' && text[1] == 'd' && text[2] == 0; // complex128
             var c = text[0];
             if (c == 0 || text[1] != 0) return false;
             if (c == letter) return true;
