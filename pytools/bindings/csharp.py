@@ -18,7 +18,7 @@ from typing import Optional
 
 from ..abi import PRIMITIVES, Primitive
 from ..plan.model import Backend, BindingPlan, Leaf, MapPlan, Member, MemberKind, RecordPlan, Tag, TypeRef, csharp_name
-from ..plan.types import ERROR, GENERATED, INTEROP, SELF, CompositeEntry, entry
+from ..plan.types import ERROR, GENERATED, INTEROP, SELF, CompositeEntry, DelegateEntry, entry
 from ..resources import template_environment
 
 
@@ -32,6 +32,8 @@ class CSharpRenderer:
         self.converter_ids: dict[TypeRef, int] = {}
         self.converter_methods: list[str] = []
         self.classes = {name: i for i, name in enumerate(plan.python_classes())}
+        self.delegate_ids: dict[TypeRef, int] = {}
+        self.delegate_methods: list[str] = []
 
     # -- CSharpSide --------------------------------------------------------------------------------
 
@@ -66,6 +68,14 @@ class CSharpRenderer:
         self.converter_methods.append(
             f"public static nint O{number}({ref.cs} value)\n{{\n" + "".join(f"    {line}\n" for line in build) + "}")
         return number
+
+    def delegate(self, ref: TypeRef) -> int:
+        if ref not in self.delegate_ids:
+            known = entry(ref)
+            assert isinstance(known, DelegateEntry)
+            number = self.delegate_ids[ref] = len(self.delegate_ids)
+            self.delegate_methods.append(known.factory(ref, self, number))
+        return self.delegate_ids[ref]
 
     # -- the ctypes shims ----------------------------------------------------------------------------
 
@@ -275,7 +285,7 @@ class CSharpRenderer:
         maps = [self.map_shim(m, m.map) for m in members if m.map is not None]
         return template_environment("csharp").get_template("shims.cs.j2").render(
             shims=shims, entries=entries, maps=maps, native=native, codecs=self.codec_methods,
-            converters=self.converter_methods, assembly=plan.assembly, digest=plan.digest,
+            converters=self.converter_methods, delegates=self.delegate_methods, assembly=plan.assembly, digest=plan.digest,
             classes=len(self.classes))
 
 

@@ -66,6 +66,9 @@ class Tag(str, enum.Enum):
     TUPLE = "tuple"  # args: the items
     SPAN = "span"  # args: a numeric (or Half) item; lent as a buffer
     POINTER = "pointer"  # a raw export's T*: args: the primitive T (VOID for void*)
+    # A Func/Action/Predicate parameter, given a Python callable: args: the delegate's parameter
+    # types, then its result (VOID for an action).
+    DELEGATE = "delegate"
 
 
 class Container(str, enum.Enum):

@@ -57,9 +57,12 @@ class Resolver:
         self.records: set[str] = set()  # records/structs reached so far (their fields resolved by the caller)
         self.enums: set[str] = set()
 
-    def resolve(self, shape: TypeShape, *, top: bool = True, nullable: bool = False) -> TypeRef:
-        """The node for *shape*; *top* is a parameter or return (spans allowed), else a nested element."""
+    def resolve(self, shape: TypeShape, *, top: bool = True, nullable: bool = False, parameter: bool = False) -> TypeRef:
+        """The node for *shape*; *top* is a parameter or return (spans allowed), else a nested element;
+        *parameter*: a method's parameter (delegates allowed)."""
         kind, name = shape.kind, shape.name
+        if _is_delegate(name):
+            return self._delegate(shape, top and parameter, nullable)
         if kind == "primitive":
             if name in _KEYWORDS:
                 return TypeRef(Tag(name), name)
@@ -121,6 +124,26 @@ class Resolver:
             self.records.add(name)
             return TypeRef(Tag.RECORD, csharp_name(name), name=name)
         raise Unsupported(f"{name} is neither a [PyExport] class, a record, a struct nor an enum")
+
+
+    def _delegate(self, shape: TypeShape, allowed: bool, nullable: bool) -> TypeRef:
+        if not allowed:
+            raise Unsupported(f"{display(shape)}: delegates are supported as method parameters only (a Python callable)")
+        arguments = [self.resolve(a, top=False) for a in shape.arguments]
+        name = shape.name
+        if name.startswith("System.Func`"):
+            parameters, result = arguments[:-1], arguments[-1]
+        elif name == "System.Predicate`1":
+            parameters, result = arguments, TypeRef(Tag.BOOL, "bool")
+        else:
+            parameters, result = arguments, TypeRef(Tag.VOID, "void")
+        cs = _generic_cs(name, arguments) if shape.arguments else csharp_name(name)
+        return TypeRef(Tag.DELEGATE, cs, (*parameters, result), nullable=nullable)
+
+
+def _is_delegate(name: str) -> bool:
+    """Func<...>, Action, Action<...>, Predicate<T>."""
+    return name == "System.Action" or re.fullmatch(r"System\.(Func`([1-9]|1[0-7])|Action`([1-9]|1[0-6])|Predicate`1)", name) is not None
 
 
 def _generic_cs(name: str, args: list[TypeRef]) -> str:

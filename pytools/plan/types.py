@@ -120,6 +120,10 @@ class CSharpSide(EnumFacts, Protocol):
     def class_index(self, name: str) -> int:
         """The index of a Python class in the table registered with `_lib` (plan.python_classes)."""
 
+    def delegate(self, ref: TypeRef) -> int:
+        """The number of the factory making a delegate of type *ref* from a Python callable's
+        number (Callbacks.D<n>)."""
+
 
 @dataclass(frozen=True)
 class CtypesInput:
@@ -1004,6 +1008,58 @@ class PointerEntry(TypeEntry):
         return f"{PY}FromUInt64((ulong){value})"
 
 
+class DelegateEntry(TypeEntry):
+    """A Func/Action/Predicate parameter: a Python callable, registered with the package's
+    _dotnet.py (crossing as its number) and called through its dispatcher (Callbacks.cs); its
+    arguments and result cross in the wire encoding, so every type with a codec may appear."""
+
+    passing = Passing.SCALAR
+    layout = None
+
+    @staticmethod
+    def signature(ref: TypeRef) -> tuple[tuple[TypeRef, ...], TypeRef]:
+        return ref.args[:-1], ref.args[-1]
+
+    def annotation(self, ref: TypeRef, py: PythonSide, spelling: Spelling, param: bool) -> str:
+        parameters, result = self.signature(ref)
+        # The callable receives .NET's values (as results do) and gives one back (as a parameter does).
+        given = ", ".join(entry(p).annotation(p, py, spelling, False) for p in parameters)
+        text = f"{spelling.typing('Callable')}[[{given}], {entry(result).annotation(result, py, spelling, True)}]"
+        return f"{spelling.typing('Optional')}[{text}]" if ref.nullable else text
+
+    def check(self, ref: TypeRef, py: PythonSide, value: str, where: str) -> str:
+        parameters, result = self.signature(ref)
+        codecs = "".join(py.codec(p) + ", " for p in parameters).rstrip(" ")
+        returned = "None" if result.tag is Tag.VOID else py.codec(result)
+        return f"_rt.callback({value}, ({codecs}), {returned}, {_where(where)}, {ref.nullable})"
+
+    def ctypes_input(self, ref: TypeRef, py: PythonSide, name: str, i: int, where: str) -> CtypesInput:
+        return CtypesInput((f"_a{i} = {self.check(ref, py, name, where)}",), (f"_a{i}",))
+
+    def slots(self, ref: TypeRef, cs: EnumFacts) -> tuple[Slot, ...]:
+        return (Slot("long", "c_int64"),)
+
+    def shim_argument(self, ref: TypeRef, cs: CSharpSide, i: int) -> str:
+        return f"{GENERATED}Callbacks.D{cs.delegate(ref)}(a{i})"
+
+    def native_input(self, ref: TypeRef, cs: CSharpSide, k: int, view: int) -> NativeInput:
+        return NativeInput((f"long a{k} = 0;",), f"{INTEROP}CPython.Checked(ref member, {k}, slots[{k}], &a{k})",
+                           f"{GENERATED}Callbacks.D{cs.delegate(ref)}(a{k})")
+
+    def factory(self, ref: TypeRef, cs: CSharpSide, number: int) -> str:
+        """The C# method making the delegate from a callable's number (0: null)."""
+        parameters, result = self.signature(ref)
+        names = [f"p{i}" for i in range(len(parameters))]
+        writes = " ".join(f"{GENERATED}Codecs.W{cs.codec(p)}(w, {n});" for p, n in zip(parameters, names))
+        write = f"w => {{ {writes} }}" if parameters else "null"
+        call = (f"callable.Run({write})" if result.tag is Tag.VOID
+                else f"callable.Call<{result.cs}>({write}, {GENERATED}Codecs.R{cs.codec(result)})")
+        return (f"public static {ref.cs} D{number}(long id)\n{{\n"
+                f"    if (id == 0) return null;\n"
+                f"    var callable = new {INTEROP}PythonCallable(id);\n"
+                f"    return ({', '.join(names)}) => {call};\n}}")
+
+
 class VoidEntry(TypeEntry):
     passing = Passing.VOID
     layout = None
@@ -1038,6 +1094,7 @@ _ENTRIES: dict[Tag, TypeEntry] = {
     Tag.OBJECT: ObjectEntry(),
     Tag.SPAN: SpanEntry(),
     Tag.POINTER: PointerEntry(),
+    Tag.DELEGATE: DelegateEntry(),
 }
 
 

@@ -34,6 +34,7 @@ def bind(library: ctypes.CDLL) -> None:
     live = library["aotwheel_live_handles"]
     live.argtypes, live.restype = (), ctypes.c_int64
     _free, _free_handle, _live_handles = free, free_handle, live
+    _bind_callbacks(library)
 
 
 def _release_handle(handle: int) -> None:
@@ -96,8 +97,15 @@ _CATEGORIES: Dict[str, Type[DotNetError]] = {
 }
 
 
-def _read_error(reader: "_Reader") -> DotNetError:
+def _read_error(reader: "_Reader") -> BaseException:
     category, dotnet_type, message, trace = (reader.string() for _ in range(4))
+    if category.startswith("python:"):  # an exception a Python callable raised (Callbacks.cs)
+        for _ in range(reader.unpack(_I32)):
+            _read_error(reader)
+        raised = _held.pop(int(category[7:]), None)
+        if isinstance(raised, BaseException):
+            return raised
+        category = "DotNetError"
     # The generated shim's own frame says nothing to the user.
     trace = "\n".join(line for line in trace.splitlines() if not line.lstrip().startswith("at AotWheel.Generated."))
     inner = tuple(_read_error(reader) for _ in range(reader.unpack(_I32)))
@@ -108,10 +116,14 @@ def _read_error(reader: "_Reader") -> DotNetError:
         error.add_note(f".NET stack trace of {dotnet_type}:\n{trace}")
     if inner:
         error.__cause__ = inner[0]
+        # A Python exception that .NET only carried across (Task.Wait's AggregateException, a
+        # reflection call's TargetInvocationException) arrives as itself.
+        if len(inner) == 1 and not isinstance(inner[0], DotNetError) and dotnet_type in _CARRIERS:
+            return inner[0]
     return error
 
 
-def error(address: Optional[int]) -> DotNetError:
+def error(address: Optional[int]) -> BaseException:
     """The exception a failed call reported through its error out-parameter (a block's address)."""
     data = _take(address)
     if data is None:
@@ -897,3 +909,91 @@ def self_handle(value: Any, cls: Any, where: str) -> int:
     if not isinstance(value, cls):
         raise TypeError(f"{where} must be {cls.__name__}, not {type(value).__name__}")
     return int(value._live_handle())
+
+
+# -- callbacks: Python callables as .NET delegates (Callbacks.cs) ---------------------------------
+
+# The callables .NET delegates call and the exceptions they raised, by number; .NET gives numbers
+# back when it collects what held them (aotwheel_callbacks_released).
+_held: Dict[int, Any] = {}
+_numbers = iter(range(1, 1 << 62))
+_CARRIERS = frozenset({"System.AggregateException", "System.Reflection.TargetInvocationException"})
+_DISPATCHER_TYPE = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p)
+_dispatcher: Any = None
+_store_result: Callable[[int, bytes, int], None] = lambda sink, data, length: None
+_drain_released: Callable[[Any, int], int] = lambda ids, capacity: 0
+_RELEASED_BATCH = 256
+_released_ids = (ctypes.c_int64 * _RELEASED_BATCH)()
+
+
+def _bind_callbacks(library: ctypes.CDLL) -> None:
+    global _dispatcher, _store_result, _drain_released
+    store = library["aotwheel_callback_result"]
+    store.argtypes, store.restype = (ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int32), None
+    drain = library["aotwheel_callbacks_released"]
+    drain.argtypes, drain.restype = (ctypes.c_void_p, ctypes.c_int32), ctypes.c_int32
+    install = library["aotwheel_callbacks_install"]
+    install.argtypes, install.restype = (ctypes.c_void_p,), None
+    _store_result, _drain_released = store, drain
+    # Kept for the life of the module: .NET may call it from any thread until the process ends.
+    _dispatcher = _DISPATCHER_TYPE(_dispatch)
+    install(ctypes.cast(_dispatcher, ctypes.c_void_p))
+
+
+class _Callable:
+    """A registered callable with the codecs of its delegate's parameters and result."""
+
+    __slots__ = ("function", "parameters", "result", "where")
+
+    def __init__(self, function: Callable[..., Any], parameters: Tuple["Codec", ...], result: Optional["Codec"],
+                 where: str) -> None:
+        self.function, self.parameters, self.result, self.where = function, parameters, result, where
+
+
+def _dispatch(number: int, arguments: int, length: int, sink: int) -> int:
+    """The dispatcher .NET calls (with the GIL, taken by ctypes): 0 with the result stored, or the
+    number under which the exception raised is kept, with its text stored."""
+    try:
+        target = _held[number]
+        reader = _Reader(ctypes.string_at(arguments, length) if length else b"")
+        values = [codec.read(reader) for codec in target.parameters]
+        value = target.function(*values)
+        out = bytearray()
+        if target.result is not None:
+            target.result.write(out, value, f"the result of {target.where}")
+        _store_result(sink, bytes(out), len(out))
+        return 0
+    except BaseException as exc:  # noqa: B036 - every exception goes to .NET, to arrive back as itself
+        token = next(_numbers)
+        _held[token] = exc
+        text = f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")
+        _store_result(sink, text, len(text))
+        return token
+
+
+def callback(value: Any, parameters: Tuple["Codec", ...], result: Optional["Codec"], where: str,
+             nullable: bool = False) -> int:
+    """The number of *value*, a callable .NET calls as a delegate with *parameters*."""
+    if value is None and nullable:
+        return 0
+    if not callable(value):
+        raise TypeError(f"{where} must be callable, not {type(value).__name__}")
+    _release_collected()
+    number = next(_numbers)
+    _held[number] = _Callable(value, parameters, result, where)
+    return number
+
+
+def _release_collected() -> None:
+    while True:
+        count = _drain_released(_released_ids, _RELEASED_BATCH)
+        for i in range(count):
+            _held.pop(_released_ids[i], None)
+        if count < _RELEASED_BATCH:
+            return
+
+
+def held_callbacks() -> int:
+    """How many callables (and exceptions they raised) .NET may still reach (for leak checks)."""
+    _release_collected()
+    return len(_held)
