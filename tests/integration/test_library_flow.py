@@ -1,0 +1,129 @@
+"""Library-shaped C# that hands control back and forth (issue 23): Python callables as delegates,
+lazy iterators, awaitable tasks; on both backends, from the shared LibraryShaped build."""
+
+from __future__ import annotations
+
+from support import LEAK_BATCHES, call_json, leak_in
+
+
+def test_callables_cross_as_delegates_with_values_converted_both_ways(library_clean, backend):
+    code = """
+import inspect, json, libraryshaped as m
+seen = []
+m.repeat(seen.append, 4)
+out = [m._BACKEND, round(m.integrate(lambda x: x * x, 0.0, 3.0, 3000), 6), m.count_where([1, 2, 3, 4, 5], lambda i: i % 2 == 1),
+       seen, m.transform(lambda s, n: s * n, "ab"), m.call_nothing(lambda: 41), m.optional(None, 2.0),
+       m.optional(lambda x: x + 1, 2.0), str(inspect.signature(m.integrate))]
+class Scale:
+    def __call__(self, x):
+        return 2 * x
+out.append(m.integrate(Scale(), 0.0, 1.0, 4))
+print(json.dumps(out))
+"""
+    assert call_json(library_clean, code) == [
+        backend, 9.0, 3, [0, 1, 2, 3], "abab!", 42, -1.0, 3.0,
+        "(f: Callable[[float], float], a: float, b: float, steps: int) -> float", 1.0]
+
+
+def test_an_exception_raised_in_a_callable_arrives_as_the_same_object(library_clean, backend):
+    code = """
+import json, traceback, libraryshaped as m
+out = []
+mine = ZeroDivisionError("mine")
+def boom(x):
+    raise mine
+for call in (lambda: m.integrate(boom, 0.0, 1.0, 10), lambda: m.on_other_thread(boom, 1),
+             lambda: m.sum_released(boom, 3)):
+    try:
+        call()
+    except ZeroDivisionError as exc:
+        out.append([exc is mine, "boom" in [f.name for f in traceback.extract_tb(exc.__traceback__)]])
+try:
+    m.wrap(lambda: {}["k"])
+except RuntimeError as exc:  # .NET's InvalidOperationException, caused by the callable's KeyError
+    out.append([type(exc.__cause__).__name__, exc.dotnet_type])
+out.append(m.swallow(lambda: 1 / 0))  # what .NET sees of it
+for bad in (lambda: m.integrate(lambda x: "no", 0.0, 1.0, 1), lambda: m.integrate(3, 0.0, 1.0, 1)):
+    try:
+        bad()
+    except TypeError as exc:
+        out.append(str(exc))
+class Stop(BaseException):
+    pass
+try:
+    m.repeat(lambda i: (_ for _ in ()).throw(Stop()), 3)
+except Stop:
+    out.append("BaseException too")
+print(json.dumps(out))
+"""
+    assert call_json(library_clean, code) == [
+        [True, True], [True, True], [True, True], ["KeyError", "System.InvalidOperationException"],
+        "PythonException: ZeroDivisionError: division by zero",
+        "the result of integrate() argument 'f' must be float, not str", "integrate() argument 'f' must be callable, not int",
+        "BaseException too"]
+
+
+def test_callables_called_from_other_threads_after_the_call_and_without_the_gil(library_clean, backend):
+    code = """
+import json, threading, libraryshaped as m
+out = [m.on_other_thread(lambda x: x * 2, 21), m.sum_released(lambda i: i * 0.5, 10)]
+done, got = threading.Event(), []
+m.later(lambda v: (got.append([v, threading.current_thread() is not threading.main_thread()]), done.set()), 50, 7)
+out.append(done.wait(30))
+out += got
+stored = []
+m.store(stored.append)
+out += [m.call_stored("kept"), stored]
+# Python threads calling .NET that calls back, all at once.
+results = []
+def work(k):
+    results.append(m.integrate(lambda x: k, 0.0, 1.0, 200))
+threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+out.append(sorted(round(r, 9) for r in results))
+print(json.dumps(out))
+"""
+    assert call_json(library_clean, code) == [
+        42, 22.5, True, [7, True], True, ["kept"], [float(k) for k in range(8)]]
+
+
+def test_callables_are_released_when_dotnet_collects_their_delegates(library_clean, backend):
+    code = """
+import json, libraryshaped as m
+from libraryshaped import _dotnet
+m.collect()
+base = _dotnet.held_callbacks()
+for i in range(200):
+    m.integrate(lambda x: x, 0.0, 1.0, 2)
+    m.swallow(lambda: 1 / 0)  # the exception .NET swallowed is released too
+m.store(lambda s: None)
+m.collect()
+kept = _dotnet.held_callbacks() - base
+m.forget_stored()
+m.collect()
+print(json.dumps([kept, _dotnet.held_callbacks() - base]))
+"""
+    assert call_json(library_clean, code) == [1, 0]
+
+
+def test_no_growth_over_many_callback_calls(library_clean, backend):
+    code = LEAK_BATCHES + """
+import json, libraryshaped as m
+from libraryshaped import _dotnet
+def work(n):  # n callback calls: fresh callables, strings through, exceptions through
+    for i in range(n // 100):
+        m.integrate(lambda x: x * i, 0.0, 1.0, 90)
+        m.transform(lambda s, k: s + str(k), "x" * 50)
+        try:
+            m.call_nothing(lambda: 1 / 0)
+        except ZeroDivisionError:
+            pass
+        m.swallow(lambda: 1 / 0)
+samples = rss_batches(work, 100_000)
+m.collect()
+print(json.dumps([samples, _dotnet.held_callbacks()]))
+"""
+    samples, held = call_json(library_clean, code)
+    assert leak_in(samples) is None, leak_in(samples)
+    assert held < 500, held  # only what .NET has not collected yet
