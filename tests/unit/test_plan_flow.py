@@ -1,0 +1,55 @@
+"""The plan of members that hand control back and forth (issue 23): delegate parameters, lazy
+iterator results, awaitable task results (from fake inspector reports; no SDK)."""
+
+from __future__ import annotations
+
+import pytest
+
+from aotwheel.bindings.csharp import render_csharp
+from aotwheel.bindings.python import render_package
+from aotwheel.errors import AotWheelError
+from aotwheel.plan.model import Tag
+from aotwheel.plan.planner import plan_binding
+from pyexport_reports import generic, method, named, param, prim, report, static_class
+
+
+def build(*methods):
+    return plan_binding(report(static_class(*methods)), {})
+
+
+def test_func_action_and_predicate_parameters_are_delegates_of_their_signature():
+    plan = build(
+        method("Integrate", param("f", generic("System.Func`2", prim("double"), prim("double"))), returns=prim("double")),
+        method("Each", param("f", generic("System.Action`2", prim("string"), prim("int")))),
+        method("Keep", param("f", generic("System.Predicate`1", prim("long")))),
+        method("Poke", param("f", named("System.Action", "class"))),
+    )
+    signatures = [[[a.tag for a in p.type.args] for p in f.params] for f in plan.functions]
+    assert signatures == [[[Tag.DOUBLE, Tag.DOUBLE]], [[Tag.STRING, Tag.INT, Tag.VOID]], [[Tag.LONG, Tag.BOOL]], [[Tag.VOID]]]
+    assert all(p.type.tag is Tag.DELEGATE for f in plan.functions for p in f.params)
+    # .NET may call the callable from a thread the call waits for: the call lets the GIL go.
+    assert all(f.release_gil for f in plan.functions)
+    assert all(f.map is None for f in plan.functions)
+
+
+def test_a_delegate_renders_as_a_callable_annotation_and_a_factory_calling_the_dispatcher():
+    plan = build(method("Integrate", param("f", generic("System.Func`2", prim("int"), prim("string"))), returns=prim("double")))
+    api = render_package(plan, "lib.so", "doc")
+    assert "f: Callable[[int], str]" in api["_api.pyi"].decode()
+    assert "_rt.callback(" in api["_api.py"].decode()
+    csharp = render_csharp(plan)
+    assert "public static global::System.Func<int, string> D0(long id)" in csharp
+    assert "new global::AotWheel.Interop.PythonCallable(id)" in csharp
+
+
+@pytest.mark.parametrize("where, shape, fragment", [
+    ("return", generic("System.Func`1", prim("int")), "delegates are supported as method parameters only"),
+    ("nested", generic("System.Collections.Generic.List`1", generic("System.Func`1", prim("int"))),
+     "delegates are supported as method parameters only"),
+    ("signature", generic("System.Func`2", generic("System.Span`1", prim("int")), prim("int")), "only as a parameter or return type"),
+])
+def test_delegates_elsewhere_are_refused_naming_the_member(where, shape, fragment):
+    member = (method("Work", returns=shape) if where == "return" else method("Work", param("f", shape)))
+    with pytest.raises(AotWheelError) as error:
+        build(member)
+    assert "Lib.Api.Work" in str(error.value) and fragment in str(error.value)
