@@ -69,6 +69,7 @@ class Tag(str, enum.Enum):
     # A Func/Action/Predicate parameter, given a Python callable: args: the delegate's parameter
     # types, then its result (VOID for an action).
     DELEGATE = "delegate"
+    ITERATOR = "iterator"  # an IEnumerable<T> / IEnumerator<T> method result, pulled lazily: args: the item
 
 
 class Container(str, enum.Enum):

@@ -184,10 +184,13 @@ class Planner:
                 params.append(param)
         returns = VOID
         if method.returns.name != "void" or method.returns.kind != "primitive":
-            resolved = self._resolve(method.returns, f"{where}, return type", nullable=method.returns_nullable)
+            resolved = self._resolve(method.returns, f"{where}, return type", nullable=method.returns_nullable, result=True)
             ok = ok and resolved is not None
             returns = resolved or VOID
         if not ok:
+            return None
+        if entry(returns).adapts_native_result and any(p.out for p in params):
+            self.problems.append(f"{where}: a {display(method.returns)} result cannot be returned with out parameters")
             return None
         names = {p.cs_name: p.python_name for p in params}
         signature = ", ".join(f"{display(p.type)} {p.name}" for p in method.parameters)
@@ -239,9 +242,10 @@ class Planner:
         params = [dataclasses.replace(p, default=None) if i < last_required else p for i, p in enumerate(params)]
         return dataclasses.replace(member, params=tuple(params))
 
-    def _resolve(self, shape: TypeShape, where: str, nullable: bool = False, parameter: bool = False) -> Optional[TypeRef]:
+    def _resolve(self, shape: TypeShape, where: str, nullable: bool = False, parameter: bool = False,
+                 result: bool = False) -> Optional[TypeRef]:
         try:
-            return self.resolver.resolve(shape, nullable=nullable, parameter=parameter)
+            return self.resolver.resolve(shape, nullable=nullable, parameter=parameter, result=result)
         except Unsupported as exc:
             self.problems.append(f"{where}: type {display(shape)} is not supported ({exc})")
             return None

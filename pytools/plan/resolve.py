@@ -39,6 +39,7 @@ _SPANS = {
 }
 _LISTS = {f"System.Collections.Generic.{n}`1" for n in (
     "List", "IList", "IReadOnlyList", "ICollection", "IReadOnlyCollection", "IEnumerable")}
+_ITERATORS = {f"System.Collections.Generic.{n}`1" for n in ("IEnumerable", "IEnumerator")}
 _DICTS = {f"System.Collections.Generic.{n}`2" for n in ("Dictionary", "IDictionary", "IReadOnlyDictionary")}
 _KEYWORDS = frozenset(t.value for t in NUMERIC_TAGS) | {"bool", "char"}
 _KEY_TAGS = frozenset(t for t in NUMERIC_TAGS if t not in (Tag.FLOAT, Tag.DOUBLE)) | {Tag.STRING, Tag.ENUM, Tag.GUID, Tag.CHAR}
@@ -57,12 +58,17 @@ class Resolver:
         self.records: set[str] = set()  # records/structs reached so far (their fields resolved by the caller)
         self.enums: set[str] = set()
 
-    def resolve(self, shape: TypeShape, *, top: bool = True, nullable: bool = False, parameter: bool = False) -> TypeRef:
+    def resolve(self, shape: TypeShape, *, top: bool = True, nullable: bool = False, parameter: bool = False,
+                result: bool = False) -> TypeRef:
         """The node for *shape*; *top* is a parameter or return (spans allowed), else a nested element;
-        *parameter*: a method's parameter (delegates allowed)."""
+        *parameter*: a method's parameter (delegates allowed); *result*: a method's result
+        (sequences are lazy iterators)."""
         kind, name = shape.kind, shape.name
         if _is_delegate(name):
             return self._delegate(shape, top and parameter, nullable)
+        if result and kind == "generic" and name in _ITERATORS:
+            item = self.resolve(shape.arguments[0], top=False)
+            return TypeRef(Tag.ITERATOR, _generic_cs(name, [item]), (item,))
         if kind == "primitive":
             if name in _KEYWORDS:
                 return TypeRef(Tag(name), name)

@@ -192,6 +192,14 @@ class TypeEntry:
         """`default(T)` as a Python expression, for a `= default` parameter; None: not expressible."""
         return None
 
+    # A result the native entry point returns as a handle, which Python makes its object of
+    # (native_adapter): iterators and awaitables, whose run-time support is Python's.
+    adapts_native_result = False
+
+    def native_adapter(self, ref: TypeRef, py: PythonSide) -> str:
+        """The Python function making the result's object from the native entry point's handle."""
+        raise NotImplementedError(ref.tag)
+
     # -- C#: ctypes shims ----------------------------------------------------------------------------
 
     def slots(self, ref: TypeRef, cs: EnumFacts) -> tuple[Slot, ...]:
@@ -1060,6 +1068,36 @@ class DelegateEntry(TypeEntry):
                 f"    return ({', '.join(names)}) => {call};\n}}")
 
 
+class IteratorEntry(TypeEntry):
+    """An IEnumerable<T> / IEnumerator<T> result: a handle to an Iterators.cs Iterator, which
+    _dotnet.DotNetIterator pulls one wire-encoded item at a time."""
+
+    passing = Passing.HANDLE
+    layout = None
+    adapts_native_result = True
+
+    def annotation(self, ref: TypeRef, py: PythonSide, spelling: Spelling, param: bool) -> str:
+        return f"{spelling.typing('Iterator')}[{entry(ref.item).annotation(ref.item, py, spelling, False)}]"
+
+    def result_slot(self, ref: TypeRef, cs: EnumFacts) -> Slot:
+        return SELF
+
+    def ctypes_result(self, ref: TypeRef, py: PythonSide, j: int) -> str:
+        return f"_rt.iterator(_r{j}.value, {py.codec(ref.item)})"
+
+    def native_adapter(self, ref: TypeRef, py: PythonSide) -> str:
+        return f"lambda h: _rt.iterator(h, {py.codec(ref.item)})"
+
+    def _iterator(self, ref: TypeRef, cs: CSharpSide, value: str) -> str:
+        return f"{INTEROP}Handles.New({INTEROP}Iterators.Of<{ref.item.cs}>({value}, {GENERATED}Codecs.W{cs.codec(ref.item)}))"
+
+    def shim_store(self, ref: TypeRef, cs: CSharpSide, j: int, value: str) -> str:
+        return f"*r{j} = {self._iterator(ref, cs, value)};"
+
+    def native_build(self, ref: TypeRef, cs: CSharpSide, value: str) -> str:
+        return f"{PY}FromInt64((long){self._iterator(ref, cs, value)})"
+
+
 class VoidEntry(TypeEntry):
     passing = Passing.VOID
     layout = None
@@ -1095,6 +1133,7 @@ _ENTRIES: dict[Tag, TypeEntry] = {
     Tag.SPAN: SpanEntry(),
     Tag.POINTER: PointerEntry(),
     Tag.DELEGATE: DelegateEntry(),
+    Tag.ITERATOR: IteratorEntry(),
 }
 
 

@@ -35,6 +35,7 @@ def bind(library: ctypes.CDLL) -> None:
     live.argtypes, live.restype = (), ctypes.c_int64
     _free, _free_handle, _live_handles = free, free_handle, live
     _bind_callbacks(library)
+    _bind_iterators(library)
 
 
 def _release_handle(handle: int) -> None:
@@ -997,3 +998,98 @@ def held_callbacks() -> int:
     """How many callables (and exceptions they raised) .NET may still reach (for leak checks)."""
     _release_collected()
     return len(_held)
+
+
+# -- lazy iterators: IEnumerable<T> / IEnumerator<T> results (Iterators.cs) --------------------------
+
+_iterator_next: Any = None
+_iterator_close: Any = None
+
+
+def _bind_iterators(library: ctypes.CDLL) -> None:
+    global _iterator_next, _iterator_close
+    pull = library["aotwheel_iterator_next"]
+    pull.argtypes, pull.restype = (ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_void_p), ctypes.c_int32
+    close = library["aotwheel_iterator_close"]
+    close.argtypes, close.restype = (ctypes.c_ssize_t, ctypes.c_void_p), ctypes.c_int32
+    _iterator_next, _iterator_close = pull, close
+
+
+def _dispose_iterator(handle: int) -> None:
+    """A collected iterator's finalizer: the enumerator is disposed (an exception of its Dispose
+    has nowhere to go and is dropped, as Python drops a generator's on collection)."""
+    if _aotwheel.refusal is None:
+        failure = ctypes.c_void_p()
+        if _iterator_close(handle, ctypes.byref(failure)):
+            _take(failure.value)
+
+
+class DotNetIterator:
+    """A .NET IEnumerable<T> or IEnumerator<T>, pulled one item at a time: each next() runs the .NET
+    enumerator's MoveNext (without the GIL) and converts its item. The enumerator is disposed when it
+    ends or throws, on close() or leaving a `with` block, and when the iterator is collected (so
+    breaking out of a for loop over a call's result disposes it)."""
+
+    __slots__ = ("_handle", "_codec", "_finalizer", "__weakref__")
+
+    def __init__(self, handle: int, codec: "Codec") -> None:
+        self._handle, self._codec = handle, codec
+        self._finalizer = weakref.finalize(self, _dispose_iterator, handle)
+        self._finalizer.atexit = False
+
+    def __iter__(self) -> "DotNetIterator":
+        return self
+
+    def __next__(self) -> Any:
+        handle = self._handle
+        if not handle:
+            raise StopIteration
+        item, failure = ctypes.c_void_p(), ctypes.c_void_p()
+        if _iterator_next(handle, ctypes.byref(item), ctypes.byref(failure)):
+            self._forget()
+            raise error(failure.value)
+        if item.value is None:
+            self._forget()
+            raise StopIteration
+        return take(self._codec, item.value)
+
+    def _forget(self) -> None:
+        """The enumerator ended (.NET disposed it): only the handle is left to free."""
+        if self._handle:
+            self._handle = 0
+            self._finalizer()
+
+    def close(self) -> None:
+        """Dispose the .NET enumerator now; next() then ends the iteration. A .NET exception thrown
+        by its Dispose is raised here."""
+        handle = self._handle
+        if handle:
+            self._handle = 0
+            self._finalizer.detach()
+            failure = ctypes.c_void_p()
+            if _iterator_close(handle, ctypes.byref(failure)):
+                raise error(failure.value)
+
+    def __enter__(self) -> "DotNetIterator":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<.NET iterator{'' if self._handle else ' (closed)'}>"
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TypeError("a .NET iterator cannot be pickled: it exists only in this process's runtime")
+
+
+def iterator(handle: int, codec: "Codec") -> Optional[DotNetIterator]:
+    return DotNetIterator(handle, codec) if handle else None
+
+
+def adapted(native: Callable[..., Any], adapt: Callable[[Any], Any]) -> Callable[..., Any]:
+    """A native entry point whose result (a handle) becomes its Python object (an iterator, an
+    awaitable) here, as the ctypes def makes it."""
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return adapt(native(*args, **kwargs))
+    return call

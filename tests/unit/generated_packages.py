@@ -43,6 +43,12 @@ int64_t live_blocks;
 void aotwheel_free(void *block) { if (block) { free(block); live_blocks--; } }
 void aotwheel_free_handle(intptr_t handle) { if (handle) { free((void *)handle); live_handles--; } }
 int64_t aotwheel_live_handles(void) { return live_handles; }
+/* Callbacks, iterators and tasks (Callbacks.cs, Iterators.cs, Tasks.cs): bound at import, unused here. */
+void aotwheel_callbacks_install(void *dispatch) { (void)dispatch; }
+void aotwheel_callback_result(void *result, const void *data, int32_t length) { (void)result; (void)data; (void)length; }
+int32_t aotwheel_callbacks_released(int64_t *ids, int32_t capacity) { (void)ids; (void)capacity; return 0; }
+int32_t aotwheel_iterator_next(intptr_t handle, void **item, void **error) { (void)handle; *item = 0; (void)error; return 0; }
+int32_t aotwheel_iterator_close(intptr_t handle, void **error) { (void)handle; (void)error; return 0; }
 static intptr_t new_handle(int64_t value) { int64_t *p = malloc(8); *p = value; live_handles++; return (intptr_t)p; }
 /* A native block (Interop.cs Blob): a 4-byte length, then the bytes. */
 static uint8_t *blob(const void *data, int32_t length) {
