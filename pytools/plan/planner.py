@@ -190,7 +190,7 @@ class Planner:
         if not ok:
             return None
         if entry(returns).adapts_native_result and any(p.out for p in params):
-            self.problems.append(f"{where}: a {display(method.returns)} result cannot be returned with out parameters")
+            self.problems.append(f"{where}: a result of type {display(method.returns)} cannot come with out parameters")
             return None
         names = {p.cs_name: p.python_name for p in params}
         signature = ", ".join(f"{display(p.type)} {p.name}" for p in method.parameters)

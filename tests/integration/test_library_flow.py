@@ -127,3 +127,97 @@ print(json.dumps([samples, _dotnet.held_callbacks()]))
     samples, held = call_json(library_clean, code)
     assert leak_in(samples) is None, leak_in(samples)
     assert held < 500, held  # only what .NET has not collected yet
+
+
+def test_sequence_results_are_lazy_iterators_pulling_one_item_at_a_time(library_clean, backend):
+    code = """
+import inspect, itertools, json, libraryshaped as m
+out = [list(itertools.islice(m.primes(), 10)), list(m.numbers(5)), list(m.words("a b c")), m.nothing(),
+       m.listed(3), m.arrayed(3) if isinstance(m.arrayed(3), list) else "array", str(inspect.signature(m.primes)),
+       str(inspect.signature(m.watched))]
+started = m.started()
+w = m.watched(3)
+out.append(m.started() - started)  # nothing ran yet
+out.append(next(w))
+out.append(m.started() - started)
+it = m.fails_at(3)
+out += [next(it), next(it)]
+try:
+    next(it)
+except RuntimeError as exc:
+    out.append([type(exc).__name__, exc.dotnet_type, str(exc)])
+out.append(list(it))  # a failed iterator is finished
+try:
+    next(m.numbers(-1))  # Enumerable.Range refuses a negative count before any item
+except ValueError as exc:
+    out.append(exc.dotnet_type)
+print(json.dumps(out))
+"""
+    assert call_json(library_clean, code) == [
+        [2, 3, 5, 7, 11, 13, 17, 19, 23, 29], [0, 1, 2, 3, 4], ["a", "b", "c"], None, [0, 1, 2], [0, 1, 2],
+        "() -> Iterator[int]", "(count: int) -> Iterator[Tuple[int, str]]", 0, [0, ""], 1, 1, 2,
+        ["DotNetRuntimeError", "System.InvalidOperationException", "item 3 failed [System.InvalidOperationException]"], [],
+        "System.ArgumentOutOfRangeException"]
+
+
+def test_closing_collecting_or_breaking_out_disposes_the_enumerator(library_clean, backend):
+    code = """
+import gc, json, threading, libraryshaped as m
+from libraryshaped import _dotnet
+out = []
+base = m.disposed()
+for item in m.watched(10):
+    if item[0] == 2:
+        break
+gc.collect()
+out.append(m.disposed() - base)  # break: the iterator was collected
+w = m.watched(10)
+next(w)
+w.close()
+out += [m.disposed() - base, list(w), repr(w)]
+with m.watched(10) as w:
+    next(w)
+out.append(m.disposed() - base)
+out.append(list(m.watched(2)))
+out.append(m.disposed() - base)  # its end disposes it
+w = m.watched(5)
+next(w)
+del w
+out.append(m.disposed() - base)  # collected without a loop
+# Four threads pulling from one iterator get every item once.
+shared, got, lock = m.numbers(4000), [], threading.Lock()
+def pull():
+    for x in shared:
+        with lock:
+            got.append(x)
+threads = [threading.Thread(target=pull) for _ in range(4)]
+for t in threads: t.start()
+for t in threads: t.join()
+out.append(sorted(got) == list(range(4000)))
+gc.collect()
+out.append(_dotnet.live_handles())
+print(json.dumps(out))
+"""
+    assert call_json(library_clean, code) == [1, 2, [], "<.NET iterator (closed)>", 3, [[0, ""], [1, "x"]], 4, 5, True, 0]
+
+
+def test_no_growth_over_many_iterated_items(library_clean, backend):
+    code = LEAK_BATCHES + """
+import itertools, json, libraryshaped as m
+from libraryshaped import _dotnet
+def work(n):  # n items, through iterators ended, broken off and closed
+    for i in range(n // 100):
+        for x in itertools.islice(m.primes(), 20):
+            pass
+        for x in m.watched(30):
+            pass
+        w = m.watched(100)
+        for x in itertools.islice(w, 50):
+            pass
+        w.close()
+samples = rss_batches(work, 100_000)
+print(json.dumps([samples, _dotnet.live_handles()]))
+"""
+    samples, live = call_json(library_clean, code)
+    assert leak_in(samples) is None, leak_in(samples)
+    assert live == 0

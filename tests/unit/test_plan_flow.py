@@ -53,3 +53,27 @@ def test_delegates_elsewhere_are_refused_naming_the_member(where, shape, fragmen
     with pytest.raises(AotWheelError) as error:
         build(member)
     assert "Lib.Api.Work" in str(error.value) and fragment in str(error.value)
+
+
+def test_sequence_results_of_methods_are_iterators_and_parameters_stay_lists():
+    enumerable = generic("System.Collections.Generic.IEnumerable`1", prim("long"))
+    enumerator = generic("System.Collections.Generic.IEnumerator`1", prim("string"))
+    plan = build(method("Primes", returns=enumerable), method("Words", returns=enumerator),
+                 method("Total", param("items", enumerable), returns=prim("long")),
+                 method("Listed", returns=generic("System.Collections.Generic.List`1", prim("int"))))
+    primes, words, total, listed = plan.functions
+    assert (primes.returns.tag, primes.returns.item.tag, words.returns.tag) == (Tag.ITERATOR, Tag.LONG, Tag.ITERATOR)
+    assert (total.params[0].type.tag, listed.returns.tag) == (Tag.LIST, Tag.LIST)
+    assert primes.map is None
+    api = render_package(plan, "lib.so", "doc")
+    assert "def primes() -> Iterator[int]: ..." in api["_api.pyi"].decode()
+    # The native entry point returns the enumerator's handle; Python makes the iterator.
+    assert "primes = _aw.native_function(_rt.adapted(_native._function(" in api["_api.py"].decode()
+    assert "global::AotWheel.Interop.Iterators.Of<long>(" in render_csharp(plan)
+
+
+def test_an_iterator_result_with_out_parameters_is_refused():
+    out = param("count", {"kind": "byref", "name": "int&", "element": prim("int")}, out=True)
+    with pytest.raises(AotWheelError) as error:
+        build(method("Both", out, returns=generic("System.Collections.Generic.IEnumerable`1", prim("int"))))
+    assert "Lib.Api.Both: an IEnumerable<int> result cannot be returned with out parameters" in str(error.value)
