@@ -141,6 +141,9 @@ class CSharpRenderer:
         for i, param in enumerate(member.params):
             if param.out:
                 continue
+            if not entry(param.type).from_python:
+                by_slot[i] = entry(param.type).shim_argument(param.type, self, i)
+                continue
             converted = entry(param.type).native_input(param.type, self, k, views)
             if converted.buffer_bytes:
                 views += 1

@@ -70,6 +70,8 @@ class Tag(str, enum.Enum):
     # types, then its result (VOID for an action).
     DELEGATE = "delegate"
     ITERATOR = "iterator"  # an IEnumerable<T> / IEnumerator<T> method result, pulled lazily: args: the item
+    TASK = "task"  # a Task / Task<T> / ValueTask / ValueTask<T> method result, awaited: args: T (VOID without)
+    CANCELLATION = "cancellation"  # a CancellationToken parameter: not Python's to pass (cancelled with the await)
 
 
 class Container(str, enum.Enum):
@@ -218,7 +220,8 @@ class Member:
 
     @property
     def inputs(self) -> tuple[Param, ...]:
-        return tuple(p for p in self.params if not p.out)
+        """The parameters Python passes."""
+        return tuple(p for p in self.params if not p.out and p.type.tag is not Tag.CANCELLATION)
 
     @property
     def outputs(self) -> tuple[TypeRef, ...]:

@@ -40,6 +40,7 @@ _SPANS = {
 _LISTS = {f"System.Collections.Generic.{n}`1" for n in (
     "List", "IList", "IReadOnlyList", "ICollection", "IReadOnlyCollection", "IEnumerable")}
 _ITERATORS = {f"System.Collections.Generic.{n}`1" for n in ("IEnumerable", "IEnumerator")}
+_TASKS = {f"System.Threading.Tasks.{n}" for n in ("Task", "Task`1", "ValueTask", "ValueTask`1")}
 _DICTS = {f"System.Collections.Generic.{n}`2" for n in ("Dictionary", "IDictionary", "IReadOnlyDictionary")}
 _KEYWORDS = frozenset(t.value for t in NUMERIC_TAGS) | {"bool", "char"}
 _KEY_TAGS = frozenset(t for t in NUMERIC_TAGS if t not in (Tag.FLOAT, Tag.DOUBLE)) | {Tag.STRING, Tag.ENUM, Tag.GUID, Tag.CHAR}
@@ -66,6 +67,13 @@ class Resolver:
         kind, name = shape.kind, shape.name
         if _is_delegate(name):
             return self._delegate(shape, top and parameter, nullable)
+        if result and name in _TASKS:
+            inner = [self.resolve(a, top=False) for a in shape.arguments] or [TypeRef(Tag.VOID, "void")]
+            return TypeRef(Tag.TASK, _generic_cs(name, inner) if shape.arguments else csharp_name(name), tuple(inner))
+        if name == "System.Threading.CancellationToken":
+            if not (parameter and top):
+                raise Unsupported("a CancellationToken is supported as a method parameter only (cancelled with the awaiting task)")
+            return TypeRef(Tag.CANCELLATION, csharp_name(name))
         if result and kind == "generic" and name in _ITERATORS:
             item = self.resolve(shape.arguments[0], top=False)
             return TypeRef(Tag.ITERATOR, _generic_cs(name, [item]), (item,))

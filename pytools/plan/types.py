@@ -195,6 +195,8 @@ class TypeEntry:
     # A result the native entry point returns as a handle, which Python makes its object of
     # (native_adapter): iterators and awaitables, whose run-time support is Python's.
     adapts_native_result = False
+    # False: a parameter Python does not pass, which the shim makes (shim_argument) on both backends.
+    from_python = True
 
     def native_adapter(self, ref: TypeRef, py: PythonSide) -> str:
         """The Python function making the result's object from the native entry point's handle."""
@@ -1098,6 +1100,59 @@ class IteratorEntry(TypeEntry):
         return f"{PY}FromInt64((long){self._iterator(ref, cs, value)})"
 
 
+class TaskEntry(TypeEntry):
+    """A Task / Task<T> / ValueTask / ValueTask<T> result: a handle to a Tasks.cs PendingTask, which
+    _dotnet.DotNetTask awaits (its result in the wire encoding)."""
+
+    passing = Passing.HANDLE
+    layout = None
+    adapts_native_result = True
+
+    def annotation(self, ref: TypeRef, py: PythonSide, spelling: Spelling, param: bool) -> str:
+        return f"{spelling.typing('Awaitable')}[{entry(ref.item).annotation(ref.item, py, spelling, False)}]"
+
+    def _codec(self, ref: TypeRef, py: PythonSide) -> str:
+        return "None" if ref.item.tag is Tag.VOID else py.codec(ref.item)
+
+    def result_slot(self, ref: TypeRef, cs: EnumFacts) -> Slot:
+        return SELF
+
+    def ctypes_result(self, ref: TypeRef, py: PythonSide, j: int) -> str:
+        return f"_rt.task(_r{j}.value, {self._codec(ref, py)})"
+
+    def native_adapter(self, ref: TypeRef, py: PythonSide) -> str:
+        return f"lambda h: _rt.task(h, {self._codec(ref, py)})"
+
+    def _pending(self, ref: TypeRef, cs: CSharpSide, value: str) -> str:
+        if ref.item.tag is Tag.VOID:
+            return f"{INTEROP}Handles.New({INTEROP}Tasks.Of({value}))"
+        return f"{INTEROP}Handles.New({INTEROP}Tasks.Of<{ref.item.cs}>({value}, {GENERATED}Codecs.W{cs.codec(ref.item)}))"
+
+    def shim_store(self, ref: TypeRef, cs: CSharpSide, j: int, value: str) -> str:
+        return f"*r{j} = {self._pending(ref, cs, value)};"
+
+    def native_build(self, ref: TypeRef, cs: CSharpSide, value: str) -> str:
+        return f"{PY}FromInt64((long){self._pending(ref, cs, value)})"
+
+
+class CancellationEntry(TypeEntry):
+    """A CancellationToken parameter: Python passes nothing; the call makes a source for it (Tasks.cs),
+    which cancelling the awaiting Python task cancels."""
+
+    passing = Passing.VOID
+    layout = None
+    from_python = False
+
+    def ctypes_input(self, ref: TypeRef, py: PythonSide, name: str, i: int, where: str) -> CtypesInput:
+        return CtypesInput((), ())
+
+    def slots(self, ref: TypeRef, cs: EnumFacts) -> tuple[Slot, ...]:
+        return ()
+
+    def shim_argument(self, ref: TypeRef, cs: CSharpSide, i: int) -> str:
+        return f"{INTEROP}Tasks.Token()"
+
+
 class VoidEntry(TypeEntry):
     passing = Passing.VOID
     layout = None
@@ -1134,6 +1189,8 @@ _ENTRIES: dict[Tag, TypeEntry] = {
     Tag.POINTER: PointerEntry(),
     Tag.DELEGATE: DelegateEntry(),
     Tag.ITERATOR: IteratorEntry(),
+    Tag.TASK: TaskEntry(),
+    Tag.CANCELLATION: CancellationEntry(),
 }
 
 

@@ -36,6 +36,7 @@ def bind(library: ctypes.CDLL) -> None:
     _free, _free_handle, _live_handles = free, free_handle, live
     _bind_callbacks(library)
     _bind_iterators(library)
+    _bind_tasks(library)
 
 
 def _release_handle(handle: int) -> None:
@@ -944,11 +945,11 @@ def _bind_callbacks(library: ctypes.CDLL) -> None:
 class _Callable:
     """A registered callable with the codecs of its delegate's parameters and result."""
 
-    __slots__ = ("function", "parameters", "result", "where")
+    __slots__ = ("function", "parameters", "result", "where", "once")
 
     def __init__(self, function: Callable[..., Any], parameters: Tuple["Codec", ...], result: Optional["Codec"],
-                 where: str) -> None:
-        self.function, self.parameters, self.result, self.where = function, parameters, result, where
+                 where: str, once: bool) -> None:
+        self.function, self.parameters, self.result, self.where, self.once = function, parameters, result, where, once
 
 
 def _dispatch(number: int, arguments: int, length: int, sink: int) -> int:
@@ -956,6 +957,8 @@ def _dispatch(number: int, arguments: int, length: int, sink: int) -> int:
     number under which the exception raised is kept, with its text stored."""
     try:
         target = _held[number]
+        if target.once:  # given back now, not when .NET collects its delegate
+            del _held[number]
         reader = _Reader(ctypes.string_at(arguments, length) if length else b"")
         values = [codec.read(reader) for codec in target.parameters]
         value = target.function(*values)
@@ -973,15 +976,16 @@ def _dispatch(number: int, arguments: int, length: int, sink: int) -> int:
 
 
 def callback(value: Any, parameters: Tuple["Codec", ...], result: Optional["Codec"], where: str,
-             nullable: bool = False) -> int:
-    """The number of *value*, a callable .NET calls as a delegate with *parameters*."""
+             nullable: bool = False, once: bool = False) -> int:
+    """The number of *value*, a callable .NET calls as a delegate with *parameters* (*once*: at most
+    once, as a task's completion)."""
     if value is None and nullable:
         return 0
     if not callable(value):
         raise TypeError(f"{where} must be callable, not {type(value).__name__}")
     _release_collected()
     number = next(_numbers)
-    _held[number] = _Callable(value, parameters, result, where)
+    _held[number] = _Callable(value, parameters, result, where, once)
     return number
 
 
@@ -1093,3 +1097,126 @@ def adapted(native: Callable[..., Any], adapt: Callable[[Any], Any]) -> Callable
     def call(*args: Any, **kwargs: Any) -> Any:
         return adapt(native(*args, **kwargs))
     return call
+
+
+# -- awaitables: Task / Task<T> / ValueTask / ValueTask<T> results (Tasks.cs) -------------------------
+
+_task_when_done: Any = None
+_task_wait: Any = None
+_task_result: Any = None
+_task_cancel: Any = None
+
+
+def _bind_tasks(library: ctypes.CDLL) -> None:
+    global _task_when_done, _task_wait, _task_result, _task_cancel
+    prototypes = {
+        "aotwheel_task_when_done": (ctypes.c_ssize_t, ctypes.c_int64, ctypes.c_void_p),
+        "aotwheel_task_wait": (ctypes.c_ssize_t, ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p),
+        "aotwheel_task_result": (ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_void_p),
+        "aotwheel_task_cancel": (ctypes.c_ssize_t, ctypes.c_void_p),
+    }
+    found = []
+    for name, argtypes in prototypes.items():
+        function = library[name]
+        function.argtypes, function.restype = argtypes, ctypes.c_int32
+        found.append(function)
+    _task_when_done, _task_wait, _task_result, _task_cancel = found
+
+
+def _checked(status: int, failure: ctypes.c_void_p) -> None:
+    if status:
+        raise error(failure.value)
+
+
+class DotNetTask:
+    """A .NET task, awaitable in asyncio: `await` suspends the coroutine until .NET completes the
+    task, without blocking the event loop (.NET's completion schedules the rest on the loop with
+    call_soon_threadsafe). The task runs whether or not it is awaited, as .NET tasks do; awaiting
+    it again gives the same result. Cancelling the awaiting asyncio task cancels the .NET method's
+    CancellationToken (when it has one). Outside asyncio, result() blocks until it completes."""
+
+    __slots__ = ("_handle", "_codec", "_finalizer", "__weakref__")
+
+    def __init__(self, handle: int, codec: Optional["Codec"]) -> None:
+        self._handle, self._codec = handle, codec
+        self._finalizer = weakref.finalize(self, _release_handle, handle)
+        self._finalizer.atexit = False
+
+    def __await__(self) -> Any:
+        import asyncio
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError("a .NET task is awaited in asyncio, and no asyncio event loop is running here; "
+                               "call its result() to block until it completes") from None
+        future = loop.create_future()
+
+        def completed() -> None:  # on the .NET thread completing the task, with the GIL
+            try:
+                loop.call_soon_threadsafe(self._settle, future)
+            except RuntimeError:  # the loop was closed meanwhile: nobody waits any more
+                pass
+
+        failure = ctypes.c_void_p()
+        _checked(_task_when_done(self._handle, callback(completed, (), None, "a task's completion", once=True), ctypes.byref(failure)),
+                 failure)
+        try:
+            return (yield from future)
+        except asyncio.CancelledError:
+            if not future.cancelled():
+                raise
+            self.cancel()
+            raise
+
+    def _settle(self, future: Any) -> None:
+        if future.done():  # cancelled meanwhile
+            return
+        try:
+            value = self._take_result()
+        except BaseException as exc:  # noqa: B036 - the task's exception, for the awaiting coroutine
+            future.set_exception(exc)
+        else:
+            future.set_result(value)
+
+    def _take_result(self) -> Any:
+        item, failure = ctypes.c_void_p(), ctypes.c_void_p()
+        _checked(_task_result(self._handle, ctypes.byref(item), ctypes.byref(failure)), failure)
+        return None if self._codec is None else take(self._codec, item.value)
+
+    def done(self) -> bool:
+        """Whether .NET has completed the task (with a result, an exception or cancelled)."""
+        finished, failure = ctypes.c_int32(), ctypes.c_void_p()
+        _checked(_task_wait(self._handle, 0, ctypes.byref(finished), ctypes.byref(failure)), failure)
+        return bool(finished.value)
+
+    def result(self, timeout: Optional[float] = None) -> Any:
+        """The blocking form: waits (without the GIL) until the task completes, then returns its
+        result or raises its exception; TimeoutError after *timeout* seconds."""
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        finished, failure = ctypes.c_int32(), ctypes.c_void_p()
+        while True:
+            left = 100 if deadline is None else max(0, min(100, int((deadline - time.monotonic()) * 1000)))
+            # In slices of at most 0.1 s: Ctrl-C interrupts the wait between them.
+            _checked(_task_wait(self._handle, left, ctypes.byref(finished), ctypes.byref(failure)), failure)
+            if finished.value:
+                return self._take_result()
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError(f"the .NET task did not complete within {timeout} s")
+
+    def cancel(self) -> None:
+        """Cancel the .NET method's CancellationToken (nothing when it has none)."""
+        failure = ctypes.c_void_p()
+        _checked(_task_cancel(self._handle, ctypes.byref(failure)), failure)
+
+    def __repr__(self) -> str:
+        return f"<.NET task{' (done)' if self.done() else ''}>"
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TypeError("a .NET task cannot be pickled: it exists only in this process's runtime")
+
+
+def task(handle: int, codec: Optional["Codec"]) -> Optional[DotNetTask]:
+    return DotNetTask(handle, codec) if handle else None

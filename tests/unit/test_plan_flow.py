@@ -76,4 +76,4 @@ def test_an_iterator_result_with_out_parameters_is_refused():
     out = param("count", {"kind": "byref", "name": "int&", "element": prim("int")}, out=True)
     with pytest.raises(AotWheelError) as error:
         build(method("Both", out, returns=generic("System.Collections.Generic.IEnumerable`1", prim("int"))))
-    assert "Lib.Api.Both: an IEnumerable<int> result cannot be returned with out parameters" in str(error.value)
+    assert "Lib.Api.Both: a result of type IEnumerable<int> cannot come with out parameters" in str(error.value)
