@@ -221,3 +221,146 @@ print(json.dumps([samples, _dotnet.live_handles()]))
     samples, live = call_json(library_clean, code)
     assert leak_in(samples) is None, leak_in(samples)
     assert live == 0
+
+
+def test_tasks_are_awaitable_with_results_errors_and_no_blocking_of_the_loop(library_clean, backend):
+    code = """
+import asyncio, inspect, json, time, libraryshaped as m
+async def main():
+    out = [await m.delayed_answer(10), await m.delayed_echo("hé", 5), await m.delayed_echo(None, 1), await m.pause(5),
+           await m.immediate(4), await m.later_value(3.0, 5), await m.done(), await m.then_call(lambda x: x * 10, 4, 20)]
+    out += [str(inspect.signature(m.cancellable)), str(inspect.signature(m.pause))]
+    task = m.delayed_answer(1)
+    out += [await task, await task]  # awaited again: the same result
+    try:
+        await m.fails_after(5)
+    except RuntimeError as exc:
+        out.append([type(exc).__name__, exc.dotnet_type])
+    mine = KeyError("mine")
+    def boom(x):
+        raise mine
+    try:
+        await m.then_call(boom, 1, 5)
+    except KeyError as exc:
+        out.append(exc is mine)
+    # Two 300 ms awaits at once against one after the other, in this run; the loop runs meanwhile.
+    start = time.perf_counter()
+    await m.delayed_answer(300)
+    await m.delayed_answer(300)
+    sequential = time.perf_counter() - start
+    ticks = 0
+    async def tick():
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+    ticker = asyncio.ensure_future(tick())
+    start = time.perf_counter()
+    both = await asyncio.gather(m.delayed_answer(300), m.delayed_answer(300))
+    together = time.perf_counter() - start
+    ticker.cancel()
+    out += [both, together < 0.75 * sequential or [together, sequential], ticks > 5 or ticks]
+    return out
+print(json.dumps(asyncio.run(main())))
+"""
+    assert call_json(library_clean, code) == [
+        42, "hé", None, None, 8, 1.5, None, 41, "(milliseconds: int) -> Awaitable[int]",
+        "(milliseconds: int) -> Awaitable[NoneType]", 42, 42, ["DotNetRuntimeError", "System.InvalidOperationException"],
+        True, [42, 42], True, True]
+
+
+def test_cancelling_the_awaiting_task_cancels_the_cancellation_token(library_clean, backend):
+    code = """
+import asyncio, json, time, libraryshaped as m
+async def main():
+    out = []
+    before = m.cancelled()
+    task = asyncio.ensure_future(m.cancellable(20_000))
+    await asyncio.sleep(0.1)
+    task.cancel()
+    start = time.perf_counter()
+    try:
+        await task
+    except asyncio.CancelledError:
+        out.append("cancelled")
+    out.append(time.perf_counter() - start < 10)
+    try:
+        await asyncio.wait_for(m.cancellable(20_000), 0.1)
+    except asyncio.TimeoutError:
+        out.append("timed out")
+    for _ in range(100):  # .NET's cancellation runs on its own thread
+        if m.cancelled() - before == 2:
+            break
+        await asyncio.sleep(0.05)
+    out.append(m.cancelled() - before)
+    out.append(await m.cancellable(10))  # not cancelled: its result
+    return out
+print(json.dumps(asyncio.run(main())))
+"""
+    assert call_json(library_clean, code) == ["cancelled", True, "timed out", 2, 1]
+
+
+def test_a_task_outside_asyncio_blocks_in_result_and_refuses_await(library_clean, backend):
+    code = """
+import gc, json, threading, libraryshaped as m
+from libraryshaped import _dotnet
+out = []
+task = m.delayed_answer(50)
+out += [task.result(), task.done(), repr(task)]
+try:
+    task.__await__().send(None)
+except RuntimeError as exc:
+    out.append(str(exc))
+try:
+    m.delayed_answer(5000).result(timeout=0.1)
+except TimeoutError as exc:
+    out.append(str(exc))
+try:
+    m.fails_after(1).result()
+except RuntimeError as exc:
+    out.append(exc.dotnet_type)
+m.pause(5000)  # never awaited: .NET runs it, and nothing waits
+# Tasks awaited from several threads, each with its own event loop.
+import asyncio
+results = []
+async def echo(k):
+    return await m.delayed_echo(str(k), 20)
+def work(k):
+    results.append(asyncio.run(echo(k)))
+threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]
+for t in threads: t.start()
+for t in threads: t.join()
+out.append(sorted(results))
+del task
+gc.collect()
+out.append(_dotnet.live_handles())
+print(json.dumps(out))
+"""
+    assert call_json(library_clean, code) == [
+        42, True, "<.NET task (done)>",
+        "a .NET task is awaited in asyncio, and no asyncio event loop is running here; call its result() to block until it completes",
+        "the .NET task did not complete within 0.1 s", "System.InvalidOperationException", ["0", "1", "2", "3", "4", "5"], 0]
+
+
+def test_no_growth_over_many_awaits(library_clean, backend):
+    code = LEAK_BATCHES + """
+import asyncio, gc, json, libraryshaped as m
+from libraryshaped import _dotnet
+async def batch(n):
+    for i in range(n // 4):
+        await m.delayed_echo("x" * 40, 0)
+        await m.immediate(i)
+        try:
+            await m.fails_after(0)
+        except RuntimeError:
+            pass
+        await asyncio.gather(m.pause(0), m.cancellable(0))
+def work(n):
+    asyncio.run(batch(n))
+samples = rss_batches(work, 20_000)
+gc.collect()  # failed awaits leave cycles (an exception's traceback holds its frames)
+print(json.dumps([samples, _dotnet.live_handles(), _dotnet.held_callbacks()]))
+"""
+    samples, live, held = call_json(library_clean, code)
+    assert leak_in(samples) is None, leak_in(samples)
+    assert live == 0 and held == 0, (live, held)
