@@ -17,7 +17,10 @@ SUPPORTED = (
     "arrays, List<T>, IList<T>, IReadOnlyList<T>, ICollection<T>, IReadOnlyCollection<T>, IEnumerable<T>, "
     "Dictionary<K, V> / IDictionary / IReadOnlyDictionary with string, integer, enum or Guid keys, "
     "value tuples, public records and structs whose fields are supported, [PyExport] classes, "
-    "out parameters; void as a return type"
+    "out parameters; void as a return type; "
+    "Func<...> / Action<...> / Predicate<T> parameters of these (Python callables); "
+    "IEnumerable<T> / IEnumerator<T> method results (lazy iterators); Task, Task<T>, ValueTask, ValueTask<T> "
+    "method results (awaitables), with CancellationToken parameters"
 )
 
 _WELL_KNOWN = {
@@ -67,7 +70,9 @@ class Resolver:
         kind, name = shape.kind, shape.name
         if _is_delegate(name):
             return self._delegate(shape, top and parameter, nullable)
-        if result and name in _TASKS:
+        if name in _TASKS and not (result and top):
+            raise Unsupported(f"{display(shape)} is supported as a method's result only (an awaitable)")
+        if name in _TASKS:
             inner = [self.resolve(a, top=False) for a in shape.arguments] or [TypeRef(Tag.VOID, "void")]
             return TypeRef(Tag.TASK, _generic_cs(name, inner) if shape.arguments else csharp_name(name), tuple(inner))
         if name == "System.Threading.CancellationToken":

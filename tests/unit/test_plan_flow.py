@@ -77,3 +77,45 @@ def test_an_iterator_result_with_out_parameters_is_refused():
     with pytest.raises(AotWheelError) as error:
         build(method("Both", out, returns=generic("System.Collections.Generic.IEnumerable`1", prim("int"))))
     assert "Lib.Api.Both: a result of type IEnumerable<int> cannot come with out parameters" in str(error.value)
+
+
+TOKEN = named("System.Threading.CancellationToken")
+
+
+@pytest.mark.parametrize("shape, item", [
+    (generic("System.Threading.Tasks.Task`1", prim("int")), Tag.INT),
+    (named("System.Threading.Tasks.Task", "class"), Tag.VOID),
+    (generic("System.Threading.Tasks.ValueTask`1", prim("string")), Tag.STRING),
+    (named("System.Threading.Tasks.ValueTask"), Tag.VOID),
+])
+def test_task_results_are_awaitables_of_their_result(shape, item):
+    (member,) = build(method("Work", returns=shape)).functions
+    assert (member.returns.tag, member.returns.item.tag, member.map) == (Tag.TASK, item, None)
+
+
+def test_a_cancellation_token_is_no_python_parameter_and_the_call_makes_its_source():
+    plan = build(method("Wait", param("milliseconds", prim("int")), param("token", TOKEN),
+                        returns=generic("System.Threading.Tasks.Task`1", prim("int"))))
+    (member,) = plan.functions
+    assert [p.python_name for p in member.inputs] == ["milliseconds"]
+    assert [p.type.tag for p in member.params] == [Tag.INT, Tag.CANCELLATION]
+    api = render_package(plan, "lib.so", "doc")
+    assert "def wait(milliseconds: int) -> Awaitable[int]: ..." in api["_api.pyi"].decode()
+    assert "names=('milliseconds',)" in api["_api.py"].decode()
+    csharp = render_csharp(plan)
+    # the shim and the native entry point alike; the result keeps the source
+    assert csharp.count("global::Lib.Api.Wait(") == 2 and csharp.count("global::AotWheel.Interop.Tasks.Token())") == 2
+    assert "global::AotWheel.Interop.Tasks.Of<int>(" in csharp
+
+
+@pytest.mark.parametrize("member, fragment", [
+    (method("Work", returns=TOKEN), "a CancellationToken is supported as a method parameter only"),
+    (method("Work", param("tokens", generic("System.Collections.Generic.List`1", TOKEN))),
+     "a CancellationToken is supported as a method parameter only"),
+    (method("Work", param("task", generic("System.Threading.Tasks.Task`1", prim("int")))),
+     "Task<int> is supported as a method's result only"),
+])
+def test_tokens_and_tasks_elsewhere_are_refused(member, fragment):
+    with pytest.raises(AotWheelError) as error:
+        build(member)
+    assert "Lib.Api.Work" in str(error.value) and fragment in str(error.value), str(error.value)
