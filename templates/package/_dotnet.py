@@ -924,6 +924,7 @@ _DISPATCHER_TYPE = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.c_voi
 _dispatcher: Any = None
 _store_result: Callable[[int, bytes, int], None] = lambda sink, data, length: None
 _drain_released: Callable[[Any, int], int] = lambda ids, capacity: 0
+_install_native: Any = None
 _RELEASED_BATCH = 256
 _released_ids = (ctypes.c_int64 * _RELEASED_BATCH)()
 
@@ -937,6 +938,9 @@ def _bind_callbacks(library: ctypes.CDLL) -> None:
     install = library["aotwheel_callbacks_install"]
     install.argtypes, install.restype = (ctypes.c_void_p,), None
     _store_result, _drain_released = store, drain
+    global _install_native
+    address = ctypes.cast(library["aotwheel_callbacks_install_native"], ctypes.c_void_p).value
+    _install_native = ctypes.PYFUNCTYPE(ctypes.c_int32, ctypes.py_object)(address)
     # Kept for the life of the module: .NET may call it from any thread until the process ends.
     _dispatcher = _DISPATCHER_TYPE(_dispatch)
     install(ctypes.cast(_dispatcher, ctypes.c_void_p))
@@ -952,27 +956,43 @@ class _Callable:
         self.function, self.parameters, self.result, self.where, self.once = function, parameters, result, where, once
 
 
-def _dispatch(number: int, arguments: int, length: int, sink: int) -> int:
-    """The dispatcher .NET calls (with the GIL, taken by ctypes): 0 with the result stored, or the
-    number under which the exception raised is kept, with its text stored."""
+def _call(number: int, arguments: bytes) -> Any:
+    """Call callable *number* with its encoded arguments: its encoded result (bytes), or (the number
+    under which the exception it raised is kept, the exception's text)."""
     try:
         target = _held[number]
         if target.once:  # given back now, not when .NET collects its delegate
             del _held[number]
-        reader = _Reader(ctypes.string_at(arguments, length) if length else b"")
-        values = [codec.read(reader) for codec in target.parameters]
-        value = target.function(*values)
+        reader = _Reader(arguments)
+        value = target.function(*[codec.read(reader) for codec in target.parameters])
+        if target.result is None:
+            return b""
         out = bytearray()
-        if target.result is not None:
-            target.result.write(out, value, f"the result of {target.where}")
-        _store_result(sink, bytes(out), len(out))
-        return 0
+        target.result.write(out, value, f"the result of {target.where}")
+        return bytes(out)
     except BaseException as exc:  # noqa: B036 - every exception goes to .NET, to arrive back as itself
         token = next(_numbers)
         _held[token] = exc
-        text = f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")
-        _store_result(sink, text, len(text))
-        return token
+        return token, f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")
+
+
+def _dispatch(number: int, arguments: int, length: int, sink: int) -> int:
+    """The ctypes backend's dispatcher (ctypes takes the GIL): 0 with the result stored in *sink*,
+    or the exception's number with its text stored."""
+    returned = _call(number, ctypes.string_at(arguments, length) if length else b"")
+    token, data = (0, returned) if type(returned) is bytes else returned
+    _store_result(sink, data, len(data))
+    return int(token)
+
+
+def _install_native_dispatcher() -> None:
+    """Where the library is also the extension module (the native backend), .NET calls _call itself
+    (Callbacks.cs), without ctypes in between; asked once, at the first registration, when the
+    backend is settled. Called holding the GIL (PYFUNCTYPE), as .NET keeps a reference to _call."""
+    global _install_native
+    install, _install_native = _install_native, None
+    if install is not None:
+        install(_call)
 
 
 def callback(value: Any, parameters: Tuple["Codec", ...], result: Optional["Codec"], where: str,
@@ -983,6 +1003,8 @@ def callback(value: Any, parameters: Tuple["Codec", ...], result: Optional["Code
         return 0
     if not callable(value):
         raise TypeError(f"{where} must be callable, not {type(value).__name__}")
+    if _install_native is not None:
+        _install_native_dispatcher()
     _release_collected()
     number = next(_numbers)
     _held[number] = _Callable(value, parameters, result, where, once)

@@ -45,6 +45,7 @@ void aotwheel_free_handle(intptr_t handle) { if (handle) { free((void *)handle);
 int64_t aotwheel_live_handles(void) { return live_handles; }
 /* Callbacks, iterators and tasks (Callbacks.cs, Iterators.cs, Tasks.cs): bound at import, unused here. */
 void aotwheel_callbacks_install(void *dispatch) { (void)dispatch; }
+int32_t aotwheel_callbacks_install_native(void *dispatch) { (void)dispatch; return 0; }
 void aotwheel_callback_result(void *result, const void *data, int32_t length) { (void)result; (void)data; (void)length; }
 int32_t aotwheel_callbacks_released(int64_t *ids, int32_t capacity) { (void)ids; (void)capacity; return 0; }
 int32_t aotwheel_iterator_next(intptr_t handle, void **item, void **error) { (void)handle; *item = 0; (void)error; return 0; }

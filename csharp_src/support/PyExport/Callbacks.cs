@@ -2,9 +2,10 @@
 // aotwheel's run-time support for Python callables passed as .NET delegates (Func<...>, Action<...>,
 // Predicate<T>). Python keeps each callable in a table of its package's _dotnet.py under a number;
 // .NET holds only that number (a PythonCallable, inside the delegate the generated Callbacks.D<n>
-// makes) and calls the package's one dispatcher, a ctypes callback installed at import, with the
-// arguments in the wire encoding. ctypes takes the GIL for the dispatcher (PyGILState_Ensure), so a
-// delegate may be called on any thread, during the call that received it or after it returned,
+// makes) and calls the package's one dispatcher with the arguments in the wire encoding: on the
+// native backend directly, with the GIL taken by PyGILState_Ensure; on the ctypes backend as a ctypes
+// callback installed at import, for which ctypes takes the GIL the same way. So a delegate may be
+// called on any thread, during the call that received it or after it returned,
 // inside a method that released the GIL or not. When .NET collects the delegate, its number is
 // queued here and Python drops the callable the next time it registers one.
 //
@@ -88,22 +89,93 @@ namespace AotWheel.Interop
         /// <summary>A delegate's callable (or an exception) no longer reachable from .NET.</summary>
         public static void Released(long id) => released.Enqueue(id);
 
+        // The native backend's dispatcher: the same Python function without ctypes in between,
+        // called here with the GIL taken by PyGILState_Ensure (a strong reference, kept for good).
+        static nint nativeDispatcher;
+        static delegate* unmanaged<int> gilEnsure;
+        static delegate* unmanaged<int, void> gilRelease;
+
         public static CallbackResult Invoke(long id, Action<WireWriter>? write)
         {
             var call = dispatcher;
-            if (call == null) throw new InvalidOperationException("the Python package's callback dispatcher is not installed");
+            if (call == null && nativeDispatcher == 0)
+                throw new InvalidOperationException("the Python package's callback dispatcher is not installed");
             var writer = new WireWriter();
             write?.Invoke(writer);
             CallbackResult result = default;
             long raised;
             fixed (byte* arguments = writer.Written)
             {
-                raised = call(id, arguments, writer.Written.Length, &result);
+                raised = nativeDispatcher != 0 ? CallNative(id, arguments, writer.Written.Length, &result)
+                    : call(id, arguments, writer.Written.Length, &result);
             }
             if (raised == 0) return result;
             var text = result.Data == null ? "a Python exception" : Utf8.Replacing.GetString(result.Data, result.Length);
             NativeMemory.Free(result.Data);
             throw new PythonException(raised, text);
+        }
+
+        /// <summary>dispatch(number, arguments) -> the result's bytes, or (exception number, text).</summary>
+        static long CallNative(long id, byte* arguments, int length, CallbackResult* result)
+        {
+            var state = gilEnsure();
+            try
+            {
+                var items = CPython.tupleNew(2);
+                if (items == 0) return Failed();
+                CPython.tupleSetItem(items, 0, CPython.longFromLongLong(id));
+                CPython.tupleSetItem(items, 1, CPython.bytesFromStringAndSize(arguments, length));
+                var returned = CPython.objectCall(nativeDispatcher, items, 0);
+                CPython.decRef(items);
+                if (returned == 0) return Failed();
+                long raised = 0;
+                var data = returned;
+                if (CPython.Type(returned) != CPython.bytesType)
+                {
+                    int overflow;
+                    raised = CPython.longAsLongLongAndOverflow(CPython.tupleGetItem(returned, 0), &overflow);
+                    data = CPython.tupleGetItem(returned, 1);
+                }
+                byte* bytes = null;
+                nint size = 0;
+                CPython.bytesAsStringAndSize(data, &bytes, &size);
+                Copy(result, bytes, checked((int)size));
+                CPython.decRef(returned);
+                return raised;
+            }
+            finally
+            {
+                gilRelease(state);
+            }
+        }
+
+        /// <summary>The dispatcher catches everything; a failure here (no memory) is reported as .NET's.</summary>
+        static long Failed()
+        {
+            CPython.errClear();
+            throw new InvalidOperationException("the Python callback could not be called (out of memory)");
+        }
+
+        static void Copy(CallbackResult* result, byte* data, int length)
+        {
+            var copy = (byte*)NativeMemory.Alloc((nuint)Math.Max(length, 1));
+            Buffer.MemoryCopy(data, copy, length, length);
+            result->Data = copy;
+            result->Length = length;
+        }
+
+        /// <summary>The native backend's dispatcher (a new reference), once its module is created
+        /// (CPython.cs has found the C API); 0 where it has not.</summary>
+        [UnmanagedCallersOnly(EntryPoint = "aotwheel_callbacks_install_native")]
+        public static int InstallNative(nint dispatch)
+        {
+            var program = NativeLibrary.GetMainProgramHandle();
+            if (CPython.objectCall == null || !NativeLibrary.TryGetExport(program, "PyGILState_Ensure", out var ensure)
+                || !NativeLibrary.TryGetExport(program, "PyGILState_Release", out var release)) return 0;
+            gilEnsure = (delegate* unmanaged<int>)ensure;
+            gilRelease = (delegate* unmanaged<int, void>)release;
+            nativeDispatcher = CPython.NewReference(dispatch);
+            return 1;
         }
 
         [UnmanagedCallersOnly(EntryPoint = "aotwheel_callbacks_install")]
@@ -113,13 +185,7 @@ namespace AotWheel.Interop
         /// <summary>Called by the dispatcher with what it returns; copies it, as Python's bytes do not
         /// outlive the dispatcher.</summary>
         [UnmanagedCallersOnly(EntryPoint = "aotwheel_callback_result")]
-        public static void Result(CallbackResult* result, byte* data, int length)
-        {
-            var copy = (byte*)NativeMemory.Alloc((nuint)Math.Max(length, 1));
-            Buffer.MemoryCopy(data, copy, length, length);
-            result->Data = copy;
-            result->Length = length;
-        }
+        public static void Result(CallbackResult* result, byte* data, int length) => Copy(result, data, length);
 
         /// <summary>Up to *capacity* released numbers into *ids*; how many.</summary>
         [UnmanagedCallersOnly(EntryPoint = "aotwheel_callbacks_released")]
