@@ -11,6 +11,7 @@ import enum
 import operator
 import struct
 import sys
+import _thread
 import weakref
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
@@ -1030,12 +1031,15 @@ def held_callbacks() -> int:
 
 _iterator_next: Any = None
 _iterator_close: Any = None
+_ITEM, _END, _TOO_SMALL = 0, 2, 3  # Iterators.cs Iterator.Pull
+_ITEM_BUFFER = 256
 
 
 def _bind_iterators(library: ctypes.CDLL) -> None:
     global _iterator_next, _iterator_close
     pull = library["aotwheel_iterator_next"]
-    pull.argtypes, pull.restype = (ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_void_p), ctypes.c_int32
+    pull.argtypes = (ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
+    pull.restype = ctypes.c_int32
     close = library["aotwheel_iterator_close"]
     close.argtypes, close.restype = (ctypes.c_ssize_t, ctypes.c_void_p), ctypes.c_int32
     _iterator_next, _iterator_close = pull, close
@@ -1056,28 +1060,38 @@ class DotNetIterator:
     ends or throws, on close() or leaving a `with` block, and when the iterator is collected (so
     breaking out of a for loop over a call's result disposes it)."""
 
-    __slots__ = ("_handle", "_codec", "_finalizer", "__weakref__")
+    __slots__ = ("_handle", "_codec", "_finalizer", "_buffer", "_length", "_lock", "__weakref__")
 
     def __init__(self, handle: int, codec: "Codec") -> None:
         self._handle, self._codec = handle, codec
         self._finalizer = weakref.finalize(self, _dispose_iterator, handle)
         self._finalizer.atexit = False
+        # .NET copies each item into this buffer (grown for a bigger one): one foreign call per item.
+        self._buffer = ctypes.create_string_buffer(_ITEM_BUFFER)
+        self._length = ctypes.c_int32()
+        self._lock = _thread.allocate_lock()  # the buffer is read after the call, which lets the GIL go
 
     def __iter__(self) -> "DotNetIterator":
         return self
 
     def __next__(self) -> Any:
-        handle = self._handle
-        if not handle:
-            raise StopIteration
-        item, failure = ctypes.c_void_p(), ctypes.c_void_p()
-        if _iterator_next(handle, ctypes.byref(item), ctypes.byref(failure)):
-            self._forget()
-            raise error(failure.value)
-        if item.value is None:
-            self._forget()
-            raise StopIteration
-        return take(self._codec, item.value)
+        with self._lock:
+            handle = self._handle
+            if not handle:
+                raise StopIteration
+            failure, length = ctypes.c_void_p(), self._length
+            status = _iterator_next(handle, self._buffer, len(self._buffer), ctypes.byref(length), ctypes.byref(failure))
+            if status == _TOO_SMALL:
+                self._buffer = ctypes.create_string_buffer(length.value)
+                status = _iterator_next(handle, self._buffer, length.value, ctypes.byref(length), ctypes.byref(failure))
+            if status == _ITEM:
+                data = memoryview(self._buffer)[:length.value].tobytes()
+            else:
+                self._forget()
+                if status == _END:
+                    raise StopIteration
+                raise error(failure.value)
+        return self._codec.read(_Reader(data))
 
     def _forget(self) -> None:
         """The enumerator ended (.NET disposed it): only the handle is left to free."""

@@ -48,7 +48,9 @@ void aotwheel_callbacks_install(void *dispatch) { (void)dispatch; }
 int32_t aotwheel_callbacks_install_native(void *dispatch) { (void)dispatch; return 0; }
 void aotwheel_callback_result(void *result, const void *data, int32_t length) { (void)result; (void)data; (void)length; }
 int32_t aotwheel_callbacks_released(int64_t *ids, int32_t capacity) { (void)ids; (void)capacity; return 0; }
-int32_t aotwheel_iterator_next(intptr_t handle, void **item, void **error) { (void)handle; *item = 0; (void)error; return 0; }
+int32_t aotwheel_iterator_next(intptr_t handle, void *buffer, int32_t capacity, int32_t *length, void **error) {
+    (void)handle; (void)buffer; (void)capacity; (void)length; (void)error; return 2;
+}
 int32_t aotwheel_iterator_close(intptr_t handle, void **error) { (void)handle; (void)error; return 0; }
 int32_t aotwheel_task_when_done(intptr_t handle, int64_t done, void **error) { (void)handle; (void)done; (void)error; return 0; }
 int32_t aotwheel_task_wait(intptr_t handle, int32_t ms, int32_t *done, void **error) { (void)handle; (void)ms; *done = 1; (void)error; return 0; }

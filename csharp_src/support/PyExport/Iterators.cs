@@ -15,15 +15,52 @@ namespace AotWheel.Interop
 
     internal abstract unsafe class Iterator
     {
-        /// <summary>The next item as a native block, or null at the end (then disposed).</summary>
-        public abstract byte* Next();
+        public const int Item = 0, End = 2, TooSmall = 3;
 
-        public abstract void Dispose();
+        protected readonly object gate = new(); // two Python threads may pull from one iterator
+        byte* kept; // an item that did not fit the caller's buffer, for its next pull
+
+        /// <summary>The next item as a native block, or null at the end (then disposed); under gate.</summary>
+        protected abstract byte* Next();
+
+        protected abstract void DisposeItems();
+
+        /// <summary>The next item copied into *buffer*: Item, End, or TooSmall with the size it needs
+        /// in *length* (the item is kept for a pull with a buffer that big).</summary>
+        public int Pull(byte* buffer, int capacity, int* length)
+        {
+            lock (gate)
+            {
+                var block = kept;
+                kept = null;
+                if (block == null) block = Next();
+                if (block == null) return End;
+                var size = *(int*)block;
+                *length = size;
+                if (size > capacity)
+                {
+                    kept = block;
+                    return TooSmall;
+                }
+                Buffer.MemoryCopy(block + 4, buffer, capacity, size);
+                NativeMemory.Free(block);
+                return Item;
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (gate)
+            {
+                NativeMemory.Free(kept);
+                kept = null;
+                DisposeItems();
+            }
+        }
     }
 
     internal sealed unsafe class Iterator<T> : Iterator
     {
-        readonly object gate = new();
         IEnumerator<T>? items;
         readonly Action<WireWriter, T> write;
 
@@ -33,33 +70,27 @@ namespace AotWheel.Interop
             this.write = write;
         }
 
-        public override byte* Next()
+        protected override byte* Next()
         {
-            lock (gate) // two Python threads may pull from one iterator
+            if (items is null) return null;
+            try
             {
-                if (items is null) return null;
-                try
-                {
-                    if (items.MoveNext()) return Blob.Encode(items.Current, write);
-                }
-                catch
-                {
-                    Dispose();
-                    throw;
-                }
-                Dispose();
-                return null;
+                if (items.MoveNext()) return Blob.Encode(items.Current, write);
             }
+            catch
+            {
+                DisposeItems();
+                throw;
+            }
+            DisposeItems();
+            return null;
         }
 
-        public override void Dispose()
+        protected override void DisposeItems()
         {
-            lock (gate)
-            {
-                var ending = items;
-                items = null;
-                ending?.Dispose();
-            }
+            var ending = items;
+            items = null;
+            ending?.Dispose();
         }
     }
 
@@ -71,16 +102,14 @@ namespace AotWheel.Interop
         public static Iterator? Of<T>(IEnumerator<T>? items, Action<WireWriter, T> write) =>
             items is null ? null : new Iterator<T>(items, write);
 
-        /// <summary>1 with the next item in *item*, 0 at the end, 1 with *error* set when the
-        /// enumerator threw (Status).</summary>
+        /// <summary>Iterator.Pull's status, or Status.Error with *error* set when the enumerator threw.</summary>
         [UnmanagedCallersOnly(EntryPoint = "aotwheel_iterator_next")]
-        public static int Next(nint handle, byte** item, byte** error)
+        public static int Next(nint handle, byte* buffer, int capacity, int* length, byte** error)
         {
             global::AotWheel.RuntimeStart.EnterThread();
             try
             {
-                *item = Handles.Get<Iterator>(handle).Next();
-                return Status.Ok;
+                return Handles.Get<Iterator>(handle).Pull(buffer, capacity, length);
             }
             catch (Exception exception)
             {
