@@ -70,6 +70,7 @@ class Tag(str, enum.Enum):
     # types, then its result (VOID for an action).
     DELEGATE = "delegate"
     ITERATOR = "iterator"  # an IEnumerable<T> / IEnumerator<T> method result, pulled lazily: args: the item
+    ASYNC_ITERATOR = "async_iterator"  # an IAsyncEnumerable<T> method result, for `async for`: args: the item
     TASK = "task"  # a Task / Task<T> / ValueTask / ValueTask<T> method result, awaited: args: T (VOID without)
     CANCELLATION = "cancellation"  # a CancellationToken parameter: not Python's to pass (cancelled with the await)
 

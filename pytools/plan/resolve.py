@@ -19,7 +19,7 @@ SUPPORTED = (
     "value tuples, public records and structs whose fields are supported, [PyExport] classes, "
     "out parameters; void as a return type; "
     "Func<...> / Action<...> / Predicate<T> parameters of these (Python callables); "
-    "IEnumerable<T> / IEnumerator<T> method results (lazy iterators); Task, Task<T>, ValueTask, ValueTask<T> "
+    "IEnumerable<T> / IEnumerator<T> / IAsyncEnumerable<T> method results (lazy iterators, async ones); Task, Task<T>, ValueTask, ValueTask<T> "
     "method results (awaitables), with CancellationToken parameters"
 )
 
@@ -79,6 +79,9 @@ class Resolver:
             if not (parameter and top):
                 raise Unsupported("a CancellationToken is supported as a method parameter only (cancelled with the awaiting task)")
             return TypeRef(Tag.CANCELLATION, csharp_name(name))
+        if result and top and name == "System.Collections.Generic.IAsyncEnumerable`1":
+            item = self.resolve(shape.arguments[0], top=False)
+            return TypeRef(Tag.ASYNC_ITERATOR, _generic_cs(name, [item]), (item,))
         if result and kind == "generic" and name in _ITERATORS:
             item = self.resolve(shape.arguments[0], top=False)
             return TypeRef(Tag.ITERATOR, _generic_cs(name, [item]), (item,))

@@ -1100,6 +1100,23 @@ class IteratorEntry(TypeEntry):
         return f"{PY}FromInt64((long){self._iterator(ref, cs, value)})"
 
 
+class AsyncIteratorEntry(IteratorEntry):
+    """An IAsyncEnumerable<T> result: a handle to a Tasks.cs AsyncItems, which
+    _dotnet.DotNetAsyncIterator pulls with one awaited MoveNextAsync per item."""
+
+    def annotation(self, ref: TypeRef, py: PythonSide, spelling: Spelling, param: bool) -> str:
+        return f"{spelling.typing('AsyncIterator')}[{entry(ref.item).annotation(ref.item, py, spelling, False)}]"
+
+    def ctypes_result(self, ref: TypeRef, py: PythonSide, j: int) -> str:
+        return f"_rt.async_iterator(_r{j}.value, {py.codec(ref.item)})"
+
+    def native_adapter(self, ref: TypeRef, py: PythonSide) -> str:
+        return f"lambda h: _rt.async_iterator(h, {py.codec(ref.item)})"
+
+    def _iterator(self, ref: TypeRef, cs: CSharpSide, value: str) -> str:
+        return f"{INTEROP}Handles.New({INTEROP}Tasks.Items<{ref.item.cs}>({value}, {GENERATED}Codecs.W{cs.codec(ref.item)}))"
+
+
 class TaskEntry(TypeEntry):
     """A Task / Task<T> / ValueTask / ValueTask<T> result: a handle to a Tasks.cs PendingTask, which
     _dotnet.DotNetTask awaits (its result in the wire encoding)."""
@@ -1189,6 +1206,7 @@ _ENTRIES: dict[Tag, TypeEntry] = {
     Tag.POINTER: PointerEntry(),
     Tag.DELEGATE: DelegateEntry(),
     Tag.ITERATOR: IteratorEntry(),
+    Tag.ASYNC_ITERATOR: AsyncIteratorEntry(),
     Tag.TASK: TaskEntry(),
     Tag.CANCELLATION: CancellationEntry(),
 }

@@ -1141,6 +1141,8 @@ _task_when_done: Any = None
 _task_wait: Any = None
 _task_result: Any = None
 _task_cancel: Any = None
+_async_next: Any = None
+_async_close: Any = None
 
 
 def _bind_tasks(library: ctypes.CDLL) -> None:
@@ -1151,12 +1153,15 @@ def _bind_tasks(library: ctypes.CDLL) -> None:
         "aotwheel_task_result": (ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_void_p),
         "aotwheel_task_cancel": (ctypes.c_ssize_t, ctypes.c_void_p),
     }
+    prototypes["aotwheel_async_next"] = (ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_void_p)
+    prototypes["aotwheel_async_close"] = (ctypes.c_ssize_t, ctypes.c_void_p)
     found = []
     for name, argtypes in prototypes.items():
         function = library[name]
         function.argtypes, function.restype = argtypes, ctypes.c_int32
         found.append(function)
-    _task_when_done, _task_wait, _task_result, _task_cancel = found
+    global _async_next, _async_close
+    _task_when_done, _task_wait, _task_result, _task_cancel, _async_next, _async_close = found
 
 
 def _checked(status: int, failure: ctypes.c_void_p) -> None:
@@ -1256,3 +1261,77 @@ class DotNetTask:
 
 def task(handle: int, codec: Optional["Codec"]) -> Optional[DotNetTask]:
     return DotNetTask(handle, codec) if handle else None
+
+
+# -- async iterators: IAsyncEnumerable<T> results (Tasks.cs, AsyncItems) -----------------------------
+
+_END = object()
+
+
+class _ItemTask(DotNetTask):
+    """One pull of an async sequence: its result is the next item, or _END."""
+
+    __slots__ = ()
+
+    def _take_result(self) -> Any:
+        item, failure = ctypes.c_void_p(), ctypes.c_void_p()
+        _checked(_task_result(self._handle, ctypes.byref(item), ctypes.byref(failure)), failure)
+        return _END if item.value is None else take(self._codec, item.value)  # type: ignore[arg-type]
+
+
+def _dispose_async(handle: int) -> None:
+    if _aotwheel.refusal is None:
+        failure = ctypes.c_void_p()
+        if _async_close(handle, ctypes.byref(failure)):
+            _take(failure.value)
+
+
+class DotNetAsyncIterator:
+    """A .NET IAsyncEnumerable<T>, for `async for` in asyncio: each item is one awaited
+    MoveNextAsync (the loop runs meanwhile). The enumerator is disposed (DisposeAsync, not awaited)
+    at its end, when it throws, on aclose()/close(), and when the iterator is collected."""
+
+    __slots__ = ("_handle", "_codec", "_finalizer", "__weakref__")
+
+    def __init__(self, handle: int, codec: "Codec") -> None:
+        self._handle, self._codec = handle, codec
+        self._finalizer = weakref.finalize(self, _dispose_async, handle)
+        self._finalizer.atexit = False
+
+    def __aiter__(self) -> "DotNetAsyncIterator":
+        return self
+
+    async def __anext__(self) -> Any:
+        handle = self._handle
+        if not handle:
+            raise StopAsyncIteration
+        pending, failure = ctypes.c_ssize_t(), ctypes.c_void_p()
+        _checked(_async_next(handle, ctypes.byref(pending), ctypes.byref(failure)), failure)
+        try:
+            item = await _ItemTask(pending.value, self._codec)
+        except Exception:
+            self.close()
+            raise
+        if item is _END:
+            self.close()
+            raise StopAsyncIteration
+        return item
+
+    def close(self) -> None:
+        """Dispose the .NET enumerator now; the iteration then ends."""
+        if self._handle:
+            self._handle = 0
+            self._finalizer()
+
+    async def aclose(self) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<.NET async iterator{'' if self._handle else ' (closed)'}>"
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TypeError("a .NET async iterator cannot be pickled: it exists only in this process's runtime")
+
+
+def async_iterator(handle: int, codec: "Codec") -> Optional[DotNetAsyncIterator]:
+    return DotNetAsyncIterator(handle, codec) if handle else None

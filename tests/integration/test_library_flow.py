@@ -364,3 +364,35 @@ print(json.dumps([samples, _dotnet.live_handles(), _dotnet.held_callbacks()]))
     samples, live, held = call_json(library_clean, code)
     assert leak_in(samples) is None, leak_in(samples)
     assert live == 0 and held == 0, (live, held)
+
+
+def test_async_sequences_are_async_iterators_disposed_when_left(library_clean, backend):
+    code = """
+import asyncio, gc, inspect, json, libraryshaped as m
+from libraryshaped import _dotnet
+async def main():
+    out = [str(inspect.signature(m.ticks)), [x async for x in m.ticks(5, 5)]]
+    before = m.ticks_disposed()
+    async for x in m.ticks(100, 5):
+        if x == 2:
+            break
+    gc.collect()
+    await asyncio.sleep(0.1)
+    out.append(m.ticks_disposed() - before)
+    try:
+        async for x in m.ticks(10, 1, 3):
+            out.append(x)
+    except RuntimeError as exc:
+        out.append(exc.dotnet_type)
+    it = m.ticks(5, 1)
+    out.append(await it.__anext__())
+    await it.aclose()
+    out.append([x async for x in it])
+    return out
+out = asyncio.run(main())
+gc.collect()
+print(json.dumps(out + [_dotnet.live_handles()]))
+"""
+    assert call_json(library_clean, code) == [
+        "(count: int, milliseconds: int, fail_at: int = -1) -> AsyncIterator[int]", [0, 1, 2, 3, 4], 1, 0, 1, 2,
+        "System.InvalidOperationException", 0, [], 0]

@@ -56,6 +56,8 @@ int32_t aotwheel_task_when_done(intptr_t handle, int64_t done, void **error) { (
 int32_t aotwheel_task_wait(intptr_t handle, int32_t ms, int32_t *done, void **error) { (void)handle; (void)ms; *done = 1; (void)error; return 0; }
 int32_t aotwheel_task_result(intptr_t handle, void **result, void **error) { (void)handle; *result = 0; (void)error; return 0; }
 int32_t aotwheel_task_cancel(intptr_t handle, void **error) { (void)handle; (void)error; return 0; }
+int32_t aotwheel_async_next(intptr_t handle, intptr_t *pending, void **error) { (void)handle; *pending = 0; (void)error; return 0; }
+int32_t aotwheel_async_close(intptr_t handle, void **error) { (void)handle; (void)error; return 0; }
 static intptr_t new_handle(int64_t value) { int64_t *p = malloc(8); *p = value; live_handles++; return (intptr_t)p; }
 /* A native block (Interop.cs Blob): a 4-byte length, then the bytes. */
 static uint8_t *blob(const void *data, int32_t length) {

@@ -71,7 +71,8 @@ SUPPORT_EXPORTS = ("aotwheel_runtime_start", "aotwheel_signal_front", "aotwheel_
                    "aotwheel_free_handle", "aotwheel_live_handles", "aotwheel_callbacks_install", "aotwheel_callbacks_install_native",
                    "aotwheel_callback_result",
                    "aotwheel_callbacks_released", "aotwheel_iterator_next", "aotwheel_iterator_close", "aotwheel_task_when_done",
-                   "aotwheel_task_wait", "aotwheel_task_result", "aotwheel_task_cancel")
+                   "aotwheel_task_wait", "aotwheel_task_result", "aotwheel_task_cancel",
+                   "aotwheel_async_next", "aotwheel_async_close")
 
 
 def support_exports() -> list[dict[str, Any]]:

@@ -55,6 +55,28 @@ public static class Async
 
     public static ValueTask Done() => ValueTask.CompletedTask;
 
+    static int ticksDisposed;
+
+    /// <summary>0, 1, ... count - 1, one every *milliseconds*; then fails if *failAt* is reached.</summary>
+    public static async IAsyncEnumerable<int> Ticks(int count, int milliseconds, int failAt = -1)
+    {
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                await Task.Delay(milliseconds);
+                if (i == failAt) throw new InvalidOperationException($"tick {i} failed");
+                yield return i;
+            }
+        }
+        finally
+        {
+            Interlocked.Increment(ref ticksDisposed);
+        }
+    }
+
+    public static int TicksDisposed() => Volatile.Read(ref ticksDisposed);
+
     /// <summary>Calls f on a thread-pool thread, after a delay, and gives its result.</summary>
     public static async Task<int> ThenCall(Func<int, int> f, int value, int milliseconds)
     {

@@ -62,6 +62,66 @@ namespace AotWheel.Interop
         }
     }
 
+    /// <summary>An IAsyncEnumerable&lt;T&gt; result (aotwheel_async_next): each pull is a PendingTask
+    /// whose result is the next item, or null at the end.</summary>
+    internal abstract unsafe class AsyncItems
+    {
+        public abstract PendingTask Next();
+
+        public abstract void Dispose();
+    }
+
+    internal sealed unsafe class AsyncItems<T> : AsyncItems
+    {
+        readonly IAsyncEnumerator<T> items;
+        readonly Action<WireWriter, T> write;
+        int disposed;
+
+        public AsyncItems(IAsyncEnumerator<T> items, Action<WireWriter, T> write)
+        {
+            this.items = items;
+            this.write = write;
+        }
+
+        public override PendingTask Next() => new Pull(this, items.MoveNextAsync().AsTask());
+
+        public override void Dispose()
+        {
+            if (Interlocked.Exchange(ref disposed, 1) == 0) _ = items.DisposeAsync();
+        }
+
+        sealed class Pull : PendingTask
+        {
+            readonly AsyncItems<T> owner;
+            readonly Task<bool> moved;
+
+            public Pull(AsyncItems<T> owner, Task<bool> moved) : base(null)
+            {
+                this.owner = owner;
+                this.moved = moved;
+            }
+
+            public override Task Task => moved;
+
+            public override byte* Result()
+            {
+                bool more;
+                try
+                {
+                    more = moved.GetAwaiter().GetResult();
+                }
+                catch
+                {
+                    owner.Dispose();
+                    throw;
+                }
+                if (more) return Blob.Encode(owner.items.Current, owner.write);
+                owner.Dispose();
+                return null;
+            }
+        }
+    }
+
     internal static unsafe class Tasks
     {
         // The source made for the CancellationToken argument of the call in progress on this thread,
@@ -91,6 +151,45 @@ namespace AotWheel.Interop
         public static PendingTask? Of(Task? task) => task is null ? null : new PendingVoid(task, TakeSource());
 
         public static PendingTask? Of(ValueTask task) => new PendingVoid(task.AsTask(), TakeSource());
+
+        public static AsyncItems? Items<T>(System.Collections.Generic.IAsyncEnumerable<T>? items, Action<WireWriter, T> write) =>
+            items is null ? null : new AsyncItems<T>(items.GetAsyncEnumerator(TakeSource()?.Token ?? default), write);
+
+        /// <summary>A PendingTask for the next item of an async sequence (its handle in *pending*).</summary>
+        [UnmanagedCallersOnly(EntryPoint = "aotwheel_async_next")]
+        public static int AsyncNext(nint handle, nint* pending, byte** error)
+        {
+            global::AotWheel.RuntimeStart.EnterThread();
+            try
+            {
+                *pending = Handles.New(Handles.Get<AsyncItems>(handle).Next());
+                return Status.Ok;
+            }
+            catch (Exception exception)
+            {
+                return Errors.Capture(exception, error);
+            }
+        }
+
+        /// <summary>Disposes the async enumerator (DisposeAsync, not awaited) and frees its handle.</summary>
+        [UnmanagedCallersOnly(EntryPoint = "aotwheel_async_close")]
+        public static int AsyncClose(nint handle, byte** error)
+        {
+            global::AotWheel.RuntimeStart.EnterThread();
+            try
+            {
+                if (Handles.TryGet<AsyncItems>(handle, out var items))
+                {
+                    Handles.Release(handle);
+                    items.Dispose();
+                }
+                return Status.Ok;
+            }
+            catch (Exception exception)
+            {
+                return Errors.Capture(exception, error);
+            }
+        }
 
         /// <summary>Calls Python's callable *done* (a number, Callbacks.cs) once the task has
         /// completed: at once, on this thread, if it has.</summary>
