@@ -119,3 +119,14 @@ def test_tokens_and_tasks_elsewhere_are_refused(member, fragment):
     with pytest.raises(AotWheelError) as error:
         build(member)
     assert "Lib.Api.Work" in str(error.value) and fragment in str(error.value), str(error.value)
+
+
+def test_async_sequence_results_are_async_iterators():
+    (ticks,) = build(method("Ticks", returns=generic("System.Collections.Generic.IAsyncEnumerable`1", prim("int")))).functions
+    assert (ticks.returns.tag, ticks.returns.item.tag, ticks.map) == (Tag.ASYNC_ITERATOR, Tag.INT, None)
+    plan = build(method("Ticks", returns=generic("System.Collections.Generic.IAsyncEnumerable`1", prim("int"))))
+    assert "def ticks() -> AsyncIterator[int]: ..." in render_package(plan, "lib.so", "doc")["_api.pyi"].decode()
+    assert "global::AotWheel.Interop.Tasks.Items<int>(" in render_csharp(plan)
+    with pytest.raises(AotWheelError) as error:
+        build(method("Take", param("items", generic("System.Collections.Generic.IAsyncEnumerable`1", prim("int")))))
+    assert "Lib.Api.Take, parameter 'items': type IAsyncEnumerable<int> is not supported" in str(error.value)
