@@ -20,7 +20,7 @@ from ..abi import PRIMITIVES, Primitive
 from ..plan.model import (
     CLASS_OF_SYMBOL, Backend, BindingPlan, Leaf, MapPlan, Member, MemberKind, RecordPlan, Tag, TypeRef, csharp_name,
 )
-from ..plan.types import ERROR, GENERATED, INTEROP, SELF, CompositeEntry, entry
+from ..plan.types import ERROR, GENERATED, INTEROP, SELF, CompositeEntry, DelegateEntry, entry
 from ..resources import template_environment
 
 
@@ -34,6 +34,8 @@ class CSharpRenderer:
         self.converter_ids: dict[TypeRef, int] = {}
         self.converter_methods: list[str] = []
         self.classes = {name: i for i, name in enumerate(plan.python_classes())}
+        self.delegate_ids: dict[TypeRef, int] = {}
+        self.delegate_methods: list[str] = []
 
     # -- CSharpSide --------------------------------------------------------------------------------
 
@@ -77,6 +79,14 @@ class CSharpRenderer:
         self.converter_methods.append(
             f"public static nint O{number}({ref.cs} value)\n{{\n" + "".join(f"    {line}\n" for line in build) + "}")
         return number
+
+    def delegate(self, ref: TypeRef) -> int:
+        if ref not in self.delegate_ids:
+            known = entry(ref)
+            assert isinstance(known, DelegateEntry)
+            number = self.delegate_ids[ref] = len(self.delegate_ids)
+            self.delegate_methods.append(known.factory(ref, self, number))
+        return self.delegate_ids[ref]
 
     # -- the ctypes shims ----------------------------------------------------------------------------
 
@@ -141,6 +151,9 @@ class CSharpRenderer:
         k = start
         for i, param in enumerate(member.params):
             if param.out:
+                continue
+            if not entry(param.type).from_python:
+                by_slot[i] = entry(param.type).shim_argument(param.type, self, i)
                 continue
             converted = entry(param.type).native_input(param.type, self, k, views)
             if converted.buffer_bytes:
@@ -286,7 +299,7 @@ class CSharpRenderer:
         maps = [self.map_shim(m, m.map) for m in members if m.map is not None]
         return template_environment("csharp").get_template("shims.cs.j2").render(
             shims=shims, entries=entries, maps=maps, native=native, codecs=self.codec_methods,
-            converters=self.converter_methods, assembly=plan.assembly, digest=plan.digest,
+            converters=self.converter_methods, delegates=self.delegate_methods, assembly=plan.assembly, digest=plan.digest,
             classes=len(self.classes), polymorphic=self.polymorphic(), class_of=CLASS_OF_SYMBOL)
 
 

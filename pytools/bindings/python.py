@@ -257,6 +257,9 @@ class PythonRenderer:
             "owner": owner.python_name if owner is not None and member.kind.has_self else "None", "target": target,
         }
         function = f"_native._function({', '.join(f'{f}={fields[f]}' for f in NATIVE_FUNCTION_FIELDS)})"
+        returned = entry(member.returns)
+        if returned.adapts_native_result and member.kind is not MemberKind.CONSTRUCTOR:
+            function = f"_rt.adapted({function}, {returned.native_adapter(member.returns, self)})"
         name = member.python_name
         if member.kind is MemberKind.STATIC_GETTER and owner is None:
             self.natives.append(f"_MODULE_PROPERTIES[{name!r}] = _aw.native_function({function}, _MODULE_PROPERTIES[{name!r}])")
@@ -275,7 +278,10 @@ class PythonRenderer:
             self.natives.append(f"_n{member.number} = {function}")
         else:
             definition = f"{owner.python_name}.__dict__[{name!r}]" + (".__func__" if member.kind is MemberKind.STATIC else "")
-            self.natives.append(f"{owner.python_name}.{name} = _aw.native_function({function}, {definition})")
+            native = f"_aw.native_function({function}, {definition})"
+            if returned.adapts_native_result and member.kind is MemberKind.STATIC:  # a Python function would bind
+                native = f"_staticmethod({native})"
+            self.natives.append(f"{owner.python_name}.{name} = {native}")
 
     def callable(self, member: Member, owner: Optional[ClassPlan]) -> dict[str, Any]:
         indent = "        " if owner else "    "

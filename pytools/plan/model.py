@@ -69,6 +69,13 @@ class Tag(str, enum.Enum):
     ADDRESS = "address"  # a raw export's nint/nuint parameter (IntPtr, UIntPtr): args: the primitive
     COMPLEX = "complex"  # System.Numerics.Complex
     GRID = "grid"  # a rectangular array T[,] / T[,,] of a numeric primitive T: args: T; cs spells the rank
+    # A Func/Action/Predicate parameter, given a Python callable: args: the delegate's parameter
+    # types, then its result (VOID for an action).
+    DELEGATE = "delegate"
+    ITERATOR = "iterator"  # an IEnumerable<T> / IEnumerator<T> method result, pulled lazily: args: the item
+    ASYNC_ITERATOR = "async_iterator"  # an IAsyncEnumerable<T> method result, for `async for`: args: the item
+    TASK = "task"  # a Task / Task<T> / ValueTask / ValueTask<T> method result, awaited: args: T (VOID without)
+    CANCELLATION = "cancellation"  # a CancellationToken parameter: not Python's to pass (cancelled with the await)
 
 
 class Container(str, enum.Enum):
@@ -223,7 +230,8 @@ class Member:
 
     @property
     def inputs(self) -> tuple[Param, ...]:
-        return tuple(p for p in self.params if not p.out)
+        """The parameters Python passes."""
+        return tuple(p for p in self.params if not p.out and p.type.tag is not Tag.CANCELLATION)
 
     @property
     def outputs(self) -> tuple[TypeRef, ...]:

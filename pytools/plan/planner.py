@@ -337,10 +337,13 @@ class Planner:
                 params.append(param)
         returns = VOID
         if method.returns.name != "void" or method.returns.kind != "primitive":
-            resolved = self._resolve(method.returns, f"{where}, return type", nullable=method.returns_nullable)
+            resolved = self._resolve(method.returns, f"{where}, return type", nullable=method.returns_nullable, result=True)
             ok = ok and resolved is not None
             returns = resolved or VOID
         if not ok:
+            return None
+        if entry(returns).adapts_native_result and any(p.out for p in params):
+            self.problems.append(f"{where}: a result of type {display(method.returns)} cannot come with out parameters")
             return None
         names = {p.cs_name: p.python_name for p in params}
         signature = ", ".join(f"{display(p.type)} {p.name}" for p in method.parameters)
@@ -349,6 +352,9 @@ class Planner:
         doc_id = method_doc_id(owner.name, method.name, [p.type for p in method.parameters])
         # [PyExport(ReleaseGil = true)] on the method, or on the class exporting it.
         release_gil = any(mark.release_gil for mark in (method.py_export, owner.py_export) if mark is not None)
+        # A callable may be called from another .NET thread while this one waits for it: the call
+        # must not hold the GIL that thread needs (each callback takes it, Callbacks.cs).
+        release_gil = release_gil or any(p.type.tag is Tag.DELEGATE for p in params)
         return Member(-1, kind, python_name, qualified, owner.name, method.name, tuple(params), returns, "",
                       self._doc(doc_id, names, footer), release_gil)
 
@@ -357,7 +363,7 @@ class Planner:
         if shape.kind == "byref" and shape.element is not None and (declared.is_out or declared.is_in):
             out = declared.is_out
             shape = shape.element  # a plain ref parameter stays byref: the resolver rejects it
-        node = self._resolve(shape, where, nullable=declared.nullable)
+        node = self._resolve(shape, where, nullable=declared.nullable, parameter=not out)
         if node is None:
             return None
         if out and node.tag is Tag.SPAN and node.container.value != "array":
@@ -389,9 +395,10 @@ class Planner:
         params = [dataclasses.replace(p, default=None) if i < last_required else p for i, p in enumerate(params)]
         return dataclasses.replace(member, params=tuple(params))
 
-    def _resolve(self, shape: TypeShape, where: str, nullable: bool = False) -> Optional[TypeRef]:
+    def _resolve(self, shape: TypeShape, where: str, nullable: bool = False, parameter: bool = False,
+                 result: bool = False) -> Optional[TypeRef]:
         try:
-            return self.resolver.resolve(shape, nullable=nullable)
+            return self.resolver.resolve(shape, nullable=nullable, parameter=parameter, result=result)
         except Unsupported as exc:
             self.problems.append(f"{where}: type {display(shape)} is not supported ({exc})")
             return None

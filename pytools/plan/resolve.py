@@ -18,7 +18,10 @@ SUPPORTED = (
     "arrays, List<T>, IList<T>, IReadOnlyList<T>, ICollection<T>, IReadOnlyCollection<T>, IEnumerable<T>, "
     "Dictionary<K, V> / IDictionary / IReadOnlyDictionary with string, integer, enum or Guid keys, "
     "value tuples, public records and structs whose fields are supported, [PyExport] classes, "
-    "out parameters; void as a return type"
+    "out parameters; void as a return type; "
+    "Func<...> / Action<...> / Predicate<T> parameters of these (Python callables); "
+    "IEnumerable<T> / IEnumerator<T> / IAsyncEnumerable<T> method results (lazy iterators, async ones); Task, Task<T>, ValueTask, ValueTask<T> "
+    "method results (awaitables), with CancellationToken parameters"
 )
 
 _WELL_KNOWN = {
@@ -41,6 +44,8 @@ _SPANS = {
 }
 _LISTS = {f"System.Collections.Generic.{n}`1" for n in (
     "List", "IList", "IReadOnlyList", "ICollection", "IReadOnlyCollection", "IEnumerable")}
+_ITERATORS = {f"System.Collections.Generic.{n}`1" for n in ("IEnumerable", "IEnumerator")}
+_TASKS = {f"System.Threading.Tasks.{n}" for n in ("Task", "Task`1", "ValueTask", "ValueTask`1")}
 _DICTS = {f"System.Collections.Generic.{n}`2" for n in ("Dictionary", "IDictionary", "IReadOnlyDictionary")}
 _KEYWORDS = frozenset(t.value for t in NUMERIC_TAGS) | {"bool", "char"}
 _KEY_TAGS = frozenset(t for t in NUMERIC_TAGS if t not in (Tag.FLOAT, Tag.DOUBLE)) | {Tag.STRING, Tag.ENUM, Tag.GUID, Tag.CHAR}
@@ -59,9 +64,29 @@ class Resolver:
         self.records: set[str] = set()  # records/structs reached so far (their fields resolved by the caller)
         self.enums: set[str] = set()
 
-    def resolve(self, shape: TypeShape, *, top: bool = True, nullable: bool = False) -> TypeRef:
-        """The node for *shape*; *top* is a parameter or return (spans allowed), else a nested element."""
+    def resolve(self, shape: TypeShape, *, top: bool = True, nullable: bool = False, parameter: bool = False,
+                result: bool = False) -> TypeRef:
+        """The node for *shape*; *top* is a parameter or return (spans allowed), else a nested element;
+        *parameter*: a method's parameter (delegates allowed); *result*: a method's result
+        (sequences are lazy iterators)."""
         kind, name = shape.kind, shape.name
+        if _is_delegate(name):
+            return self._delegate(shape, top and parameter, nullable)
+        if name in _TASKS and not (result and top):
+            raise Unsupported(f"{display(shape)} is supported as a method's result only (an awaitable)")
+        if name in _TASKS:
+            inner = [self.resolve(a, top=False) for a in shape.arguments] or [TypeRef(Tag.VOID, "void")]
+            return TypeRef(Tag.TASK, _generic_cs(name, inner) if shape.arguments else csharp_name(name), tuple(inner))
+        if name == "System.Threading.CancellationToken":
+            if not (parameter and top):
+                raise Unsupported("a CancellationToken is supported as a method parameter only (cancelled with the awaiting task)")
+            return TypeRef(Tag.CANCELLATION, csharp_name(name))
+        if result and top and name == "System.Collections.Generic.IAsyncEnumerable`1":
+            item = self.resolve(shape.arguments[0], top=False)
+            return TypeRef(Tag.ASYNC_ITERATOR, _generic_cs(name, [item]), (item,))
+        if result and kind == "generic" and name in _ITERATORS:
+            item = self.resolve(shape.arguments[0], top=False)
+            return TypeRef(Tag.ITERATOR, _generic_cs(name, [item]), (item,))
         if kind == "primitive":
             if name in _KEYWORDS:
                 return TypeRef(Tag(name), name)
@@ -143,6 +168,26 @@ class Resolver:
             self.records.add(name)
             return TypeRef(Tag.RECORD, csharp_name(name), name=name)
         raise Unsupported(f"{name} is neither a [PyExport] class, a record, a struct nor an enum")
+
+
+    def _delegate(self, shape: TypeShape, allowed: bool, nullable: bool) -> TypeRef:
+        if not allowed:
+            raise Unsupported(f"{display(shape)}: delegates are supported as method parameters only (a Python callable)")
+        arguments = [self.resolve(a, top=False) for a in shape.arguments]
+        name = shape.name
+        if name.startswith("System.Func`"):
+            parameters, result = arguments[:-1], arguments[-1]
+        elif name == "System.Predicate`1":
+            parameters, result = arguments, TypeRef(Tag.BOOL, "bool")
+        else:
+            parameters, result = arguments, TypeRef(Tag.VOID, "void")
+        cs = _generic_cs(name, arguments) if shape.arguments else csharp_name(name)
+        return TypeRef(Tag.DELEGATE, cs, (*parameters, result), nullable=nullable)
+
+
+def _is_delegate(name: str) -> bool:
+    """Func<...>, Action, Action<...>, Predicate<T>."""
+    return name == "System.Action" or re.fullmatch(r"System\.(Func`([1-9]|1[0-7])|Action`([1-9]|1[0-6])|Predicate`1)", name) is not None
 
 
 def _generic_cs(name: str, args: list[TypeRef]) -> str:

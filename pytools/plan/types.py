@@ -130,6 +130,10 @@ class CSharpSide(EnumFacts, Protocol):
         """For a class that exported classes derive from, the C# method `int (object? value)` giving
         the index of the value's most derived exported class; else None."""
 
+    def delegate(self, ref: TypeRef) -> int:
+        """The number of the factory making a delegate of type *ref* from a Python callable's
+        number (Callbacks.D<n>)."""
+
 
 @dataclass(frozen=True)
 class CtypesInput:
@@ -213,6 +217,16 @@ class TypeEntry:
         """A Python expression of `_v`: whether an overload taking this type takes the value. By
         default the check's own verdict (its conversion is done again by the overload called)."""
         return f"_rt.converts(lambda: {self.check(ref, py, '_v', 'argument')})"
+
+    # A result the native entry point returns as a handle, which Python makes its object of
+    # (native_adapter): iterators and awaitables, whose run-time support is Python's.
+    adapts_native_result = False
+    # False: a parameter Python does not pass, which the shim makes (shim_argument) on both backends.
+    from_python = True
+
+    def native_adapter(self, ref: TypeRef, py: PythonSide) -> str:
+        """The Python function making the result's object from the native entry point's handle."""
+        raise NotImplementedError(ref.tag)
 
     # -- C#: ctypes shims ----------------------------------------------------------------------------
 
@@ -1202,6 +1216,158 @@ class AddressEntry(ScalarEntry):
         return self.numeric(ref).native_input(ref.item, cs, k, view)
 
 
+class DelegateEntry(TypeEntry):
+    """A Func/Action/Predicate parameter: a Python callable, registered with the package's
+    _dotnet.py (crossing as its number) and called through its dispatcher (Callbacks.cs); its
+    arguments and result cross in the wire encoding, so every type with a codec may appear."""
+
+    passing = Passing.SCALAR
+    layout = None
+
+    @staticmethod
+    def signature(ref: TypeRef) -> tuple[tuple[TypeRef, ...], TypeRef]:
+        return ref.args[:-1], ref.args[-1]
+
+    def annotation(self, ref: TypeRef, py: PythonSide, spelling: Spelling, param: bool) -> str:
+        parameters, result = self.signature(ref)
+        # The callable receives .NET's values (as results do) and gives one back (as a parameter does).
+        given = ", ".join(entry(p).annotation(p, py, spelling, False) for p in parameters)
+        text = f"{spelling.typing('Callable')}[[{given}], {entry(result).annotation(result, py, spelling, True)}]"
+        return f"{spelling.typing('Optional')}[{text}]" if ref.nullable else text
+
+    def check(self, ref: TypeRef, py: PythonSide, value: str, where: str) -> str:
+        parameters, result = self.signature(ref)
+        codecs = "".join(py.codec(p) + ", " for p in parameters).rstrip(" ")
+        returned = "None" if result.tag is Tag.VOID else py.codec(result)
+        return f"_rt.callback({value}, ({codecs}), {returned}, {_where(where)}, {ref.nullable})"
+
+    def ctypes_input(self, ref: TypeRef, py: PythonSide, name: str, i: int, where: str) -> CtypesInput:
+        return CtypesInput((f"_a{i} = {self.check(ref, py, name, where)}",), (f"_a{i}",))
+
+    def slots(self, ref: TypeRef, cs: EnumFacts) -> tuple[Slot, ...]:
+        return (Slot("long", "c_int64"),)
+
+    def shim_argument(self, ref: TypeRef, cs: CSharpSide, i: int) -> str:
+        return f"{GENERATED}Callbacks.D{cs.delegate(ref)}(a{i})"
+
+    def native_input(self, ref: TypeRef, cs: CSharpSide, k: int, view: int) -> NativeInput:
+        return NativeInput((f"long a{k} = 0;",), f"{INTEROP}CPython.Checked(ref member, {k}, slots[{k}], &a{k})",
+                           f"{GENERATED}Callbacks.D{cs.delegate(ref)}(a{k})")
+
+    def factory(self, ref: TypeRef, cs: CSharpSide, number: int) -> str:
+        """The C# method making the delegate from a callable's number (0: null)."""
+        parameters, result = self.signature(ref)
+        names = [f"p{i}" for i in range(len(parameters))]
+        writes = " ".join(f"{GENERATED}Codecs.W{cs.codec(p)}(w, {n});" for p, n in zip(parameters, names))
+        write = f"w => {{ {writes} }}" if parameters else "null"
+        call = (f"callable.Run({write})" if result.tag is Tag.VOID
+                else f"callable.Call<{result.cs}>({write}, {GENERATED}Codecs.R{cs.codec(result)})")
+        return (f"public static {ref.cs} D{number}(long id)\n{{\n"
+                f"    if (id == 0) return null;\n"
+                f"    var callable = new {INTEROP}PythonCallable(id);\n"
+                f"    return ({', '.join(names)}) => {call};\n}}")
+
+
+class IteratorEntry(TypeEntry):
+    """An IEnumerable<T> / IEnumerator<T> result: a handle to an Iterators.cs Iterator, which
+    _dotnet.DotNetIterator pulls one wire-encoded item at a time."""
+
+    passing = Passing.HANDLE
+    layout = None
+    adapts_native_result = True
+
+    def annotation(self, ref: TypeRef, py: PythonSide, spelling: Spelling, param: bool) -> str:
+        return f"{spelling.typing('Iterator')}[{entry(ref.item).annotation(ref.item, py, spelling, False)}]"
+
+    def result_slot(self, ref: TypeRef, cs: EnumFacts) -> Slot:
+        return SELF
+
+    def ctypes_result(self, ref: TypeRef, py: PythonSide, j: int) -> str:
+        return f"_rt.iterator(_r{j}.value, {py.codec(ref.item)})"
+
+    def native_adapter(self, ref: TypeRef, py: PythonSide) -> str:
+        return f"lambda h: _rt.iterator(h, {py.codec(ref.item)})"
+
+    def _iterator(self, ref: TypeRef, cs: CSharpSide, value: str) -> str:
+        return f"{INTEROP}Handles.New({INTEROP}Iterators.Of<{ref.item.cs}>({value}, {GENERATED}Codecs.W{cs.codec(ref.item)}))"
+
+    def shim_store(self, ref: TypeRef, cs: CSharpSide, j: int, value: str) -> str:
+        return f"*r{j} = {self._iterator(ref, cs, value)};"
+
+    def native_build(self, ref: TypeRef, cs: CSharpSide, value: str) -> str:
+        return f"{PY}FromInt64((long){self._iterator(ref, cs, value)})"
+
+
+class AsyncIteratorEntry(IteratorEntry):
+    """An IAsyncEnumerable<T> result: a handle to a Tasks.cs AsyncItems, which
+    _dotnet.DotNetAsyncIterator pulls with one awaited MoveNextAsync per item."""
+
+    def annotation(self, ref: TypeRef, py: PythonSide, spelling: Spelling, param: bool) -> str:
+        return f"{spelling.typing('AsyncIterator')}[{entry(ref.item).annotation(ref.item, py, spelling, False)}]"
+
+    def ctypes_result(self, ref: TypeRef, py: PythonSide, j: int) -> str:
+        return f"_rt.async_iterator(_r{j}.value, {py.codec(ref.item)})"
+
+    def native_adapter(self, ref: TypeRef, py: PythonSide) -> str:
+        return f"lambda h: _rt.async_iterator(h, {py.codec(ref.item)})"
+
+    def _iterator(self, ref: TypeRef, cs: CSharpSide, value: str) -> str:
+        return f"{INTEROP}Handles.New({INTEROP}Tasks.Items<{ref.item.cs}>({value}, {GENERATED}Codecs.W{cs.codec(ref.item)}))"
+
+
+class TaskEntry(TypeEntry):
+    """A Task / Task<T> / ValueTask / ValueTask<T> result: a handle to a Tasks.cs PendingTask, which
+    _dotnet.DotNetTask awaits (its result in the wire encoding)."""
+
+    passing = Passing.HANDLE
+    layout = None
+    adapts_native_result = True
+
+    def annotation(self, ref: TypeRef, py: PythonSide, spelling: Spelling, param: bool) -> str:
+        return f"{spelling.typing('Awaitable')}[{entry(ref.item).annotation(ref.item, py, spelling, False)}]"
+
+    def _codec(self, ref: TypeRef, py: PythonSide) -> str:
+        return "None" if ref.item.tag is Tag.VOID else py.codec(ref.item)
+
+    def result_slot(self, ref: TypeRef, cs: EnumFacts) -> Slot:
+        return SELF
+
+    def ctypes_result(self, ref: TypeRef, py: PythonSide, j: int) -> str:
+        return f"_rt.task(_r{j}.value, {self._codec(ref, py)})"
+
+    def native_adapter(self, ref: TypeRef, py: PythonSide) -> str:
+        return f"lambda h: _rt.task(h, {self._codec(ref, py)})"
+
+    def _pending(self, ref: TypeRef, cs: CSharpSide, value: str) -> str:
+        if ref.item.tag is Tag.VOID:
+            return f"{INTEROP}Handles.New({INTEROP}Tasks.Of({value}))"
+        return f"{INTEROP}Handles.New({INTEROP}Tasks.Of<{ref.item.cs}>({value}, {GENERATED}Codecs.W{cs.codec(ref.item)}))"
+
+    def shim_store(self, ref: TypeRef, cs: CSharpSide, j: int, value: str) -> str:
+        return f"*r{j} = {self._pending(ref, cs, value)};"
+
+    def native_build(self, ref: TypeRef, cs: CSharpSide, value: str) -> str:
+        return f"{PY}FromInt64((long){self._pending(ref, cs, value)})"
+
+
+class CancellationEntry(TypeEntry):
+    """A CancellationToken parameter: Python passes nothing; the call makes a source for it (Tasks.cs),
+    which cancelling the awaiting Python task cancels."""
+
+    passing = Passing.VOID
+    layout = None
+    from_python = False
+
+    def ctypes_input(self, ref: TypeRef, py: PythonSide, name: str, i: int, where: str) -> CtypesInput:
+        return CtypesInput((), ())
+
+    def slots(self, ref: TypeRef, cs: EnumFacts) -> tuple[Slot, ...]:
+        return ()
+
+    def shim_argument(self, ref: TypeRef, cs: CSharpSide, i: int) -> str:
+        return f"{INTEROP}Tasks.Token()"
+
+
 class VoidEntry(TypeEntry):
     passing = Passing.VOID
     layout = None
@@ -1239,6 +1405,11 @@ _ENTRIES: dict[Tag, TypeEntry] = {
     Tag.ADDRESS: AddressEntry(),
     Tag.COMPLEX: ComplexEntry(),
     Tag.GRID: GridEntry(),
+    Tag.DELEGATE: DelegateEntry(),
+    Tag.ITERATOR: IteratorEntry(),
+    Tag.ASYNC_ITERATOR: AsyncIteratorEntry(),
+    Tag.TASK: TaskEntry(),
+    Tag.CANCELLATION: CancellationEntry(),
 }
 
 

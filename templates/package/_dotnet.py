@@ -11,6 +11,7 @@ import enum
 import operator
 import struct
 import sys
+import _thread
 import weakref
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
@@ -34,6 +35,9 @@ def bind(library: ctypes.CDLL) -> None:
     live = library["aotwheel_live_handles"]
     live.argtypes, live.restype = (), ctypes.c_int64
     _free, _free_handle, _live_handles = free, free_handle, live
+    _bind_callbacks(library)
+    _bind_iterators(library)
+    _bind_tasks(library)
 
 
 def _release_handle(handle: int) -> None:
@@ -96,8 +100,15 @@ _CATEGORIES: Dict[str, Type[DotNetError]] = {
 }
 
 
-def _read_error(reader: "_Reader") -> DotNetError:
+def _read_error(reader: "_Reader") -> BaseException:
     category, dotnet_type, message, trace = (reader.string() for _ in range(4))
+    if category.startswith("python:"):  # an exception a Python callable raised (Callbacks.cs)
+        for _ in range(reader.unpack(_I32)):
+            _read_error(reader)
+        raised = _held.pop(int(category[7:]), None)
+        if isinstance(raised, BaseException):
+            return raised
+        category = "DotNetError"
     # The generated shim's own frame says nothing to the user.
     trace = "\n".join(line for line in trace.splitlines() if not line.lstrip().startswith("at AotWheel.Generated."))
     inner = tuple(_read_error(reader) for _ in range(reader.unpack(_I32)))
@@ -108,10 +119,14 @@ def _read_error(reader: "_Reader") -> DotNetError:
         error.add_note(f".NET stack trace of {dotnet_type}:\n{trace}")
     if inner:
         error.__cause__ = inner[0]
+        # A Python exception that .NET only carried across (Task.Wait's AggregateException, a
+        # reflection call's TargetInvocationException) arrives as itself.
+        if len(inner) == 1 and not isinstance(inner[0], DotNetError) and dotnet_type in _CARRIERS:
+            return inner[0]
     return error
 
 
-def error(address: Optional[int]) -> DotNetError:
+def error(address: Optional[int]) -> BaseException:
     """The exception a failed call reported through its error out-parameter (a block's address)."""
     data = _take(address)
     if data is None:
@@ -1081,3 +1096,426 @@ def self_handle(value: Any, cls: Any, where: str) -> int:
     if not isinstance(value, cls):
         raise TypeError(f"{where} must be {cls.__name__}, not {type(value).__name__}")
     return int(value._live_handle())
+
+
+# -- callbacks: Python callables as .NET delegates (Callbacks.cs) ---------------------------------
+
+# The callables .NET delegates call and the exceptions they raised, by number; .NET gives numbers
+# back when it collects what held them (aotwheel_callbacks_released).
+_held: Dict[int, Any] = {}
+_numbers = iter(range(1, 1 << 62))
+_CARRIERS = frozenset({"System.AggregateException", "System.Reflection.TargetInvocationException"})
+_DISPATCHER_TYPE = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p)
+_dispatcher: Any = None
+_store_result: Callable[[int, bytes, int], None] = lambda sink, data, length: None
+_drain_released: Callable[[Any, int], int] = lambda ids, capacity: 0
+_install_native: Any = None
+_RELEASED_BATCH = 256
+_released_ids = (ctypes.c_int64 * _RELEASED_BATCH)()
+
+
+def _bind_callbacks(library: ctypes.CDLL) -> None:
+    global _dispatcher, _store_result, _drain_released
+    store = library["aotwheel_callback_result"]
+    store.argtypes, store.restype = (ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int32), None
+    drain = library["aotwheel_callbacks_released"]
+    drain.argtypes, drain.restype = (ctypes.c_void_p, ctypes.c_int32), ctypes.c_int32
+    install = library["aotwheel_callbacks_install"]
+    install.argtypes, install.restype = (ctypes.c_void_p,), None
+    _store_result, _drain_released = store, drain
+    global _install_native
+    address = ctypes.cast(library["aotwheel_callbacks_install_native"], ctypes.c_void_p).value
+    _install_native = ctypes.PYFUNCTYPE(ctypes.c_int32, ctypes.py_object)(address)
+    # Kept for the life of the module: .NET may call it from any thread until the process ends.
+    _dispatcher = _DISPATCHER_TYPE(_dispatch)
+    install(ctypes.cast(_dispatcher, ctypes.c_void_p))
+
+
+class _Callable:
+    """A registered callable with the codecs of its delegate's parameters and result."""
+
+    __slots__ = ("function", "parameters", "result", "where", "once")
+
+    def __init__(self, function: Callable[..., Any], parameters: Tuple["Codec", ...], result: Optional["Codec"],
+                 where: str, once: bool) -> None:
+        self.function, self.parameters, self.result, self.where, self.once = function, parameters, result, where, once
+
+
+def _call(number: int, arguments: bytes) -> Any:
+    """Call callable *number* with its encoded arguments: its encoded result (bytes), or (the number
+    under which the exception it raised is kept, the exception's text)."""
+    try:
+        target = _held[number]
+        if target.once:  # given back now, not when .NET collects its delegate
+            del _held[number]
+        reader = _Reader(arguments)
+        value = target.function(*[codec.read(reader) for codec in target.parameters])
+        if target.result is None:
+            return b""
+        out = bytearray()
+        target.result.write(out, value, f"the result of {target.where}")
+        return bytes(out)
+    except BaseException as exc:  # noqa: B036 - every exception goes to .NET, to arrive back as itself
+        token = next(_numbers)
+        _held[token] = exc
+        return token, f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")
+
+
+def _dispatch(number: int, arguments: int, length: int, sink: int) -> int:
+    """The ctypes backend's dispatcher (ctypes takes the GIL): 0 with the result stored in *sink*,
+    or the exception's number with its text stored."""
+    returned = _call(number, ctypes.string_at(arguments, length) if length else b"")
+    token, data = (0, returned) if type(returned) is bytes else returned
+    _store_result(sink, data, len(data))
+    return int(token)
+
+
+def _install_native_dispatcher() -> None:
+    """Where the library is also the extension module (the native backend), .NET calls _call itself
+    (Callbacks.cs), without ctypes in between; asked once, at the first registration, when the
+    backend is settled. Called holding the GIL (PYFUNCTYPE), as .NET keeps a reference to _call."""
+    global _install_native
+    install, _install_native = _install_native, None
+    if install is not None:
+        install(_call)
+
+
+def callback(value: Any, parameters: Tuple["Codec", ...], result: Optional["Codec"], where: str,
+             nullable: bool = False, once: bool = False) -> int:
+    """The number of *value*, a callable .NET calls as a delegate with *parameters* (*once*: at most
+    once, as a task's completion)."""
+    if value is None and nullable:
+        return 0
+    if not callable(value):
+        raise TypeError(f"{where} must be callable, not {type(value).__name__}")
+    if _install_native is not None:
+        _install_native_dispatcher()
+    _release_collected()
+    number = next(_numbers)
+    _held[number] = _Callable(value, parameters, result, where, once)
+    return number
+
+
+def _release_collected() -> None:
+    while True:
+        count = _drain_released(_released_ids, _RELEASED_BATCH)
+        for i in range(count):
+            _held.pop(_released_ids[i], None)
+        if count < _RELEASED_BATCH:
+            return
+
+
+def held_callbacks() -> int:
+    """How many callables (and exceptions they raised) .NET may still reach (for leak checks)."""
+    _release_collected()
+    return len(_held)
+
+
+# -- lazy iterators: IEnumerable<T> / IEnumerator<T> results (Iterators.cs) --------------------------
+
+_iterator_next: Any = None
+_iterator_close: Any = None
+_ITEM, _END, _TOO_SMALL = 0, 2, 3  # Iterators.cs Iterator.Pull
+_ITEM_BUFFER = 256
+
+
+def _bind_iterators(library: ctypes.CDLL) -> None:
+    global _iterator_next, _iterator_close
+    pull = library["aotwheel_iterator_next"]
+    pull.argtypes = (ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
+    pull.restype = ctypes.c_int32
+    close = library["aotwheel_iterator_close"]
+    close.argtypes, close.restype = (ctypes.c_ssize_t, ctypes.c_void_p), ctypes.c_int32
+    _iterator_next, _iterator_close = pull, close
+
+
+def _dispose_iterator(handle: int) -> None:
+    """A collected iterator's finalizer: the enumerator is disposed (an exception of its Dispose
+    has nowhere to go and is dropped, as Python drops a generator's on collection)."""
+    if _aotwheel.refusal is None:
+        failure = ctypes.c_void_p()
+        if _iterator_close(handle, ctypes.byref(failure)):
+            _take(failure.value)
+
+
+class DotNetIterator:
+    """A .NET IEnumerable<T> or IEnumerator<T>, pulled one item at a time: each next() runs the .NET
+    enumerator's MoveNext (without the GIL) and converts its item. The enumerator is disposed when it
+    ends or throws, on close() or leaving a `with` block, and when the iterator is collected (so
+    breaking out of a for loop over a call's result disposes it)."""
+
+    __slots__ = ("_handle", "_codec", "_finalizer", "_buffer", "_length", "_lock", "__weakref__")
+
+    def __init__(self, handle: int, codec: "Codec") -> None:
+        self._handle, self._codec = handle, codec
+        self._finalizer = weakref.finalize(self, _dispose_iterator, handle)
+        self._finalizer.atexit = False
+        # .NET copies each item into this buffer (grown for a bigger one): one foreign call per item.
+        self._buffer = ctypes.create_string_buffer(_ITEM_BUFFER)
+        self._length = ctypes.c_int32()
+        self._lock = _thread.allocate_lock()  # the buffer is read after the call, which lets the GIL go
+
+    def __iter__(self) -> "DotNetIterator":
+        return self
+
+    def __next__(self) -> Any:
+        with self._lock:
+            handle = self._handle
+            if not handle:
+                raise StopIteration
+            failure, length = ctypes.c_void_p(), self._length
+            status = _iterator_next(handle, self._buffer, len(self._buffer), ctypes.byref(length), ctypes.byref(failure))
+            if status == _TOO_SMALL:
+                self._buffer = ctypes.create_string_buffer(length.value)
+                status = _iterator_next(handle, self._buffer, length.value, ctypes.byref(length), ctypes.byref(failure))
+            if status == _ITEM:
+                data = memoryview(self._buffer)[:length.value].tobytes()
+            else:
+                self._forget()
+                if status == _END:
+                    raise StopIteration
+                raise error(failure.value)
+        return self._codec.read(_Reader(data))
+
+    def _forget(self) -> None:
+        """The enumerator ended (.NET disposed it): only the handle is left to free."""
+        if self._handle:
+            self._handle = 0
+            self._finalizer()
+
+    def close(self) -> None:
+        """Dispose the .NET enumerator now; next() then ends the iteration. A .NET exception thrown
+        by its Dispose is raised here."""
+        handle = self._handle
+        if handle:
+            self._handle = 0
+            self._finalizer.detach()
+            failure = ctypes.c_void_p()
+            if _iterator_close(handle, ctypes.byref(failure)):
+                raise error(failure.value)
+
+    def __enter__(self) -> "DotNetIterator":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<.NET iterator{'' if self._handle else ' (closed)'}>"
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TypeError("a .NET iterator cannot be pickled: it exists only in this process's runtime")
+
+
+def iterator(handle: int, codec: "Codec") -> Optional[DotNetIterator]:
+    return DotNetIterator(handle, codec) if handle else None
+
+
+def adapted(native: Callable[..., Any], adapt: Callable[[Any], Any]) -> Callable[..., Any]:
+    """A native entry point whose result (a handle) becomes its Python object (an iterator, an
+    awaitable) here, as the ctypes def makes it."""
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return adapt(native(*args, **kwargs))
+    return call
+
+
+# -- awaitables: Task / Task<T> / ValueTask / ValueTask<T> results (Tasks.cs) -------------------------
+
+_task_when_done: Any = None
+_task_wait: Any = None
+_task_result: Any = None
+_task_cancel: Any = None
+_async_next: Any = None
+_async_close: Any = None
+
+
+def _bind_tasks(library: ctypes.CDLL) -> None:
+    global _task_when_done, _task_wait, _task_result, _task_cancel
+    prototypes = {
+        "aotwheel_task_when_done": (ctypes.c_ssize_t, ctypes.c_int64, ctypes.c_void_p),
+        "aotwheel_task_wait": (ctypes.c_ssize_t, ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p),
+        "aotwheel_task_result": (ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_void_p),
+        "aotwheel_task_cancel": (ctypes.c_ssize_t, ctypes.c_void_p),
+    }
+    prototypes["aotwheel_async_next"] = (ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_void_p)
+    prototypes["aotwheel_async_close"] = (ctypes.c_ssize_t, ctypes.c_void_p)
+    found = []
+    for name, argtypes in prototypes.items():
+        function = library[name]
+        function.argtypes, function.restype = argtypes, ctypes.c_int32
+        found.append(function)
+    global _async_next, _async_close
+    _task_when_done, _task_wait, _task_result, _task_cancel, _async_next, _async_close = found
+
+
+def _checked(status: int, failure: ctypes.c_void_p) -> None:
+    if status:
+        raise error(failure.value)
+
+
+class DotNetTask:
+    """A .NET task, awaitable in asyncio: `await` suspends the coroutine until .NET completes the
+    task, without blocking the event loop (.NET's completion schedules the rest on the loop with
+    call_soon_threadsafe). The task runs whether or not it is awaited, as .NET tasks do; awaiting
+    it again gives the same result. Cancelling the awaiting asyncio task cancels the .NET method's
+    CancellationToken (when it has one). Outside asyncio, result() blocks until it completes."""
+
+    __slots__ = ("_handle", "_codec", "_finalizer", "__weakref__")
+
+    def __init__(self, handle: int, codec: Optional["Codec"]) -> None:
+        self._handle, self._codec = handle, codec
+        self._finalizer = weakref.finalize(self, _release_handle, handle)
+        self._finalizer.atexit = False
+
+    def __await__(self) -> Any:
+        import asyncio
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError("a .NET task is awaited in asyncio, and no asyncio event loop is running here; "
+                               "call its result() to block until it completes") from None
+        future = loop.create_future()
+
+        def completed() -> None:  # on the .NET thread completing the task, with the GIL
+            try:
+                loop.call_soon_threadsafe(self._settle, future)
+            except RuntimeError:  # the loop was closed meanwhile: nobody waits any more
+                pass
+
+        failure = ctypes.c_void_p()
+        _checked(_task_when_done(self._handle, callback(completed, (), None, "a task's completion", once=True), ctypes.byref(failure)),
+                 failure)
+        try:
+            return (yield from future)
+        except asyncio.CancelledError:
+            if not future.cancelled():
+                raise
+            self.cancel()
+            raise
+
+    def _settle(self, future: Any) -> None:
+        if future.done():  # cancelled meanwhile
+            return
+        try:
+            value = self._take_result()
+        except BaseException as exc:  # noqa: B036 - the task's exception, for the awaiting coroutine
+            future.set_exception(exc)
+        else:
+            future.set_result(value)
+
+    def _take_result(self) -> Any:
+        item, failure = ctypes.c_void_p(), ctypes.c_void_p()
+        _checked(_task_result(self._handle, ctypes.byref(item), ctypes.byref(failure)), failure)
+        return None if self._codec is None else take(self._codec, item.value)
+
+    def done(self) -> bool:
+        """Whether .NET has completed the task (with a result, an exception or cancelled)."""
+        finished, failure = ctypes.c_int32(), ctypes.c_void_p()
+        _checked(_task_wait(self._handle, 0, ctypes.byref(finished), ctypes.byref(failure)), failure)
+        return bool(finished.value)
+
+    def result(self, timeout: Optional[float] = None) -> Any:
+        """The blocking form: waits (without the GIL) until the task completes, then returns its
+        result or raises its exception; TimeoutError after *timeout* seconds."""
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        finished, failure = ctypes.c_int32(), ctypes.c_void_p()
+        while True:
+            left = 100 if deadline is None else max(0, min(100, int((deadline - time.monotonic()) * 1000)))
+            # In slices of at most 0.1 s: Ctrl-C interrupts the wait between them.
+            _checked(_task_wait(self._handle, left, ctypes.byref(finished), ctypes.byref(failure)), failure)
+            if finished.value:
+                return self._take_result()
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError(f"the .NET task did not complete within {timeout} s")
+
+    def cancel(self) -> None:
+        """Cancel the .NET method's CancellationToken (nothing when it has none)."""
+        failure = ctypes.c_void_p()
+        _checked(_task_cancel(self._handle, ctypes.byref(failure)), failure)
+
+    def __repr__(self) -> str:
+        return f"<.NET task{' (done)' if self.done() else ''}>"
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TypeError("a .NET task cannot be pickled: it exists only in this process's runtime")
+
+
+def task(handle: int, codec: Optional["Codec"]) -> Optional[DotNetTask]:
+    return DotNetTask(handle, codec) if handle else None
+
+
+# -- async iterators: IAsyncEnumerable<T> results (Tasks.cs, AsyncItems) -----------------------------
+
+_END = object()
+
+
+class _ItemTask(DotNetTask):
+    """One pull of an async sequence: its result is the next item, or _END."""
+
+    __slots__ = ()
+
+    def _take_result(self) -> Any:
+        item, failure = ctypes.c_void_p(), ctypes.c_void_p()
+        _checked(_task_result(self._handle, ctypes.byref(item), ctypes.byref(failure)), failure)
+        return _END if item.value is None else take(self._codec, item.value)  # type: ignore[arg-type]
+
+
+def _dispose_async(handle: int) -> None:
+    if _aotwheel.refusal is None:
+        failure = ctypes.c_void_p()
+        if _async_close(handle, ctypes.byref(failure)):
+            _take(failure.value)
+
+
+class DotNetAsyncIterator:
+    """A .NET IAsyncEnumerable<T>, for `async for` in asyncio: each item is one awaited
+    MoveNextAsync (the loop runs meanwhile). The enumerator is disposed (DisposeAsync, not awaited)
+    at its end, when it throws, on aclose()/close(), and when the iterator is collected."""
+
+    __slots__ = ("_handle", "_codec", "_finalizer", "__weakref__")
+
+    def __init__(self, handle: int, codec: "Codec") -> None:
+        self._handle, self._codec = handle, codec
+        self._finalizer = weakref.finalize(self, _dispose_async, handle)
+        self._finalizer.atexit = False
+
+    def __aiter__(self) -> "DotNetAsyncIterator":
+        return self
+
+    async def __anext__(self) -> Any:
+        handle = self._handle
+        if not handle:
+            raise StopAsyncIteration
+        pending, failure = ctypes.c_ssize_t(), ctypes.c_void_p()
+        _checked(_async_next(handle, ctypes.byref(pending), ctypes.byref(failure)), failure)
+        try:
+            item = await _ItemTask(pending.value, self._codec)
+        except Exception:
+            self.close()
+            raise
+        if item is _END:
+            self.close()
+            raise StopAsyncIteration
+        return item
+
+    def close(self) -> None:
+        """Dispose the .NET enumerator now; the iteration then ends."""
+        if self._handle:
+            self._handle = 0
+            self._finalizer()
+
+    async def aclose(self) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<.NET async iterator{'' if self._handle else ' (closed)'}>"
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TypeError("a .NET async iterator cannot be pickled: it exists only in this process's runtime")
+
+
+def async_iterator(handle: int, codec: "Codec") -> Optional[DotNetAsyncIterator]:
+    return DotNetAsyncIterator(handle, codec) if handle else None

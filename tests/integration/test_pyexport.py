@@ -362,7 +362,7 @@ out = [dataclasses.is_dataclass(m.Point), m.midpoint(m.Point(0, 0), m.Point(2, 4
        m.distance(m.Point(0, 0), m.Point(3, 4)), m.area(m.Size(2, 3)), m.echo_size(m.Size(width=4, height=5)) == m.Size(4, 5),
        m.echo_person(p) == p, m.describe_person(p), [f.name for f in dataclasses.fields(m.Person)],
        repr(m.echo_points([m.Point(1, 2)])), m.split("a,b,c"), m.split("a;b", ";"), m.join(("x", "y")), m.join([], "-"),
-       m.word_counts(["a", "b", "a"]), m.total({"a": 1, "b": 2}), m.evens(7), m.echo_strings(["", "é", "😀"]),
+       m.word_counts(["a", "b", "a"]), m.total({"a": 1, "b": 2}), list(m.evens(7)), m.echo_strings(["", "é", "😀"]),
        m.echo_string_list([]), m.echo_read_only_list([1.5]), m.echo_nested_dict({"k": ["v"]}), m.echo_dict({})]
 try:
     m.Point(1, 2).x = 3

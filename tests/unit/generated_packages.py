@@ -43,6 +43,21 @@ int64_t live_blocks;
 void aotwheel_free(void *block) { if (block) { free(block); live_blocks--; } }
 void aotwheel_free_handle(intptr_t handle) { if (handle) { free((void *)handle); live_handles--; } }
 int64_t aotwheel_live_handles(void) { return live_handles; }
+/* Callbacks, iterators and tasks (Callbacks.cs, Iterators.cs, Tasks.cs): bound at import, unused here. */
+void aotwheel_callbacks_install(void *dispatch) { (void)dispatch; }
+int32_t aotwheel_callbacks_install_native(void *dispatch) { (void)dispatch; return 0; }
+void aotwheel_callback_result(void *result, const void *data, int32_t length) { (void)result; (void)data; (void)length; }
+int32_t aotwheel_callbacks_released(int64_t *ids, int32_t capacity) { (void)ids; (void)capacity; return 0; }
+int32_t aotwheel_iterator_next(intptr_t handle, void *buffer, int32_t capacity, int32_t *length, void **error) {
+    (void)handle; (void)buffer; (void)capacity; (void)length; (void)error; return 2;
+}
+int32_t aotwheel_iterator_close(intptr_t handle, void **error) { (void)handle; (void)error; return 0; }
+int32_t aotwheel_task_when_done(intptr_t handle, int64_t done, void **error) { (void)handle; (void)done; (void)error; return 0; }
+int32_t aotwheel_task_wait(intptr_t handle, int32_t ms, int32_t *done, void **error) { (void)handle; (void)ms; *done = 1; (void)error; return 0; }
+int32_t aotwheel_task_result(intptr_t handle, void **result, void **error) { (void)handle; *result = 0; (void)error; return 0; }
+int32_t aotwheel_task_cancel(intptr_t handle, void **error) { (void)handle; (void)error; return 0; }
+int32_t aotwheel_async_next(intptr_t handle, intptr_t *pending, void **error) { (void)handle; *pending = 0; (void)error; return 0; }
+int32_t aotwheel_async_close(intptr_t handle, void **error) { (void)handle; (void)error; return 0; }
 static intptr_t new_handle(int64_t value) { int64_t *p = malloc(8); *p = value; live_handles++; return (intptr_t)p; }
 /* A native block (Interop.cs Blob): a 4-byte length, then the bytes. */
 static uint8_t *blob(const void *data, int32_t length) {

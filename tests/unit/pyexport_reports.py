@@ -71,7 +71,11 @@ def export(entry: str | None, *params: tuple[str, dict[str, Any]], returns=None,
 # The exports of aotwheel's run-time support (csharp_src/support) every library has: planned as
 # support symbols, not bound.
 SUPPORT_EXPORTS = ("aotwheel_runtime_start", "aotwheel_signal_front", "aotwheel_fork_guard", "aotwheel_free",
-                   "aotwheel_free_handle", "aotwheel_live_handles")
+                   "aotwheel_free_handle", "aotwheel_live_handles", "aotwheel_callbacks_install", "aotwheel_callbacks_install_native",
+                   "aotwheel_callback_result",
+                   "aotwheel_callbacks_released", "aotwheel_iterator_next", "aotwheel_iterator_close", "aotwheel_task_when_done",
+                   "aotwheel_task_wait", "aotwheel_task_result", "aotwheel_task_cancel",
+                   "aotwheel_async_next", "aotwheel_async_close")
 
 
 def support_exports() -> list[dict[str, Any]]:

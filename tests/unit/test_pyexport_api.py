@@ -110,7 +110,7 @@ def test_numbers_count_over_the_whole_plan_and_symbols_are_unique():
         ({"kind": "pointer", "name": "int*", "element": prim("int")}, "pointer types are not supported"),
         (byref(prim("int")), "ref parameters are not supported"),
         (named("Lib.Plain", "class"), "neither a [PyExport] class, a record, a struct nor an enum"),
-        (generic("System.Func`1", prim("int")), "Func<int> is not supported"),
+        (generic("System.Func`1", prim("object")), "Func<object> is not supported"),
     ],
 )
 def test_unsupported_parameter_types_name_method_parameter_and_type(shape, fragment):

@@ -241,6 +241,7 @@ namespace AotWheel.Interop
         /// <summary>The Python builtin closest to the exception; most derived .NET types first.</summary>
         public static string Category(Exception exception) => exception switch
         {
+            PythonException python => python.Report(), // Callbacks.cs: the Python exception itself
             ArgumentNullException => "TypeError",
             ArgumentException or FormatException => "ValueError",
             ObjectDisposedException => "ValueError", // as Python's calls on a closed file
