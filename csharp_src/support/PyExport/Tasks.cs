@@ -12,6 +12,7 @@
 namespace AotWheel.Interop
 {
     using System;
+    using System.Collections.Generic;
     using System.Runtime.InteropServices;
     using System.Threading;
     using System.Threading.Tasks;
