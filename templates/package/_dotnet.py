@@ -1449,18 +1449,18 @@ def task(handle: int, codec: Optional["Codec"]) -> Optional[DotNetTask]:
 
 # -- async iterators: IAsyncEnumerable<T> results (Tasks.cs, AsyncItems) -----------------------------
 
-_END = object()
+_NO_MORE = object()  # an async sequence's end (not Iterator.Pull's _END)
 
 
 class _ItemTask(DotNetTask):
-    """One pull of an async sequence: its result is the next item, or _END."""
+    """One pull of an async sequence: its result is the next item, or _NO_MORE."""
 
     __slots__ = ()
 
     def _take_result(self) -> Any:
         item, failure = ctypes.c_void_p(), ctypes.c_void_p()
         _checked(_task_result(self._handle, ctypes.byref(item), ctypes.byref(failure)), failure)
-        return _END if item.value is None else take(self._codec, item.value)  # type: ignore[arg-type]
+        return _NO_MORE if item.value is None else take(self._codec, item.value)  # type: ignore[arg-type]
 
 
 def _dispose_async(handle: int) -> None:
@@ -1496,7 +1496,7 @@ class DotNetAsyncIterator:
         except Exception:
             self.close()
             raise
-        if item is _END:
+        if item is _NO_MORE:
             self.close()
             raise StopAsyncIteration
         return item
