@@ -268,17 +268,27 @@ HIDDEN __attribute__((noreturn)) void abort(void) {
 
 struct thread_start { void *(*routine)(void *); void *argument; };
 
-static __thread int started_by_dotnet;
+/* A thread key, not __thread: NativeAOT's link compiles this file without -fPIC, and a host
+   compiler then gives a thread-local the executable's model, which a shared object cannot use
+   (R_X86_64_TPOFF32; zig's cc does not). */
+static pthread_key_t started_by_dotnet;
+static pthread_once_t started_by_dotnet_once = PTHREAD_ONCE_INIT;
+
+static void create_started_by_dotnet(void) {
+    pthread_key_create(&started_by_dotnet, NULL);
+}
 
 /* 1 on a thread this library's runtime started, 0 on one that came in from outside (Python's). */
 HIDDEN int aotwheel_thread_started_by_dotnet(void) {
-    return started_by_dotnet;
+    pthread_once(&started_by_dotnet_once, create_started_by_dotnet);
+    return pthread_getspecific(started_by_dotnet) != NULL;
 }
 
 static void *start_dotnet_thread(void *data) {
     struct thread_start start = *(struct thread_start *)data;
     free(data);
-    started_by_dotnet = 1;
+    pthread_once(&started_by_dotnet_once, create_started_by_dotnet);
+    pthread_setspecific(started_by_dotnet, (void *)1);
     ensure_alternate_stack();
     return start.routine(start.argument);
 }
