@@ -185,3 +185,12 @@ def git(folder: Path, *args: str) -> str:
     result = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, env=env)
     assert result.returncode == 0, f"git {' '.join(args)}: {result.stderr}"
     return result.stdout
+
+
+def default_sigint() -> None:
+    """A child's preexec_fn: SIGINT back to its default, so that Python in the child takes it as
+    KeyboardInterrupt. A shell without job control starts background commands with SIGINT ignored,
+    and children inherit that (a suite run with `make test &` would otherwise test nothing)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ZOO_PROJECT
-from support import REPO
+from support import REPO, default_sigint
 
 pytestmark = [pytest.mark.sdk, pytest.mark.skipif(sys.platform != "linux", reason="Linux /proc and tmpfs")]
 
@@ -44,7 +44,7 @@ def test_a_signal_to_aotwheel_alone_during_the_publish_ends_dotnet_first(tmp_pat
     build = tmp_path / "build"
     aotwheel = subprocess.Popen(
         [sys.executable, "-m", "aotwheel", "build", str(ZOO_PROJECT), "-o", str(tmp_path / "dist"), "--build-dir", str(build)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint,
     )
     assert aotwheel.stdout is not None
     for line in aotwheel.stdout:  # until the NativeAOT step runs

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from support import default_sigint
+
 from aotwheel import processes
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX process groups and signals")
@@ -76,6 +78,7 @@ def test_a_signal_to_aotwheel_alone_ends_the_sdks_processes_first(tmp_path: Path
     marker = tmp_path / "late"
     aotwheel = subprocess.Popen(
         [sys.executable, "-c", AOTWHEEL, FAKE_DOTNET, str(marker)], stdout=subprocess.PIPE, text=True,
+        preexec_fn=default_sigint,
     )
     assert aotwheel.stdout is not None and aotwheel.stdout.readline() == "started\n"
     deadline = time.monotonic() + 30
