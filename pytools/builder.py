@@ -132,7 +132,7 @@ class ProjectBuilder:
                 python_files=tuple(sorted(self.project.python_source_files())),
             ))
             native = compiler.publish(extra_sources=support.folder, generate=root / "generate",
-                                      choose_sources=support.choose)
+                                      choose_sources=support.choose, outputs=(out_dir,))
             plan = generated_plan(root / "generate")
         with self._stage("discover"):
             library = read_native_library(native.library)

@@ -19,7 +19,7 @@ import time
 from xml.sax.saxutils import escape
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, Iterable, Sequence, TypeVar
 
 from . import __version__, processes
 from .atomic import write_file
@@ -139,15 +139,17 @@ class NativeCompiler:
         return self.out / ".msbuild" / "obj" / self.project.csproj.stem / self.configuration / self.framework / self.target.rid
 
     def publish(self, extra_sources: Path | None = None, generate: Path | None = None,
-                choose_sources: Callable[[BuildInputs], bool] | None = None) -> NativeBuild:
+                choose_sources: Callable[[BuildInputs], bool] | None = None, outputs: Sequence[Path] = ()) -> NativeBuild:
         """`dotnet publish` with NativeAOT, skipped when none of its inputs changed.
 
         *extra_sources* is a folder of C# files compiled into the project as well (aotwheel's
         run-time support), which *choose_sources* may rewrite from the project's inputs when they
         changed (returning whether it did); *generate* is the generate step's folder
-        (GENERATE_REQUEST in; the binding's C#, GENERATED_PLAN or GENERATE_ERROR out)."""
+        (GENERATE_REQUEST in; the binding's C#, GENERATED_PLAN or GENERATE_ERROR out). *outputs* are
+        folders aotwheel writes into (the wheels'), which may sit in the project: not inputs, so a
+        wheel written there does not make the next check ask MSBuild."""
         started = time.monotonic()
-        skipped = self._with_fallback(lambda: self._publish_unless_current(extra_sources, generate, choose_sources))
+        skipped = self._with_fallback(lambda: self._publish_unless_current(extra_sources, generate, choose_sources, outputs))
         if not self.assembly.is_file():
             raise AotWheelError(f"dotnet publish did not leave the managed assembly at {self.assembly}")
         return NativeBuild(
@@ -155,16 +157,16 @@ class NativeCompiler:
         )
 
     def _publish_unless_current(self, extra_sources: Path | None, generate: Path | None,
-                                choose_sources: Callable[[BuildInputs], bool] | None) -> bool:
+                                choose_sources: Callable[[BuildInputs], bool] | None, outputs: Sequence[Path]) -> bool:
         # Bound here, per attempt: after a framework fallback the stamp belongs to the new framework's folder.
-        stamp = self.input_stamp("publish", extra_sources, generate=generate)
+        stamp = self.input_stamp("publish", extra_sources, generate=generate, outputs=outputs)
         skipped = (self.library.is_file() and self.assembly.is_file() and stamp.is_current()
                    and (generate is None or (generate / GENERATED_PLAN).is_file()))
         if skipped:
             self.log(f"dotnet publish skipped: inputs unchanged since {self.library.name} was built")
         else:
             if choose_sources is not None and choose_sources(stamp.inputs()):
-                stamp = self.input_stamp("publish", extra_sources, generate=generate).reading_of(stamp)
+                stamp = self.input_stamp("publish", extra_sources, generate=generate, outputs=outputs).reading_of(stamp)
             # A first build restores the packages, whose props and targets the project then imports
             # too: the inputs read before it are not the ones to keep.
             first = stamp.load() is None
@@ -173,7 +175,7 @@ class NativeCompiler:
             if not self.library.is_file():
                 raise AotWheelError(f"dotnet publish reported success but wrote no {self.library}")
             if first:
-                stamp = self.input_stamp("publish", extra_sources, generate=generate)
+                stamp = self.input_stamp("publish", extra_sources, generate=generate, outputs=outputs)
             stamp.save()
         record = stamp.load()
         if record is not None:
@@ -181,7 +183,7 @@ class NativeCompiler:
         return skipped
 
     def input_stamp(self, verb: str, extra_sources: Path | None, path: Path | None = None,
-                    generate: Path | None = None) -> InputStamp:
+                    generate: Path | None = None, outputs: Sequence[Path] = ()) -> InputStamp:
         """The stamp that says whether `dotnet <verb>` with *extra_sources* (and the generate step
         in *generate*) would read anything new."""
         command = self.command(verb, extra_sources, generate)
@@ -194,7 +196,7 @@ class NativeCompiler:
             key.update((generate / GENERATE_REQUEST).read_bytes() + generator_digest().encode())
         return InputStamp(
             path or self.out / STAMP_NAME, key.hexdigest(), query_command(command, verb), self.build_dir,
-            dotnet_environment(), self.log,
+            dotnet_environment(), self.log, outputs,
         )
 
     def _with_fallback(self, step: Callable[[], T]) -> T:

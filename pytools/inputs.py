@@ -7,8 +7,10 @@ project imports (SDK, Directory.Build.*, Directory.Packages.props, package props
 
 Asking MSBuild costs seconds, so a stamp also keeps each input file's size and modification time
 and the modification time of every folder the project's globs search: when none of those moved,
-nothing is asked (the no-op of an unchanged project). When one moved, MSBuild is asked again and the
-inputs' contents decide; a touched but unchanged file, or a new README, rebuilds nothing.
+nothing is asked (the no-op of an unchanged project). When only sources moved (no file MSBuild
+evaluates, no folder), MSBuild would give the same answer, so the recorded one is read again (the
+one-line edit); else MSBuild is asked again. Either way the inputs' contents decide: a touched but
+unchanged file, or a new README, rebuilds nothing.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ class BuildInputs:
     trees: tuple[str, ...]  # project folders, whose default globs would pick up a new file
     pruned: tuple[str, ...]  # folders those globs skip (the user's bin/ and obj/)
     system: tuple[str, ...] = ()  # the SDK's and the NuGet package cache's folders
+    # The files MSBuild evaluates (every project file and import), among *files*: while none of them
+    # and no watched folder moved, MSBuild's answer stays the same.
+    evaluated: tuple[str, ...] = ()
 
     def user_files(self, *also_not_under: Path) -> list[str]:
         """The input files that are the user's: not the SDK's, a package's or aotwheel's own."""
@@ -85,8 +90,10 @@ def ask_msbuild(command: Sequence[str], build_root: Path, env: dict[str, str] | 
     missing = [f for f in files if not os.path.isfile(f)]
     if missing:
         raise AotWheelError(f"the project reads files that do not exist: {', '.join(missing[:5])}")
+    evaluated = sorted({os.path.normpath(p) for p in kind("evaluated") + imports if not p.startswith(root)} & set(files))
     folders = {name: tuple(os.path.normpath(p) for p in kind(name)) for name in ("tree", "pruned", "system")}
-    return BuildInputs(tuple(files), tuple(kind("package")), folders["tree"], folders["pruned"], folders["system"])
+    return BuildInputs(tuple(files), tuple(kind("package")), folders["tree"], folders["pruned"], folders["system"],
+                       tuple(evaluated))
 
 
 def _run(command: Sequence[str], env: dict[str, str] | None) -> str:
@@ -149,20 +156,35 @@ def _stats(inputs: BuildInputs, skip: Sequence[Path]) -> tuple[dict[str, list[in
     return files, folders
 
 
-def unchanged_since(record: dict[str, Any]) -> bool:
-    """True when no file or folder a stamp *record* watches has moved: no need to ask MSBuild."""
+def unchanged_since(record: dict[str, Any], only: Sequence[str] | None = None) -> bool:
+    """True when no file (of *only*, else any) or folder a stamp *record* watches has moved."""
     try:
-        for path, (size, mtime) in record["files"].items():
+        files = record["files"]
+        for path in files if only is None else only:
+            size, mtime = files[path]
             stat = os.stat(path)
             if stat.st_size != size or stat.st_mtime_ns != mtime:
                 return False
-        inputs = BuildInputs(tuple(record["files"]), (), tuple(record["trees"]), tuple(record["pruned"]))
+        inputs = BuildInputs(tuple(files), (), tuple(record["trees"]), tuple(record["pruned"]))
         folders = dict.fromkeys(watched_folders(inputs, [Path(p) for p in record["skip"]]), 0)
         if folders.keys() != record["folders"].keys():
             return False
         return all(os.stat(d).st_mtime_ns == mtime for d, mtime in record["folders"].items())
     except (OSError, KeyError, TypeError, ValueError):
         return False
+
+
+def recorded_inputs(record: dict[str, Any]) -> BuildInputs | None:
+    """MSBuild's answer as a stamp *record* keeps it, if it would give the same one now: no file it
+    evaluates and no folder it globs has moved since (only sources did)."""
+    try:
+        inputs = BuildInputs(
+            tuple(record["files"]), tuple(record["packages"]), tuple(record["trees"]), tuple(record["pruned"]),
+            tuple(record["system"]), tuple(record["evaluated"]),
+        )
+    except (KeyError, TypeError):
+        return None  # a stamp written before records kept all of it
+    return inputs if inputs.evaluated and unchanged_since(record, inputs.evaluated) else None
 
 
 class InputStamp:
@@ -173,9 +195,11 @@ class InputStamp:
     """
 
     def __init__(self, path: Path, key: str, command: Sequence[str], build_root: Path,
-                 env: dict[str, str] | None = None, log: Log | None = None) -> None:
+                 env: dict[str, str] | None = None, log: Log | None = None, outputs: Sequence[Path] = ()) -> None:
         self.path, self.key, self.command, self.env = path, key, list(command), env
         self.build_root = build_root.resolve()  # compared with MSBuild's absolute paths
+        # Folders not watched: aotwheel's own, which it writes into while building.
+        self.skip = [self.build_root, *(p.resolve() for p in outputs)]
         self.log = log
         self._inputs: BuildInputs | None = None
         self._digest = ""
@@ -190,13 +214,28 @@ class InputStamp:
 
     def is_current(self) -> bool:
         record = self.load()
-        if record is not None and record.get("key") == self.key and unchanged_since(record):
-            return True
+        if record is not None and record.get("key") == self.key:
+            if unchanged_since(record):
+                return True
+            recorded = recorded_inputs(record)
+            if recorded is not None and self._reread(recorded):
+                return record.get("digest") == self._digest and self._remember_times()
         self._read()
-        if record is not None and record.get("digest") == self._digest:
-            self._write()  # same contents: only times moved; remember them so the next check is fast
-            return True
-        return False
+        return record is not None and record.get("digest") == self._digest and self._remember_times()
+
+    def _remember_times(self) -> bool:
+        self._write()  # same contents: only times moved; remember them so the next check is fast
+        return True
+
+    def _reread(self, inputs: BuildInputs) -> bool:
+        """Read *inputs* (MSBuild's recorded answer) as _read reads a new one; False if a file vanished."""
+        try:
+            self._stats = _stats(inputs, self.skip)
+            self._digest = content_digest(self.key, inputs)
+        except OSError:
+            return False
+        self._inputs = inputs
+        return True
 
     def inputs(self) -> BuildInputs:
         if self._inputs is None:
@@ -206,7 +245,7 @@ class InputStamp:
 
     def _read(self) -> None:
         self._inputs = ask_msbuild(self.command, self.build_root, self.env, self.log)
-        self._stats = _stats(self._inputs, [self.build_root])
+        self._stats = _stats(self._inputs, self.skip)
         self._digest = content_digest(self.key, self._inputs)
 
     def reading_of(self, other: InputStamp) -> InputStamp:
@@ -230,6 +269,8 @@ class InputStamp:
         files, folders = self._stats
         record = {
             "key": self.key, "digest": self._digest, "files": files, "folders": folders,
-            "trees": list(self._inputs.trees), "pruned": list(self._inputs.pruned), "skip": [str(self.build_root)],
+            "trees": list(self._inputs.trees), "pruned": list(self._inputs.pruned), "skip": [str(p) for p in self.skip],
+            "packages": list(self._inputs.packages), "system": list(self._inputs.system),
+            "evaluated": list(self._inputs.evaluated),
         }
         write_file(self.path, json.dumps(record, indent=0, sort_keys=True))

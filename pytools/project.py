@@ -315,12 +315,14 @@ def default_build_dir(root: Path) -> Path:
 
 
 def cached_facts(cache: Path, csproj: Path) -> MSBuildFacts | None:
-    """The facts a build saved in *cache*, if no file or folder its MSBuild evaluation read moved."""
-    from .inputs import unchanged_since
+    """The facts a build saved in *cache*, if no file MSBuild evaluated and no folder moved (a
+    source file may have: the facts are properties, which no source changes)."""
+    from .inputs import recorded_inputs, unchanged_since
 
     try:
         data = json.loads(cache.read_text())
-        if data["csproj"] == str(csproj) and unchanged_since(data["record"]):
+        record = data["record"]
+        if data["csproj"] == str(csproj) and (unchanged_since(record) or recorded_inputs(record) is not None):
             return MSBuildFacts(data["assembly_name"], tuple(data["target_frameworks"]), data["allows_unsafe_blocks"],
                                 strong_name_key=data["strong_name_key"])
     except (OSError, ValueError, KeyError, TypeError):

@@ -3,6 +3,7 @@ real thing runs in tests/integration/test_workflow.py."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -21,11 +22,14 @@ from aotwheel.targets import target_for
 def project(tmp_path, monkeypatch) -> Project:
     source = tmp_path / "Lib.cs"
     source.write_text("class A {}")
+    csproj = tmp_path / "Lib.csproj"
+    csproj.write_text("<Project Sdk=\"Microsoft.NET.Sdk\" />")
     answers = []
 
     def ask(command, build_root, env=None, log=None):
         answers.append(command)
-        return BuildInputs((str(source),), ("Markdig/1.6.0",), (str(tmp_path),), ())
+        files = tuple(sorted((str(source), str(csproj))))
+        return BuildInputs(files, ("Markdig/1.6.0",), (str(tmp_path),), (), evaluated=(str(csproj),))
 
     monkeypatch.setattr(inputs, "ask_msbuild", ask)
     metadata = metadata_from_pyproject({}, tmp_path, fallback_name="lib", fallback_version="1.0")
@@ -72,7 +76,7 @@ def age(*paths: Path, seconds: int = 3600) -> None:
 def test_times_alone_never_rebuild_and_unmoved_inputs_ask_nothing(project, tmp_path):
     (tmp_path / "build").mkdir()  # the build folder, inside the project: not watched
     source = tmp_path / "Lib.cs"
-    age(source, tmp_path)
+    age(source, tmp_path / "Lib.csproj", tmp_path)
 
     def stamp(key: str = "key") -> InputStamp:
         return InputStamp(tmp_path / "build" / "stamp.json", key, ["dotnet", "msbuild"], tmp_path / "build")
@@ -82,8 +86,13 @@ def test_times_alone_never_rebuild_and_unmoved_inputs_ask_nothing(project, tmp_p
     asked = len(project.answers)
     assert stamp().is_current() and len(project.answers) == asked  # nothing moved: MSBuild not asked
 
-    source.write_text(source.read_text())  # rewritten, same content
+    source.write_text(source.read_text())  # rewritten, same content: MSBuild's answer cannot differ
     age(source, seconds=1800)
+    assert stamp().is_current() and len(project.answers) == asked
+
+    csproj = tmp_path / "Lib.csproj"
+    csproj.write_text(csproj.read_text())  # what MSBuild evaluates moved: it is asked again
+    age(csproj, seconds=1700)
     assert stamp().is_current() and len(project.answers) == asked + 1
     assert stamp().is_current() and len(project.answers) == asked + 1  # the new times were remembered
 
@@ -91,9 +100,28 @@ def test_times_alone_never_rebuild_and_unmoved_inputs_ask_nothing(project, tmp_p
     age(tmp_path, seconds=900)
     assert stamp().is_current() and len(project.answers) == asked + 2
 
-    source.write_text("class C {}")
-    assert not stamp().is_current()
-    assert not stamp("other key").is_current()
+    source.write_text("class C {}")  # a one-line edit: a rebuild, from MSBuild's recorded answer
+    age(source, seconds=800)
+    edited = stamp()
+    assert not edited.is_current() and len(project.answers) == asked + 2
+    assert edited.inputs().files == tuple(sorted((str(source), str(csproj))))
+    assert not stamp("other key").is_current() and len(project.answers) == asked + 3
+
+
+def test_a_stamp_that_kept_no_evaluated_files_asks_msbuild(project, tmp_path):
+    (tmp_path / "build").mkdir()
+    source = tmp_path / "Lib.cs"
+    age(source, tmp_path / "Lib.csproj", tmp_path)
+    path = tmp_path / "build" / "stamp.json"
+    InputStamp(path, "key", ["dotnet", "msbuild"], tmp_path / "build").save()
+    record = json.loads(path.read_text())
+    del record["evaluated"]  # as an older aotwheel wrote it
+    path.write_text(json.dumps(record))
+    source.write_text("class D {}")
+    age(source, seconds=1800)
+    asked = len(project.answers)
+    assert not InputStamp(path, "key", ["dotnet", "msbuild"], tmp_path / "build").is_current()
+    assert len(project.answers) == asked + 1
 
 
 def test_a_change_in_the_same_clock_tick_as_the_stamp_is_seen(project, tmp_path):
