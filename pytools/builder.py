@@ -20,7 +20,6 @@ from .atomic import check_folder
 from .binary import read_native_library
 from .compile import NativeBuild, NativeCompiler
 from .discover import check_library
-from .errors import AotWheelError
 from .generate import GenerateRequest, generated_plan, write_request
 from .linking import HOST_LINKER, LinkPlan
 from .log import Log

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from . import __version__, resources
+from . import __version__
 from .atomic import write_file
 from .binary import read_native_library
 from .errors import AotWheelError

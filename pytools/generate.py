@@ -27,6 +27,7 @@ from .metadata import DistributionMetadata
 from .package import check_python_source, planned_package
 from .plan.model import Backend, BindingPlan
 from .plan.planner import plan_binding
+from .support_sources import runtime_support_exports
 from .xmldoc import parse_xml_docs
 
 
@@ -59,7 +60,7 @@ def generate(folder: Path, assembly: Path, docs: Path | None) -> BindingPlan:
     request = GenerateRequest(**data)
     report = read_assembly(assembly)
     member_docs = parse_xml_docs(docs.read_text(encoding="utf-8"), str(docs)) if docs and docs.is_file() else {}
-    plan = plan_binding(report, member_docs, Backend(request.backend))
+    plan = plan_binding(report, member_docs, Backend(request.backend), runtime_support_exports())
     if not plan.members():
         raise AotWheelError(
             f"{request.csproj_name}: nothing to bind: no [UnmanagedCallersOnly(EntryPoint = \"...\")] export "

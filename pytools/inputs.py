@@ -67,15 +67,16 @@ def query_command(build_command: Sequence[str], verb: str) -> list[str]:
 
 
 def ask_msbuild(command: Sequence[str], build_root: Path, env: dict[str, str] | None = None,
-                log: Log | None = None) -> BuildInputs:
-    """Run the AotWheelInputs target and the preprocessor (in parallel) for *command* (from
-    query_command). Files aotwheel itself writes into *build_root* are not inputs."""
+                log: Log | None = None, imports: bool = True) -> BuildInputs:
+    """Run the AotWheelInputs target and (with *imports*) the preprocessor, in parallel, for
+    *command* (from query_command). Files aotwheel itself writes into *build_root* are not inputs."""
     if log is not None:
-        log("$ " + " ".join(shlex.quote(part) for part in [*command, f"-t:{QUERY_TARGET}"]) + "  (and -pp)")
+        log("$ " + " ".join(shlex.quote(part) for part in [*command, f"-t:{QUERY_TARGET}"]) + ("  (and -pp)" if imports else ""))
     with ThreadPoolExecutor(2) as pool:
         items = pool.submit(_run, [*command, f"-t:{QUERY_TARGET}", f"-getTargetResult:{QUERY_TARGET}"], env)
-        preprocessed = pool.submit(_preprocessed_imports, command, env)
-        result, imports = items.result(), preprocessed.result()
+        preprocessed = pool.submit(_preprocessed_imports, command, env) if imports else None
+        result = items.result()
+        imported = preprocessed.result() if preprocessed else []
     try:
         target = json.loads(result)["TargetResults"][QUERY_TARGET]
         listed = [(item["Kind"], item["Identity"]) for item in target["Items"]]
@@ -86,11 +87,11 @@ def ask_msbuild(command: Sequence[str], build_root: Path, env: dict[str, str] | 
     def kind(name: str) -> list[str]:
         return sorted({value for k, value in listed if k == name})
 
-    files = sorted({os.path.normpath(p) for p in kind("file") + imports if not p.startswith(root)})
+    files = sorted({os.path.normpath(p) for p in kind("file") + imported if not p.startswith(root)})
     missing = [f for f in files if not os.path.isfile(f)]
     if missing:
         raise AotWheelError(f"the project reads files that do not exist: {', '.join(missing[:5])}")
-    evaluated = sorted({os.path.normpath(p) for p in kind("evaluated") + imports if not p.startswith(root)} & set(files))
+    evaluated = sorted({os.path.normpath(p) for p in kind("evaluated") + imported if not p.startswith(root)} & set(files))
     folders = {name: tuple(os.path.normpath(p) for p in kind(name)) for name in ("tree", "pruned", "system")}
     return BuildInputs(tuple(files), tuple(kind("package")), folders["tree"], folders["pruned"], folders["system"],
                        tuple(evaluated))
@@ -204,6 +205,7 @@ class InputStamp:
         self._inputs: BuildInputs | None = None
         self._digest = ""
         self._stats: tuple[dict[str, list[int]], dict[str, int]] | None = None
+        self._complete = False  # whether _inputs holds the imports too
 
     def load(self) -> dict[str, Any] | None:
         try:
@@ -214,7 +216,9 @@ class InputStamp:
 
     def is_current(self) -> bool:
         record = self.load()
-        if record is not None and record.get("key") == self.key:
+        if record is None:
+            return False  # nothing to compare with: MSBuild is asked only if the inputs are wanted
+        if record.get("key") == self.key:
             if unchanged_since(record):
                 return True
             recorded = recorded_inputs(record)
@@ -234,17 +238,20 @@ class InputStamp:
             self._digest = content_digest(self.key, inputs)
         except OSError:
             return False
-        self._inputs = inputs
+        self._inputs, self._complete = inputs, True
         return True
 
     def inputs(self) -> BuildInputs:
+        """MSBuild's answer; before a first build without the imports, which it is not saved with:
+        the restore is about to add the packages' (compile.py reads them again after it)."""
         if self._inputs is None:
-            self._read()
+            self._read(imports=self.load() is not None)
         assert self._inputs is not None
         return self._inputs
 
-    def _read(self) -> None:
-        self._inputs = ask_msbuild(self.command, self.build_root, self.env, self.log)
+    def _read(self, imports: bool = True) -> None:
+        self._complete = imports
+        self._inputs = ask_msbuild(self.command, self.build_root, self.env, self.log, imports)
         self._stats = _stats(self._inputs, self.skip)
         self._digest = content_digest(self.key, self._inputs)
 
@@ -252,7 +259,7 @@ class InputStamp:
         """This stamp, with *other*'s reading of the inputs (of the same command, under another key:
         the extra sources changed), so that MSBuild is not asked twice; returns self."""
         assert other._inputs is not None and other._stats is not None
-        self._inputs, self._stats = other._inputs, other._stats
+        self._inputs, self._stats, self._complete = other._inputs, other._stats, other._complete
         self._digest = content_digest(self.key, self._inputs)
         return self
 
@@ -260,7 +267,7 @@ class InputStamp:
         self.path.unlink(missing_ok=True)
 
     def save(self) -> None:
-        if self._inputs is None:
+        if self._inputs is None or not self._complete:
             self._read()
         self._write()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import json
 import keyword
-import os
 import re
 import subprocess
 import sys

@@ -1,7 +1,9 @@
 """Which of aotwheel's own C# sources a build compiles into the project, decided from what the
 project's sources declare (csharp_sources.py), before anything is compiled:
 
-- the run-time support of [PyExport] and the native backend (support/PyExport), always;
+- the friend declaration (support/Friend) that lets the generated binding use the project's
+  internals, always; the run-time support of [PyExport] and the native backend (support/PyExport)
+  is compiled with that binding, into AotWheel.Generated (AotWheel.Targets), not into the project;
 - each attribute (support/Attributes) that the project has neither from the AotWheel.Attributes
   package nor as its own copy (declared by full name): with either, aotwheel adds none;
 - nothing that would clash: a project type of the same full name as one of aotwheel's code, or a
@@ -14,6 +16,7 @@ project's sources declare (csharp_sources.py), before anything is compiled:
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Mapping
 
@@ -29,11 +32,13 @@ from .resources import support_dir
 # Not *.cs: the build folder may sit inside the project, where the SDK compiles every *.cs it finds
 # (AotWheel.targets compiles *.cs.aotwheel from the extra-sources folder only).
 SOURCE_SUFFIX = ".cs.aotwheel"
+# How the run-time support declares an export: [UnmanagedCallersOnly(EntryPoint = "aotwheel_free")].
+EXPORTED_ENTRY_POINT = re.compile(r'\[UnmanagedCallersOnly\(EntryPoint = "(aotwheel_\w+)"\)\]')
 
 
 class SupportSources:
     """The folder of aotwheel's C# sources a build compiles into *project*: as the last build chose
-    them (the run-time support, and the attributes the folder still holds; all of them before a
+    them (the friend declaration, and the attributes the folder still holds; all of them before a
     first build), so that an unchanged project compares equal with its last build, and chosen
     again (`choose`) when the project's inputs changed."""
 
@@ -41,21 +46,21 @@ class SupportSources:
         self.project, self.folder, self.log = project, folder, log
         attributes = _suffixed(attribute_sources())
         kept = {n: d for n, d in attributes.items() if not folder.is_dir() or (folder / n).is_file()}
-        sync_sources(folder, {**self._runtime_support(), **kept})
+        sync_sources(folder, {**self._friend(), **kept})
 
     def choose(self, inputs: BuildInputs) -> bool:
         """Choose the sources for a build reading *inputs*; return whether the folder changed."""
         chosen = chosen_sources(self.project, inputs, project_sources(inputs), self.log)
-        return sync_sources(self.folder, {**_suffixed(chosen), **self._runtime_support()})
+        return sync_sources(self.folder, {**_suffixed(chosen), **self._friend()})
 
-    def _runtime_support(self) -> dict[str, bytes]:
-        support = _suffixed(runtime_support())
+    def _friend(self) -> dict[str, bytes]:
+        friend = _suffixed({p.name: p.read_bytes() for p in (support_dir() / "Friend").glob("*.cs")})
         key = self.project.strong_name_key
         if key is not None:  # a signed assembly names its friend by public key (the generated one is signed alike)
-            friend = "Friend" + SOURCE_SUFFIX
             hex_key = strong_name_public_key(key).hex()
-            support[friend] = support[friend].replace(b'"AotWheel.Generated"', f'"AotWheel.Generated, PublicKey={hex_key}"'.encode())
-        return support
+            friend = {n: d.replace(b'"AotWheel.Generated"', f'"AotWheel.Generated, PublicKey={hex_key}"'.encode())
+                      for n, d in friend.items()}
+        return friend
 
 
 def strong_name_public_key(key_file: Path) -> bytes:
@@ -82,8 +87,16 @@ def _suffixed(sources: dict[str, bytes]) -> dict[str, bytes]:
 
 
 def runtime_support() -> dict[str, bytes]:
-    """The run-time support sources of [PyExport] members and native entry points, by file name."""
+    """The run-time support sources of [PyExport] members and native entry points, by file name
+    (compiled into AotWheel.Generated)."""
     return {p.name: p.read_bytes() for p in sorted((support_dir() / "PyExport").glob("*.cs"))}
+
+
+def runtime_support_exports() -> tuple[str, ...]:
+    """The entry points the run-time support exports (aotwheel_free, ...): not the project's, so
+    the inspector never sees them, and they are in the library's symbol table all the same."""
+    found = (EXPORTED_ENTRY_POINT.findall(data.decode()) for data in runtime_support().values())
+    return tuple(sorted({name for names in found for name in names}))
 
 
 def _always_compiled() -> dict[str, bytes]:
@@ -98,12 +111,13 @@ def project_sources(inputs: BuildInputs) -> SourceScan:
 
 
 def chosen_sources(project: Project, inputs: BuildInputs, user: SourceScan, log: Log) -> dict[str, bytes]:
-    """aotwheel's sources, by file name, that a build of *project* (whose inputs are *inputs*, whose
-    own sources declare *user*) compiles in; raises where the project's sources clash with them or
+    """aotwheel's attribute sources, by file name, that a build of *project* (whose inputs are
+    *inputs*, whose own sources declare *user*) compiles in; raises where the project's sources clash with them or
     use unsafe code the project does not allow."""
     check_unsafe(project, inputs, user)
-    support = runtime_support()
-    check_no_clash(user, {**support, **_always_compiled()})
+    # The generated assembly sees the project's internals: a project type of a support type's name is
+    # as ambiguous there (CS0433) as a duplicate would be in one assembly (CS0101).
+    check_no_clash(user, {**runtime_support(), **_always_compiled()})
     referenced = [p.split("/", 1) for p in inputs.packages if p.split("/", 1)[0].lower() == PACKAGE_ID.lower()]
     attributes = attribute_sources()
     if referenced:
@@ -121,8 +135,8 @@ def chosen_sources(project: Project, inputs: BuildInputs, user: SourceScan, log:
                 log(f"warning: NuGet's cache holds a {PACKAGE_ID} {version} ({stale}) with other sources than this "
                     f"aotwheel's of the same version; delete that folder, so that NuGet restores the package again")
         log(f"[PyExport] attributes from the {PACKAGE_ID} package {version}".rstrip())
-        return support
-    chosen = dict(support)
+        return {}
+    chosen: dict[str, bytes] = {}
     for name, data in attributes.items():
         declared = declared_types(data.decode())
         own = [user.declared[t][0] for t in declared if t in user.declared]

@@ -138,7 +138,6 @@ class CSharpRenderer:
     def entry_point(self, member: Member) -> dict[str, object]:
         declarations: list[str] = []
         conversions: list[str] = []
-        arguments: list[str] = []
         buffer_bytes: list[str] = []
         start = 0
         if member.kind.has_self:  # slot 0: the Python object, whose handle the call takes

@@ -41,11 +41,14 @@ def is_support_export(declared: DeclaredExport) -> bool:
     return (declared.entry_point or "").startswith("aotwheel_") and declared.declaring_type.startswith("AotWheel.")
 
 
-def plan_binding(report: Report, docs: Mapping[str, MemberDoc], backend: Backend = Backend.NATIVE) -> BindingPlan:
-    """The binding plan of the assembly *report* describes."""
+def plan_binding(report: Report, docs: Mapping[str, MemberDoc], backend: Backend = Backend.NATIVE,
+                 generated_support: Sequence[str] = ()) -> BindingPlan:
+    """The binding plan of the assembly *report* describes; *generated_support* are the exports of
+    the run-time support compiled with the binding (not in the report's assembly)."""
     lowered = _lower_exports(declared_exports(report), docs)  # first: a duplicate EntryPoint is their error
     plan = Planner(report, docs).plan([(e.python_name, e.origin) for e in lowered])
-    support = tuple(sorted(d.entry_point or "" for d in report.exports if d.entry_point and is_support_export(d)))
+    reported = {d.entry_point or "" for d in report.exports if d.entry_point and is_support_export(d)}
+    support = tuple(sorted(reported | set(generated_support)))
     return _numbered(dataclasses.replace(plan, backend=backend, exports=tuple(lowered), support_symbols=support))
 
 

@@ -779,11 +779,11 @@ class ListEntry(CompositeEntry):
         array = ref.container is Container.ARRAY
         made = f"new {ref.item.cs}[count]" if array else f"new global::System.Collections.Generic.List<{ref.item.cs}>(count)"
         store = "items[i] = item;" if array else "items.Add(item);"
-        read = [f"value = default!;", f"if (!{PY}Sequence(o, out var count)) return false;", f"var items = {made};",
+        read = ["value = default!;", f"if (!{PY}Sequence(o, out var count)) return false;", f"var items = {made};",
                 "for (int i = 0; i < count; i++)", "{",
                 f"    if (!{item.native_read(ref.item, cs, PY + 'Item(o, i)', 'var item')}) return false;",
                 f"    {store}", "}", "value = items;", "return true;"]
-        build = [f"if (value is null) throw new global::System.InvalidOperationException(\"a null collection cannot be returned to Python\");",
+        build = ["if (value is null) throw new global::System.InvalidOperationException(\"a null collection cannot be returned to Python\");",
                  f"var list = {PY}NewList();", "if (list == 0) return 0;",
                  *_guarded("list", ["foreach (var item in value)", "{",
                                     f"    if (!{PY}Append(list, {item.native_build(ref.item, cs, 'item')})) return {PY}Drop(list);",

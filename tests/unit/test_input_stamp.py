@@ -26,8 +26,8 @@ def project(tmp_path, monkeypatch) -> Project:
     csproj.write_text("<Project Sdk=\"Microsoft.NET.Sdk\" />")
     answers = []
 
-    def ask(command, build_root, env=None, log=None):
-        answers.append(command)
+    def ask(command, build_root, env=None, log=None, imports=True):
+        answers.append((command, imports))
         files = tuple(sorted((str(source), str(csproj))))
         return BuildInputs(files, ("Markdig/1.6.0",), (str(tmp_path),), (), evaluated=(str(csproj),))
 
@@ -106,6 +106,15 @@ def test_times_alone_never_rebuild_and_unmoved_inputs_ask_nothing(project, tmp_p
     assert not edited.is_current() and len(project.answers) == asked + 2
     assert edited.inputs().files == tuple(sorted((str(source), str(csproj))))
     assert not stamp("other key").is_current() and len(project.answers) == asked + 3
+
+
+def test_before_a_first_build_msbuild_is_asked_only_for_what_a_choice_needs(project, tmp_path):
+    (tmp_path / "build").mkdir()
+    stamp = InputStamp(tmp_path / "build" / "stamp.json", "key", ["dotnet", "msbuild"], tmp_path / "build")
+    assert not stamp.is_current() and project.answers == []  # no stamp: nothing to compare with
+    assert stamp.inputs().files and project.answers == [(["dotnet", "msbuild"], False)]  # items, not the imports
+    stamp.save()  # what is saved is read whole, after the build's restore
+    assert project.answers[1:] == [(["dotnet", "msbuild"], True)]
 
 
 def test_a_stamp_that_kept_no_evaluated_files_asks_msbuild(project, tmp_path):

@@ -63,7 +63,7 @@ def test_the_plan_types():
 def test_unsupported_grids_are_build_errors_naming_the_parameter(shape, message):
     with pytest.raises(AotWheelError) as raised:
         plan_binding(report(static_class(method("Take", param("value", shape)))), {})
-    assert f"Lib.Api.Take, parameter 'value': type" in str(raised.value) and message in str(raised.value)
+    assert "Lib.Api.Take, parameter 'value': type" in str(raised.value) and message in str(raised.value)
 
 
 # Shims as CSharpRenderer writes them: a grid as items + shape pointers, a grid result as a block

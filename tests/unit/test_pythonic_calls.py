@@ -11,7 +11,7 @@ import pytest
 from aotwheel.plan.model import Backend, MemberKind
 from aotwheel.plan.planner import plan_binding
 from generated_packages import imported_package
-from pyexport_reports import array, generic, method, param, prim, prop, report, static_class, support_exports, type_
+from pyexport_reports import array, generic, method, param, prim, prop, report, support_exports, type_
 
 
 def params(name, shape):
