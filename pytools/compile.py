@@ -171,12 +171,13 @@ class NativeCompiler:
             # too: the inputs read before it are not the ones to keep.
             first = stamp.load() is None
             stamp.forget()
+            started_ns = time.time_ns()
             self._run("publish", extra_sources, generate)
             if not self.library.is_file():
                 raise AotWheelError(f"dotnet publish reported success but wrote no {self.library}")
             if first:
                 stamp = self.input_stamp("publish", extra_sources, generate=generate, outputs=outputs)
-            stamp.save()
+            stamp.save(started_ns)
         record = stamp.load()
         if record is not None:
             save_facts(self.build_dir / FACTS_CACHE, self.project, record)

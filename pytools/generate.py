@@ -1,7 +1,7 @@
 """The generate step, run by MSBuild inside a build's one `dotnet publish` (AotWheel.targets'
 AotWheelGenerate), once the project's assembly is compiled and before NativeAOT compiles it:
 
-    python -m aotwheel.generate FOLDER ASSEMBLY DOCS
+    python -m aotwheel.generate FOLDER ASSEMBLY DOCS SDK_VERSION
 
 It reads the assembly's metadata (the inspector), plans the binding (plan/planner.py), checks the
 python-source files against the package that plan gives, and writes the binding's C# (compiled
@@ -54,11 +54,11 @@ def generated_plan(folder: Path) -> BindingPlan:
     return BindingPlan.from_json(json.loads(path.read_text(encoding="utf-8")), str(path))
 
 
-def generate(folder: Path, assembly: Path, docs: Path | None) -> BindingPlan:
+def generate(folder: Path, assembly: Path, docs: Path | None, sdk_version: str | None = None) -> BindingPlan:
     data: dict[str, Any] = json.loads((folder / GENERATE_REQUEST).read_text(encoding="utf-8"))
     data["python_files"] = tuple(data["python_files"])
     request = GenerateRequest(**data)
-    report = read_assembly(assembly)
+    report = read_assembly(assembly, sdk_version)
     member_docs = parse_xml_docs(docs.read_text(encoding="utf-8"), str(docs)) if docs and docs.is_file() else {}
     plan = plan_binding(report, member_docs, Backend(request.backend), runtime_support_exports())
     if not plan.members():
@@ -78,9 +78,10 @@ def generate(folder: Path, assembly: Path, docs: Path | None) -> BindingPlan:
 
 
 def main(argv: list[str]) -> int:
-    folder, assembly, docs = Path(argv[0]), Path(argv[1]), argv[2] if len(argv) > 2 else ""
+    folder, assembly = Path(argv[0]), Path(argv[1])
+    docs, sdk_version = (argv[2:] + ["", ""])[:2]
     try:
-        generate(folder, assembly, Path(docs) if docs else None)
+        generate(folder, assembly, Path(docs) if docs else None, sdk_version or None)
     except AotWheelError as exc:
         write_file(folder / GENERATE_ERROR, str(exc))
         print(f"aotwheel: {str(exc).splitlines()[0]}", file=sys.stderr)

@@ -216,7 +216,7 @@ class InputStamp:
 
     def is_current(self) -> bool:
         record = self.load()
-        if record is None:
+        if record is None or not record.get("digest"):
             return False  # nothing to compare with: MSBuild is asked only if the inputs are wanted
         if record.get("key") == self.key:
             if unchanged_since(record):
@@ -266,9 +266,15 @@ class InputStamp:
     def forget(self) -> None:
         self.path.unlink(missing_ok=True)
 
-    def save(self) -> None:
+    def save(self, step_started_ns: int | None = None) -> None:
+        """Record the inputs after the step succeeded. Read only now (a first build's: the restore
+        changed them), a file modified since *step_started_ns* may not be what the step read: the
+        stamp then keeps no digest, and the next build runs the step again."""
         if self._inputs is None or not self._complete:
             self._read()
+            assert self._inputs is not None
+            if step_started_ns is not None and any(os.stat(f).st_mtime_ns >= step_started_ns for f in self._inputs.files):
+                self._digest = ""
         self._write()
 
     def _write(self) -> None:

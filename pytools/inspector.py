@@ -23,11 +23,12 @@ from .resources import support_dir
 from .toolchain import cache_dir, dotnet_command, dotnet_environment, sdk_info
 
 
-def inspector_path() -> Path:
-    """Build the metadata inspector for the active SDK if it is not cached yet; return its dll."""
+def inspector_path(sdk_version: str | None = None) -> Path:
+    """Build the metadata inspector for the active SDK (of *sdk_version*, as MSBuild names it: else
+    asked of `dotnet`) if it is not cached yet; return its dll."""
     source = support_dir() / "Inspector"
-    sdk = sdk_info()
-    digest = hashlib.sha256(sdk.version.encode())
+    version = sdk_version or sdk_info().version
+    digest = hashlib.sha256(version.encode())
     for path in sorted(source.glob("*")):
         if path.is_file():
             digest.update(path.name.encode() + path.read_bytes())
@@ -41,7 +42,7 @@ def inspector_path() -> Path:
         result = processes.run(
             [
                 *dotnet_command(), "build", str(source / "AotWheel.Inspector.csproj"), "-c", "Release", "-nologo",
-                f"-p:AotWheelFramework={sdk.framework}", f"-p:OutDir={staging / 'out'}{os.sep}",
+                f"-p:AotWheelFramework=net{version.split('.')[0]}.0", f"-p:OutDir={staging / 'out'}{os.sep}",
                 f"-p:BaseIntermediateOutputPath={staging / 'obj'}{os.sep}",
             ],
             env=dotnet_environment(), stdin=subprocess.DEVNULL,
@@ -58,10 +59,10 @@ def inspector_path() -> Path:
     return dll
 
 
-def read_assembly(assembly: Path) -> Report:
-    """The inspector's report of *assembly*."""
+def read_assembly(assembly: Path, sdk_version: str | None = None) -> Report:
+    """The inspector's report of *assembly* (by the inspector for *sdk_version*, else the active SDK)."""
     result = processes.run(
-        [*dotnet_command(), str(inspector_path()), "--contract", str(CONTRACT), str(assembly)],
+        [*dotnet_command(), str(inspector_path(sdk_version)), "--contract", str(CONTRACT), str(assembly)],
         env=dotnet_environment(), stdin=subprocess.DEVNULL,
     )
     if result.returncode != 0:

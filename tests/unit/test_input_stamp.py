@@ -117,6 +117,19 @@ def test_before_a_first_build_msbuild_is_asked_only_for_what_a_choice_needs(proj
     assert project.answers[1:] == [(["dotnet", "msbuild"], True)]
 
 
+def test_a_source_edited_during_a_first_build_is_built_again(project, tmp_path):
+    (tmp_path / "build").mkdir()
+    source = tmp_path / "Lib.cs"
+    age(source, tmp_path / "Lib.csproj", tmp_path)
+    path = tmp_path / "build" / "stamp.json"
+    started = time.time_ns() - 60_000_000_000  # the step started a minute ago; the edit came after
+    age(source, seconds=30)
+    InputStamp(path, "key", ["dotnet", "msbuild"], tmp_path / "build").save(started)
+    assert not InputStamp(path, "key", ["dotnet", "msbuild"], tmp_path / "build").is_current()
+    InputStamp(path, "key", ["dotnet", "msbuild"], tmp_path / "build").save(time.time_ns())  # after a build that read it
+    assert InputStamp(path, "key", ["dotnet", "msbuild"], tmp_path / "build").is_current()
+
+
 def test_a_stamp_that_kept_no_evaluated_files_asks_msbuild(project, tmp_path):
     (tmp_path / "build").mkdir()
     source = tmp_path / "Lib.cs"
