@@ -3,7 +3,7 @@ project's sources declare (csharp_sources.py), before anything is compiled:
 
 - the friend declaration (support/Friend) that lets the generated binding use the project's
   internals, always; the run-time support of [PyExport] and the native backend (support/PyExport)
-  is compiled with that binding, into AotWheel.Generated (AotWheel.Targets), not into the project;
+  is compiled with that binding, into AotWheel.Generated (AotWheel.targets), not into the project;
 - each attribute (support/Attributes) that the project has neither from the AotWheel.Attributes
   package nor as its own copy (declared by full name): with either, aotwheel adds none;
 - nothing that would clash: a project type of the same full name as one of aotwheel's code, or a
